@@ -1,0 +1,84 @@
+// NumPy broadcasting: the output shape of an elementwise op, and where each output element reads its inputs.
+import { assert, ValueError } from '../lib/util/errors.js';
+import { fmt, sameShape, sizeOf, type Shape } from '../lib/util/shape.js';
+
+/**
+ * The NumPy broadcast of several shapes: align them on the right; each axis must
+ * be equal or 1 in every shape that has it, and the output takes the non-1 size.
+ *
+ * @param op - name of the calling op, for the error
+ * @throws ValueError naming the op and every shape when they do not broadcast
+ * @example broadcastShapes('add', [5, 3, 2], [2]) // [5, 3, 2]
+ */
+export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(rank).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const axis = rank - s.length + i;
+      const d = s[i];
+      if (d === out[axis] || d === 1) continue;
+      assert(out[axis] === 1, () => `${op}: shapes ${shapes.map(fmt).join(' and ')} do not broadcast (axis ${axis - rank}: ${out[axis]} vs ${d})`);
+      out[axis] = d;
+    }
+  }
+  return out;
+}
+
+/**
+ * For each input, the flat index it reads at each flat output index, or `null`
+ * when the input has the output's shape (the identity map, the fast path).
+ *
+ * The backward pass of a broadcasting op uses the same maps: adding
+ * `grad[outIndex]` into `inputGrad[index[outIndex]]` sums over the broadcast
+ * axes, which is the adjoint of broadcasting.
+ */
+export interface BroadcastPlan {
+  shape: number[];
+  size: number;
+  index: Array<Int32Array | null>;
+}
+
+/** Computes the {@link BroadcastPlan} of `shapes` for the op named `op`. */
+export function broadcastPlan(op: string, ...shapes: Shape[]): BroadcastPlan {
+  const shape = broadcastShapes(op, ...shapes);
+  const size = sizeOf(shape);
+  const index = shapes.map((s) => (sameShape(s, shape) ? null : inputIndex(s, shape, size)));
+  return { shape, size, index };
+}
+
+function inputIndex(inShape: Shape, outShape: Shape, outSize: number): Int32Array {
+  const rank = outShape.length;
+  const offset = rank - inShape.length;
+  // Stride of each output axis in the input's flat data; 0 along broadcast axes.
+  const strides = new Array<number>(rank).fill(0);
+  let s = 1;
+  for (let i = inShape.length - 1; i >= 0; i--) {
+    strides[offset + i] = inShape[i] === 1 ? 0 : s;
+    s *= inShape[i];
+  }
+  const map = new Int32Array(outSize);
+  if (outSize === 0) return map;
+  const counter = new Array<number>(rank).fill(0);
+  let at = 0;
+  for (let o = 0; o < outSize; o++) {
+    map[o] = at;
+    // Odometer increment of the output multi-index, keeping `at` in step.
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      counter[axis]++;
+      at += strides[axis];
+      if (counter[axis] < outShape[axis]) break;
+      at -= strides[axis] * counter[axis];
+      counter[axis] = 0;
+    }
+  }
+  return map;
+}
+
+/** Throws unless `shape` broadcasts to exactly `target` (used where an input may not grow the output). */
+export function assertBroadcastsTo(op: string, arg: string, shape: Shape, target: Shape): void {
+  const out = broadcastShapes(op, shape, target);
+  if (!sameShape(out, target)) {
+    throw new ValueError(`${op}: '${arg}' of shape ${fmt(shape)} does not broadcast to ${fmt(target)}`);
+  }
+}

@@ -1,0 +1,338 @@
+// The Tensor: row-major Float64Array data with a shape, and the bookkeeping reverse-mode autodiff needs.
+import ndarray from 'ndarray';
+import type { NdArray } from 'ndarray';
+import { assert, ValueError } from '../lib/util/errors.js';
+import { checkShape, fmt, sizeOf, stridesOf, type Shape } from '../lib/util/shape.js';
+
+/** Nested arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
+export type NestedArray = number | NestedArray[];
+
+/** Anything a tensor can be built from: nested arrays, a flat typed array, an ndarray or a number. */
+export type TensorData = NestedArray | Float64Array | ArrayLike<number> | NdArray;
+
+let noGradDepth = 0;
+
+/** True unless inside {@link noGrad}: ops record the graph only then. */
+export function isGradEnabled(): boolean {
+  return noGradDepth === 0;
+}
+
+/**
+ * Runs `fn` without recording any graph: the results have no parents and
+ * `requiresGrad` false. Use it for evaluation, sampling and optimizer updates.
+ *
+ * @example
+ * const logp = noGrad(() => dist.logProb(x)); // no graph kept alive by logp
+ */
+export function noGrad<T>(fn: () => T): T {
+  noGradDepth++;
+  try {
+    return fn();
+  } finally {
+    noGradDepth--;
+  }
+}
+
+/**
+ * A dense n-dimensional array of float64 values in row-major order, and a node of
+ * the autodiff graph.
+ *
+ * A tensor made by an op on inputs that require a gradient remembers those inputs
+ * (`parents`) and a `backwardFn` that, given this tensor's gradient, adds the
+ * contribution to each input's gradient (chain rule). {@link Tensor.backward} runs
+ * those functions in reverse topological order. Leaves (tensors no op made, such as
+ * weights) keep their `.grad`; intermediate gradients are freed once used.
+ */
+export class Tensor {
+  /** Row-major values; `data.length === size`. Shared, never copied, by `reshape` and `detach`. */
+  readonly data: Float64Array;
+  /** The shape, outermost first; `[]` for a scalar. */
+  readonly shape: Shape;
+  /** Number of elements, the product of `shape`. */
+  readonly size: number;
+  /** Whether gradients flow to (and through) this tensor. */
+  requiresGrad: boolean;
+  /** The gradient of the last `backward()` root with respect to this tensor, same shape; `null` until then. */
+  grad: Tensor | null = null;
+  /** Name of the op that made this tensor (`'leaf'` for user-made tensors); used in error messages. */
+  readonly op: string;
+  /** Inputs of the op that made this tensor, when the graph was recorded. */
+  parents: readonly Tensor[];
+  /** Adds this tensor's gradient into its parents' gradients; `null` for leaves. */
+  backwardFn: (() => void) | null;
+
+  /**
+   * Wraps `data` (not copied) as a tensor of `shape`. Prefer the factories
+   * {@link tensor}, {@link zeros}, {@link ones}, {@link full}.
+   * @throws ValueError when `data.length` is not the size of `shape`
+   */
+  constructor(data: Float64Array, shape: Shape, options: { requiresGrad?: boolean; op?: string } = {}) {
+    checkShape(shape, 'Tensor');
+    const size = sizeOf(shape);
+    assert(data.length === size, () => `Tensor: data has ${data.length} values but shape ${fmt(shape)} holds ${size}`);
+    this.data = data;
+    this.shape = Object.freeze(shape.slice());
+    this.size = size;
+    this.requiresGrad = options.requiresGrad ?? false;
+    this.op = options.op ?? 'leaf';
+    this.parents = [];
+    this.backwardFn = null;
+  }
+
+  /** Number of dimensions. */
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /**
+   * The gradient buffer, allocated (zero) on first use. Ops' backward functions add into it with `+=`,
+   * so a tensor used twice collects both contributions.
+   * @internal
+   */
+  gradData(): Float64Array {
+    if (this.grad === null) this.grad = new Tensor(new Float64Array(this.size), this.shape);
+    return this.grad.data;
+  }
+
+  /** Drops the gradient (optimizers call this between steps). */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  /**
+   * Reverse-mode differentiation from this tensor. Fills `.grad` of every leaf with
+   * `requiresGrad` that this tensor depends on.
+   *
+   * @param gradient - seed gradient, same shape as this tensor; defaults to 1 for a scalar
+   * @throws ValueError if this tensor is not a scalar and no `gradient` is given, or it does not require a gradient
+   */
+  backward(gradient?: Tensor): void {
+    assert(this.requiresGrad, () => `Tensor.backward: this tensor (op '${this.op}') does not depend on any tensor with requiresGrad`);
+    if (gradient === undefined) {
+      assert(this.size === 1, () => `Tensor.backward: called on shape ${fmt(this.shape)} without a gradient; only scalars have an implicit gradient of 1`);
+      this.gradData()[0] += 1;
+    } else {
+      assert(gradient.size === this.size && gradient.rank === this.rank && gradient.shape.every((d, i) => d === this.shape[i]),
+        () => `Tensor.backward: 'gradient' has shape ${fmt(gradient.shape)}, expected ${fmt(this.shape)}`);
+      const g = this.gradData();
+      for (let i = 0; i < g.length; i++) g[i] += gradient.data[i];
+    }
+    const order = topologicalOrder(this);
+    for (let i = order.length - 1; i >= 0; i--) {
+      const node = order[i];
+      if (node.backwardFn === null) continue;
+      if (node.grad !== null) {
+        node.backwardFn();
+        for (const p of node.parents) {
+          if (p.grad !== null && p.grad.size !== p.size) {
+            throw new ValueError(`Tensor.backward: op '${node.op}' produced a gradient of size ${p.grad.size} for an input of shape ${fmt(p.shape)}`);
+          }
+        }
+      }
+      node.grad = null; // intermediate gradients are not kept (as PyTorch does by default)
+    }
+  }
+
+  /** A tensor sharing this one's data, cut from the graph (no parents, no gradient). */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /** A deep copy of the data, cut from the graph. */
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  /** The single value of a tensor with one element. @throws ValueError otherwise */
+  item(): number {
+    assert(this.size === 1, () => `Tensor.item: tensor has shape ${fmt(this.shape)}, expected exactly one element`);
+    return this.data[0];
+  }
+
+  /** The values as nested arrays (a number for a scalar). */
+  toArray(): NestedArray {
+    const strides = stridesOf(this.shape);
+    const build = (axis: number, offset: number): NestedArray => {
+      if (axis === this.shape.length) return this.data[offset];
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[axis]; i++) out.push(build(axis + 1, offset + i * strides[axis]));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** An `ndarray` view of the same data (no copy), for interop with the scijs ecosystem. */
+  toNdarray(): NdArray<Float64Array> {
+    return ndarray(this.data, this.shape.slice());
+  }
+
+  /** Prints shape and values, e.g. `Tensor [2,2] [[1,2],[3,4]]`. */
+  toString(): string {
+    return `Tensor ${fmt(this.shape)} ${JSON.stringify(this.toArray())}`;
+  }
+}
+
+/** Every node reachable from `root` through recorded parents, parents before children. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  // Iterative depth-first search: graphs from long recursions would overflow the call stack.
+  const stack: Array<{ node: Tensor; next: number }> = [{ node: root, next: 0 }];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.next < top.node.parents.length) {
+      const p = top.node.parents[top.next++];
+      if (!visited.has(p) && p.requiresGrad) {
+        visited.add(p);
+        stack.push({ node: p, next: 0 });
+      }
+    } else {
+      order.push(top.node);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+/**
+ * Builds an op's output and, when a gradient may be needed, records the graph edge.
+ * Every op goes through here, so `noGrad` and `requiresGrad` are honoured in one place.
+ *
+ * @param backward - called with the output tensor once its gradient is known; adds into the
+ *   parents' `gradData()` (only for parents with `requiresGrad`)
+ * @internal
+ */
+export function record(op: string, data: Float64Array, shape: Shape, parents: readonly Tensor[], backward: (out: Tensor) => void): Tensor {
+  const out = new Tensor(data, shape, { op });
+  if (noGradDepth === 0 && parents.some((p) => p.requiresGrad)) {
+    out.requiresGrad = true;
+    out.parents = parents;
+    out.backwardFn = () => backward(out);
+  }
+  return out;
+}
+
+/** The gradient buffer of `out` during its backward function. @internal */
+export function outGrad(out: Tensor): Float64Array {
+  return (out.grad as Tensor).data;
+}
+
+function isNdarray(v: unknown): v is NdArray {
+  return typeof v === 'object' && v !== null && 'shape' in v && 'stride' in v && 'data' in v && typeof (v as NdArray).get === 'function';
+}
+
+function inferShape(values: NestedArray, where: string): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    v = v[0];
+    if (v === undefined) break;
+  }
+  void where;
+  return shape;
+}
+
+function flattenInto(values: NestedArray, shape: Shape, axis: number, out: Float64Array, offset: { i: number }, where: string): void {
+  if (axis === shape.length) {
+    assert(typeof values === 'number', () => `${where}: expected a number at depth ${axis}, got ${Array.isArray(values) ? 'an array' : typeof values}`, TypeError);
+    out[offset.i++] = values as number;
+    return;
+  }
+  assert(Array.isArray(values) && values.length === shape[axis],
+    () => `${where}: ragged nested array: expected length ${shape[axis]} at depth ${axis} (shape ${fmt(shape)}), got ${Array.isArray(values) ? `length ${values.length}` : 'a number'}`);
+  for (const v of values as NestedArray[]) flattenInto(v, shape, axis + 1, out, offset, where);
+}
+
+/**
+ * Makes a tensor (a leaf) from values.
+ *
+ * @param values - nested arrays (shape inferred), a flat `Float64Array`/array with `shape`, an `ndarray` (copied), or a number
+ * @param shape - required for flat values; checked against nested ones
+ * @param options - `requiresGrad: true` for parameters
+ * @throws ValueError for ragged arrays or a size that does not match `shape`; TypeError for non-numbers
+ *
+ * @example
+ * const x = tensor([[1, 2], [3, 4]]);             // shape [2, 2]
+ * const y = tensor(new Float64Array(6), [2, 3]);  // shape [2, 3], data not copied
+ */
+export function tensor(values: TensorData, shape?: Shape, options: { requiresGrad?: boolean } = {}): Tensor {
+  const where = 'tensor';
+  if (shape !== undefined) checkShape(shape, where);
+  if (isNdarray(values)) {
+    const nd = values;
+    const s = nd.shape.slice();
+    const data = new Float64Array(sizeOf(s));
+    const strides = stridesOf(s);
+    for (let i = 0; i < data.length; i++) {
+      let rem = i;
+      const idx = s.map((_, a) => {
+        const q = Math.floor(rem / strides[a]);
+        rem -= q * strides[a];
+        return q;
+      });
+      data[i] = nd.get(...idx) as number;
+    }
+    if (shape !== undefined) {
+      assert(sizeOf(shape) === data.length, () => `${where}: ndarray of shape ${fmt(s)} does not fit shape ${fmt(shape)}`);
+    }
+    return new Tensor(data, shape ?? s, options);
+  }
+  if (typeof values === 'number') {
+    const s = shape ?? [];
+    const n = sizeOf(s);
+    assert(n === 1, () => `${where}: a single number cannot fill shape ${fmt(s)}; use full(shape, value)`);
+    return new Tensor(Float64Array.of(values), s, options);
+  }
+  if (Array.isArray(values) && (values.length === 0 || Array.isArray(values[0]) || shape === undefined)) {
+    const inferred = inferShape(values as NestedArray, where);
+    const data = new Float64Array(sizeOf(inferred));
+    flattenInto(values as NestedArray, inferred, 0, data, { i: 0 }, where);
+    if (shape !== undefined) {
+      assert(sizeOf(shape) === data.length, () => `${where}: values of shape ${fmt(inferred)} do not fit shape ${fmt(shape)}`);
+      return new Tensor(data, shape, options);
+    }
+    return new Tensor(data, inferred, options);
+  }
+  // Flat array-like with an explicit shape.
+  const flat = values as ArrayLike<number>;
+  const s = shape ?? [flat.length];
+  assert(flat.length === sizeOf(s), () => `${where}: ${flat.length} values do not fit shape ${fmt(s)} (${sizeOf(s)} values)`);
+  const data = flat instanceof Float64Array ? flat : Float64Array.from(flat as ArrayLike<number>);
+  for (let i = 0; i < data.length; i++) {
+    assert(typeof flat[i] === 'number', () => `${where}: value ${i} is ${typeof flat[i]}, expected a number`, TypeError);
+  }
+  return new Tensor(data, s, options);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: Shape, value: number, options: { requiresGrad?: boolean } = {}): Tensor {
+  checkShape(shape, 'full');
+  return new Tensor(new Float64Array(sizeOf(shape)).fill(value), shape, options);
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: Shape, options: { requiresGrad?: boolean } = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+/** A tensor of ones. */
+export function ones(shape: Shape, options: { requiresGrad?: boolean } = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+/** A rank-0 tensor holding `value`. */
+export function scalar(value: number): Tensor {
+  return new Tensor(Float64Array.of(value), []);
+}
+
+/** A number or a tensor: binary ops accept either and turn numbers into scalars. */
+export type TensorLike = Tensor | number;
+
+/** Turns a number into a scalar tensor; passes tensors through. @throws TypeError naming `where` and `arg` otherwise */
+export function asTensor(x: TensorLike, where: string, arg: string): Tensor {
+  if (x instanceof Tensor) return x;
+  assert(typeof x === 'number', () => `${where}: '${arg}' must be a Tensor or a number, got ${x === null ? 'null' : typeof x}`, TypeError);
+  return scalar(x);
+}
