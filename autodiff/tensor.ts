@@ -1,6 +1,7 @@
 // The Tensor: row-major Float64Array data with a shape, and the bookkeeping reverse-mode autodiff needs.
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
+import ops from 'ndarray-ops';
 import { assert, ValueError } from '../lib/util/errors.js';
 import { checkShape, fmt, sizeOf, stridesOf, type Shape } from '../lib/util/shape.js';
 
@@ -236,7 +237,8 @@ function inferShape(values: NestedArray, where: string): number[] {
 
 function flattenInto(values: NestedArray, shape: Shape, axis: number, out: Float64Array, offset: { i: number }, where: string): void {
   if (axis === shape.length) {
-    assert(typeof values === 'number', () => `${where}: expected a number at depth ${axis}, got ${Array.isArray(values) ? 'an array' : typeof values}`, TypeError);
+    if (Array.isArray(values)) throw new ValueError(`${where}: ragged nested array: expected a number at depth ${axis} (shape ${fmt(shape)}), got an array`);
+    assert(typeof values === 'number', () => `${where}: expected a number at depth ${axis}, got ${typeof values}`, TypeError);
     out[offset.i++] = values as number;
     return;
   }
@@ -264,21 +266,15 @@ export function tensor(values: TensorData, shape?: Shape, options: { requiresGra
     const nd = values;
     const s = nd.shape.slice();
     const data = new Float64Array(sizeOf(s));
-    const strides = stridesOf(s);
-    for (let i = 0; i < data.length; i++) {
-      let rem = i;
-      const idx = s.map((_, a) => {
-        const q = Math.floor(rem / strides[a]);
-        rem -= q * strides[a];
-        return q;
-      });
-      data[i] = nd.get(...idx) as number;
-    }
+    // ndarray-ops copies a strided view (transposed, sliced, stepped) in logical row-major order.
+    if (s.length === 0) data[0] = nd.get() as number;
+    else if (data.length > 0) ops.assign(ndarray(data, s), nd);
     if (shape !== undefined) {
       assert(sizeOf(shape) === data.length, () => `${where}: ndarray of shape ${fmt(s)} does not fit shape ${fmt(shape)}`);
     }
     return new Tensor(data, shape ?? s, options);
   }
+  assert(!(values instanceof Tensor), () => `${where}: 'values' is already a Tensor; use x.clone() to copy it or x.reshape(shape) to view it`, TypeError);
   if (typeof values === 'number') {
     const s = shape ?? [];
     const n = sizeOf(s);

@@ -97,7 +97,8 @@ export function max(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   const xd = x.data;
   for (let i = 0; i < xd.length; i++) {
     const o = map[i];
-    if (xd[i] > y[o] || arg[o] < 0) {
+    // NaN wins wherever it sits, so a NaN loss can never vanish inside a max.
+    if (arg[o] < 0 || xd[i] > y[o] || (Number.isNaN(xd[i]) && !Number.isNaN(y[o]))) {
       y[o] = xd[i];
       arg[o] = i;
     }

@@ -38,9 +38,9 @@ export function log1p(x: Tensor): Tensor {
   return unary('log1p', x, Math.log1p, (v) => 1 / (1 + v));
 }
 
-/** `eˣ − 1`, accurate for small |x|. d/dx = eˣ = y + 1. */
+/** `eˣ − 1`, accurate for small |x|. d/dx = eˣ, computed directly (y + 1 cancels digits for x ≪ 0). */
 export function expm1(x: Tensor): Tensor {
-  return unary('expm1', x, Math.expm1, (_v, y) => y + 1);
+  return unary('expm1', x, Math.expm1, (v) => Math.exp(v));
 }
 
 /** `√x`. d/dx = 1/(2√x). */
@@ -60,7 +60,8 @@ export function square(x: Tensor): Tensor {
 export function pow(x: Tensor, p: number): Tensor {
   assert(typeof p === 'number' && Number.isFinite(p), () => `pow: exponent 'p' must be a finite number, got ${String(p)}`, TypeError);
   if (p === 2) return square(x);
-  return unary('pow', x, (v) => Math.pow(v, p), (v) => p * Math.pow(v, p - 1));
+  // p = 0: the derivative is 0 everywhere; p·x^(p−1) would give 0·∞ = NaN at x = 0.
+  return unary('pow', x, (v) => Math.pow(v, p), (v) => (p === 0 ? 0 : p * Math.pow(v, p - 1)));
 }
 
 /** `|x|`. The derivative is sign(x), taken as 0 at 0 (as TF and PyTorch do). */
@@ -91,9 +92,9 @@ export function relu(x: Tensor): Tensor {
   return unary('relu', x, (v) => (v > 0 ? v : 0), (v) => (v > 0 ? 1 : 0));
 }
 
-/** ELU with α = 1 (Keras's default): `x` for x > 0, `eˣ − 1` otherwise. */
+/** ELU with α = 1 (Keras's default): `x` for x > 0, `eˣ − 1` otherwise. d/dx = 1 or eˣ (not y + 1, which cancels for x ≪ 0). */
 export function elu(x: Tensor): Tensor {
-  return unary('elu', x, (v) => (v > 0 ? v : Math.expm1(v)), (v, y) => (v > 0 ? 1 : y + 1));
+  return unary('elu', x, (v) => (v > 0 ? v : Math.expm1(v)), (v) => (v > 0 ? 1 : Math.exp(v)));
 }
 
 // log(1 + eˣ) overflows past x ≈ 709; max(x, 0) + log1p(e^−|x|) does not, and is exact for large |x|.
