@@ -9,6 +9,8 @@ module.exports = {
       target: 'es2022',
       sourcemap: 'inline',
       sourcefile: filename,
+      // Jest's CommonJS runtime cannot run import(); let esbuild turn `await import('node:fs')` into require.
+      supported: { 'dynamic-import': false },
     });
     return { code, map };
   },
