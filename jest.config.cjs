@@ -5,7 +5,8 @@ module.exports = {
   roots: ['<rootDir>/spec'],
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.ts$': '<rootDir>/scripts/jest-esbuild-transform.cjs' },
+  setupFiles: ['<rootDir>/spec/helpers/setup.ts'],
   moduleFileExtensions: ['ts', 'js', 'cjs', 'mjs', 'json'],
   // Sources import siblings as './x.js' (NodeNext style); Jest must find the './x.ts' file.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^maflow$': '<rootDir>/lib/index.ts' },
 };

@@ -8,7 +8,7 @@ import { expandDims, gather, reshape, squeeze, transpose } from './ops/shape.js'
 import {
   abs, clip, elu, exp, expm1, log, log1p, neg, pow, relu, sigmoid, softplus, sqrt, square, tanh,
 } from './ops/unary.js';
-import { Tensor, type TensorLike } from './tensor.js';
+import { Tensor } from './tensor.js';
 
 declare module './tensor.js' {
   interface Tensor {

@@ -18,7 +18,7 @@ export class Random {
   private readonly prng: seedrandom.PRNG;
   private spare: number | null = null;
 
-  /** @param seed - a number or string; equal seeds give equal streams */
+  /** @param seed - a number or string; equal seeds give equal streams (a number and its decimal string, `1` and `'1'`, are the same seed) */
   constructor(seed: number | string) {
     assert(typeof seed === 'number' || typeof seed === 'string', () => `Random: 'seed' must be a number or a string, got ${typeof seed}`, TypeError);
     assert(typeof seed !== 'number' || Number.isFinite(seed), () => `Random: 'seed' must be finite, got ${seed}`, RangeError);
@@ -53,7 +53,8 @@ export class Random {
    * @throws RangeError unless `lo ≤ hi` are integers
    */
   int(lo: number, hi: number): number {
-    assert(Number.isInteger(lo) && Number.isInteger(hi) && lo <= hi, () => `Random.int: expected integers lo ≤ hi, got lo=${lo}, hi=${hi}`, RangeError);
+    assert(Number.isSafeInteger(lo) && Number.isSafeInteger(hi) && lo <= hi && Number.isSafeInteger(hi - lo + 1),
+      () => `Random.int: expected safe integers lo ≤ hi, got lo=${lo}, hi=${hi}`, RangeError);
     return lo + Math.floor(this.prng.double() * (hi - lo + 1));
   }
 
@@ -82,7 +83,11 @@ export class Random {
 
   /** Fills `out` with uniform draws from [lo, hi) and returns it. */
   fillUniform(out: Float64Array, lo = 0, hi = 1): Float64Array {
-    for (let i = 0; i < out.length; i++) out[i] = lo + (hi - lo) * this.prng.double();
+    for (let i = 0; i < out.length; i++) {
+      const v = lo + (hi - lo) * this.prng.double();
+      // lo + (hi − lo)·u can round up to hi for u just below 1; keep the interval half-open.
+      out[i] = v < hi ? v : lo;
+    }
     return out;
   }
 

@@ -1,0 +1,98 @@
+// MADE masks: the 0/1 [fanIn, fanOut] matrices that make a dense network autoregressive, built from degrees.
+import { Tensor } from '../autodiff/tensor.js';
+import { assert } from '../lib/util/errors.js';
+import type { Seed } from '../lib/util/random.js';
+import { createDegrees, type HiddenDegrees, type InputOrder } from './degrees.js';
+
+/**
+ * The masks of a MADE network from its degrees (TFP's `_create_masks` followed by the
+ * tiling of the output mask over `params`).
+ *
+ * Masks are `[fanIn, fanOut]`, so a layer computes `x · (W ⊙ M)` with no transpose.
+ *
+ *     hidden (input → hidden, hidden → hidden):  M[i][k] = 1  iff  m(i) ≤ m(k)
+ *     output (last layer → output):              M[k][d·params + p] = 1  iff  m(k) < m_input(d)
+ *
+ * Output column `d·params + p` is parameter `p` of event dimension `d` (event-major,
+ * parameter-minor), so all `params` outputs of one dimension share one mask column.
+ * The strict `<` in the last mask is what makes output `d` independent of input `d`
+ * and of every later input; the `≤` in the hidden masks lets a unit of degree k carry x_k.
+ *
+ * @param degrees - `[m_input, m_hidden1, …]` as {@link createDegrees} returns (1-based)
+ * @param params - outputs per event dimension, an integer ≥ 1
+ * @returns one mask per dense layer (hidden layers, then the output layer); each a 0/1 tensor
+ *   of shape `[fanIn, fanOut]`, the last `[fanIn, E·params]`
+ * @throws RangeError when `params` is not a positive integer; ValueError when `degrees` is empty
+ */
+export function masksFromDegrees(degrees: readonly (readonly number[])[], params: number): Tensor[] {
+  assert(Array.isArray(degrees) && degrees.length >= 1,
+    () => `masksFromDegrees: 'degrees' must hold at least the input degrees, got ${JSON.stringify(degrees)}`);
+  assert(Number.isInteger(params) && params >= 1, () => `masksFromDegrees: 'params' must be a positive integer, got ${params}`, RangeError);
+  const masks: Tensor[] = [];
+  for (let l = 1; l < degrees.length; l++) {
+    const from = degrees[l - 1];
+    const to = degrees[l];
+    const data = new Float64Array(from.length * to.length);
+    for (let i = 0; i < from.length; i++) {
+      for (let k = 0; k < to.length; k++) data[i * to.length + k] = from[i] <= to[k] ? 1 : 0;
+    }
+    masks.push(new Tensor(data, [from.length, to.length]));
+  }
+  const last = degrees[degrees.length - 1];
+  const input = degrees[0];
+  const fanOut = input.length * params;
+  const data = new Float64Array(last.length * fanOut);
+  for (let k = 0; k < last.length; k++) {
+    for (let d = 0; d < input.length; d++) {
+      const connected = last[k] < input[d] ? 1 : 0;
+      for (let p = 0; p < params; p++) data[k * fanOut + d * params + p] = connected;
+    }
+  }
+  masks.push(new Tensor(data, [last.length, fanOut]));
+  return masks;
+}
+
+/** Options of {@link makeMasks}. */
+export interface MaskOptions {
+  /** Outputs per event dimension (2 for a flow's shift and log-scale), an integer ≥ 1. */
+  params: number;
+  /** E, the number of inputs. */
+  eventSize: number;
+  /** Widths of the hidden layers; default `[]` (a single masked layer, input → output). */
+  hiddenUnits?: readonly number[];
+  /** Default `'left-to-right'`. */
+  inputOrder?: InputOrder;
+  /** Default `'equal'`. */
+  hiddenDegrees?: HiddenDegrees;
+  /** Seed or generator for `'random'` order or degrees. */
+  rng?: Seed;
+}
+
+/**
+ * The masks of a MADE network with these settings, identical to TFP's
+ * `_make_dense_autoregressive_masks` for the same (non-random) options.
+ * Hidden layers narrower than `E − 1` are allowed; see {@link createDegrees}.
+ *
+ * @returns one 0/1 mask `[fanIn, fanOut]` per dense layer; see {@link masksFromDegrees}
+ * @throws for bad options, naming the option (see {@link createDegrees})
+ * @see Germain et al. 2015, MADE, https://arxiv.org/abs/1502.03509
+ *
+ * @example
+ * const [toHidden, toOutput] = makeMasks({ params: 1, eventSize: 3, hiddenUnits: [2] });
+ * // hidden degrees ⌈k·2/3⌉ = [1, 2]; toHidden[j][k] = 1 iff m(j) ≤ m(k):
+ * toHidden.toArray(); // [[1, 1], [0, 1], [0, 0]]
+ * // toOutput[k][d] = 1 iff m(k) < m(d):
+ * toOutput.toArray(); // [[0, 1, 1], [0, 0, 1]]
+ */
+export function makeMasks(options: MaskOptions): Tensor[] {
+  assert(Number.isInteger(options.params) && options.params >= 1,
+    () => `makeMasks: 'params' must be a positive integer, got ${String(options.params)}`, RangeError);
+  const degrees = createDegrees({
+    eventSize: options.eventSize,
+    hiddenUnits: options.hiddenUnits,
+    inputOrder: options.inputOrder,
+    hiddenDegrees: options.hiddenDegrees,
+    rng: options.rng,
+  }, 'makeMasks');
+  return masksFromDegrees(degrees, options.params);
+}

@@ -1,0 +1,44 @@
+// maflow's one entry point: every public name, grouped by layer (autodiff → flows → Keras-like surface).
+import '../autodiff/methods.js'; // installs x.add(y), x.neg(), ... on Tensor.prototype
+
+// ---- autodiff: tensors, ops, kernels, optimizers -----------------------------------------
+export {
+  Tensor, tensor, zeros, ones, full, scalar, noGrad, isGradEnabled,
+  type TensorLike, type TensorData, type NestedArray,
+} from '../autodiff/tensor.js';
+export { broadcastShapes } from '../autodiff/broadcast.js';
+export { add, sub, mul, div, maximum, minimum } from '../autodiff/ops/binary.js';
+export {
+  neg, exp, log, log1p, expm1, sqrt, square, pow, abs, tanh, sigmoid, relu, elu, softplus, clip,
+} from '../autodiff/ops/unary.js';
+export { sum, mean, max, logSumExp, type Axes } from '../autodiff/ops/reduce.js';
+export {
+  reshape, transpose, concat, stack, unstack, slice, gather, expandDims, squeeze, broadcastTo,
+} from '../autodiff/ops/shape.js';
+export { where, type NestedBooleans } from '../autodiff/ops/select.js';
+export { matmul } from '../autodiff/ops/matmul.js';
+export { maskedMatmul, maskedMatmulReference } from '../autodiff/ops/masked-matmul.js';
+export { gemm, gemmReference, type GemmOptions } from '../autodiff/kernels/gemm.js';
+export { Optimizer, type ClipOptions, type OptimizerState } from '../autodiff/optimizers/optimizer.js';
+export { Adam, type AdamOptions, type AdamConfig } from '../autodiff/optimizers/adam.js';
+export { SGD, type SGDOptions, type SGDConfig } from '../autodiff/optimizers/sgd.js';
+export * as initializers from '../autodiff/initializers.js';
+export { getInitializer, type Initializer, type InitializerName } from '../autodiff/initializers.js';
+
+// ---- flows: MADE ---------------------------------------------------------------------------
+export {
+  createInputOrder, createDegrees, type InputOrder, type HiddenDegrees, type DegreesOptions,
+} from '../flows/degrees.js';
+export { makeMasks, masksFromDegrees, type MaskOptions } from '../flows/masks.js';
+export { getActivation, ACTIVATION_NAMES, type Activation, type ActivationName } from '../flows/activations.js';
+export {
+  AutoregressiveNetwork, type AutoregressiveNetworkOptions, type AutoregressiveNetworkConfig,
+  type InitializerSpec, type ConditionalInputLayers,
+} from '../flows/autoregressive-network.js';
+
+// ---- data and utilities ----------------------------------------------------------------------
+export { parseCsv, readCsv, type CsvTable } from './data/csv.js';
+export { trainValidationTestSplit, type Split } from './data/split.js';
+export { ValueError } from './util/errors.js';
+export { Random, setGlobalSeed, type Seed } from './util/random.js';
+export type { Shape } from './util/shape.js';
