@@ -1,0 +1,66 @@
+// Every ```ts block in docs/**/*.md runs, so the docs cannot rot (as zuko's doctests).
+// A block is bundled with esbuild (its imports of '../lib/index.js' or 'maflow' resolve to the
+// sources) and run in a fresh Node process; a block fenced as ```ts no-run (a fragment) is skipped.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+
+const root = resolve(__dirname, '../..');
+const outDir = join(root, 'out/.docs');
+
+interface Block {
+  file: string;
+  line: number;
+  code: string;
+}
+
+function blocks(file: string): Block[] {
+  const text = readFileSync(file, 'utf8');
+  const found: Block[] = [];
+  const fence = /^```ts[ \t]*\n([\s\S]*?)^```/gm;
+  for (let m = fence.exec(text); m !== null; m = fence.exec(text)) {
+    found.push({ file, line: text.slice(0, m.index).split('\n').length, code: m[1] });
+  }
+  return found;
+}
+
+function docFiles(): string[] {
+  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : []);
+  return walk(join(root, 'docs'));
+}
+
+const all = docFiles().flatMap(blocks);
+
+describe('docs examples', () => {
+  it('finds the docs code blocks', () => {
+    expect(all.length).toBeGreaterThan(0);
+  });
+
+  for (const block of all) {
+    const name = `${block.file.slice(root.length + 1)}:${block.line}`;
+    it(`runs ${name}`, () => {
+      mkdirSync(outDir, { recursive: true });
+      const outfile = join(outDir, `${name.replace(/[/:.]/g, '_')}.mjs`);
+      buildSync({
+        stdin: { contents: block.code, resolveDir: join(root, 'docs'), loader: 'ts', sourcefile: name },
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        target: 'node20',
+        packages: 'external',
+        alias: { maflow: join(root, 'lib/index.ts') },
+        outfile,
+        logLevel: 'silent',
+      });
+      writeFileSync(`${outfile}.txt`, block.code);
+      try {
+        execFileSync(process.execPath, [outfile], { cwd: root, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
+      } catch (e) {
+        const err = e as { stderr?: string; stdout?: string };
+        throw new Error(`${name} failed:\n${err.stderr ?? ''}${err.stdout ?? ''}`);
+      }
+    }, 150_000);
+  }
+});
