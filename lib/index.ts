@@ -36,6 +36,31 @@ export {
   type InitializerSpec, type ConditionalInputLayers,
 } from '../flows/autoregressive-network.js';
 
+// ---- flows: bijectors (forward = base → data, the sampling direction; inverse = density) --------
+export {
+  Bijector, type BijectorKwargs, type LogDetKwargs, type BijectorConfig, type JsonValue,
+} from '../flows/bijectors/bijector.js';
+export { Shift, type ShiftOptions } from '../flows/bijectors/shift.js';
+export { Scale, type ScaleOptions } from '../flows/bijectors/scale.js';
+export { Chain } from '../flows/bijectors/chain.js';
+export { Invert } from '../flows/bijectors/invert.js';
+export { Permute, Reverse } from '../flows/bijectors/permute.js';
+export { BatchNormalization, type BatchNormalizationOptions } from '../flows/bijectors/batch-normalization.js';
+export {
+  MaskedAutoregressiveFlow, type MaskedAutoregressiveFlowOptions, type MaskedAutoregressiveFlowFunctions,
+  type ShiftAndLogScale, type ShiftAndLogScaleFn, type BijectorFn, type ForwardResult,
+} from '../flows/bijectors/masked-autoregressive-flow.js';
+export { bijectorFromConfig } from '../flows/bijectors/serialization.js';
+
+// ---- flows: distributions --------------------------------------------------------------------
+export {
+  Distribution, type SampleShape, type SampleOptions, type LogProbOptions, type ValueLike, type DistributionConfig,
+} from '../flows/distributions/distribution.js';
+export { Normal, type NormalOptions } from '../flows/distributions/normal.js';
+export { MultivariateNormalDiag, type MultivariateNormalDiagOptions } from '../flows/distributions/multivariate-normal-diag.js';
+export { TransformedDistribution, type TransformedDistributionOptions } from '../flows/distributions/transformed-distribution.js';
+export { distributionFromConfig } from '../flows/distributions/serialization.js';
+
 // ---- data and utilities ----------------------------------------------------------------------
 export { parseCsv, readCsv, type CsvTable } from './data/csv.js';
 export { trainValidationTestSplit, type Split } from './data/split.js';

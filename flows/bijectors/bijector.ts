@@ -1,0 +1,341 @@
+// Bijector: the invertible-map interface every flow layer implements, with TFP's directions and event-ndims rules.
+import { sum } from '../../autodiff/ops/reduce.js';
+import { neg } from '../../autodiff/ops/unary.js';
+import { Tensor, tensor, type NestedArray } from '../../autodiff/tensor.js';
+import { assert, ValueError } from '../../lib/util/errors.js';
+import { fmt } from '../../lib/util/shape.js';
+
+/**
+ * Extra arguments a bijector call passes on to its parts.
+ *
+ * - `conditionalInput` reaches the network of a conditional `MaskedAutoregressiveFlow`.
+ * - `training` selects batch statistics (true) or running averages (false) in `BatchNormalization`.
+ * - Any other key whose value is a plain object addresses one bijector by its `name`:
+ *   `{ maf1: { conditionalInput: c1 } }` reaches only the bijector named `maf1`, wherever it sits
+ *   inside a `Chain` or `Invert`. Its entries override the shared ones for that bijector.
+ *   A name that is not there throws a ValueError listing the names that are.
+ * - Keys with other values (numbers, Tensors, …) are passed unchanged to every bijector, so a
+ *   user `shiftAndLogScaleFn` may read its own arguments.
+ */
+export interface BijectorKwargs {
+  conditionalInput?: Tensor;
+  training?: boolean;
+  [bijectorName: string]: unknown;
+}
+
+/** {@link BijectorKwargs} plus `eventNdims`, the number of rightmost axes that form one event. */
+export interface LogDetKwargs extends BijectorKwargs {
+  eventNdims?: number;
+}
+
+/** A JSON value: what `getConfig()` returns, so a model can be written with `JSON.stringify`. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** The JSON-safe options that rebuild a bijector (see `bijectorFromConfig`); weights are saved apart. */
+export interface BijectorConfig {
+  className: string;
+  name: string;
+  [option: string]: JsonValue;
+}
+
+/** What a subclass tells the base class about itself. */
+export interface BijectorParameters {
+  /** The class name used in error messages (survives minification, unlike `constructor.name`). */
+  className: string;
+  name: string;
+  /** Smallest number of rightmost axes the forward map acts on jointly: 0 elementwise, 1 for a vector. */
+  forwardMinEventNdims: number;
+  /** Same for the inverse; equal to the forward one for every rank-preserving bijector (the default). */
+  inverseMinEventNdims?: number;
+  /** True when the log-det does not depend on the input (TFP uses this for caching; we only report it). */
+  isConstantJacobian?: boolean;
+}
+
+/** True for `{…}` literals: the values that address a bijector by name in {@link BijectorKwargs}. */
+export function isPlainObject(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Tensor) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * `Σ` over the last `k` axes: turns a log-det computed per `minEventNdims`-event into one per
+ * larger event (the Jacobian of independent blocks is block-diagonal, so log-dets add).
+ */
+export function sumRightmost(t: Tensor, k: number): Tensor {
+  if (k === 0) return t;
+  const axes: number[] = [];
+  for (let i = 1; i <= k; i++) axes.push(-i);
+  return sum(t, axes);
+}
+
+/** `name` must be a non-empty string; the shared check of every constructor. */
+export function checkName(name: unknown, where: string): string {
+  assert(typeof name === 'string' && name.length > 0, () => `${where}: 'name' must be a non-empty string, got ${describe(name)}`, TypeError);
+  return name;
+}
+
+/** A short description of a value for error messages: `a Tensor of shape [2,3]`, `'abc'`, `5`, `null`. */
+export function describe(v: unknown): string {
+  if (v instanceof Tensor) return `a Tensor of shape ${fmt(v.shape)}`;
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'undefined') return String(v);
+  if (typeof v === 'function') return 'a function';
+  return typeof v;
+}
+
+/**
+ * An invertible, differentiable map with a tractable log-Jacobian-determinant, in TFP's
+ * directions: `forward` maps base samples to data (the sampling direction) and `inverse`
+ * maps data to base (the density direction), so that for `y = forward(x)`
+ *
+ *   log p_Y(y) = log p_X(inverse(y)) + inverseLogDetJacobian(y),
+ *   inverseLogDetJacobian(y) = −forwardLogDetJacobian(inverse(y)).
+ *
+ * Shapes: inputs are `[...batch, ...event]`; the event is the last `eventNdims` axes, at least
+ * `forwardMinEventNdims` of them. Log-dets have the batch shape `[...batch]`. A subclass computes
+ * the log-det of its minimal event; this class sums it over any extra event axes and validates
+ * inputs, `eventNdims` and kwargs at the public boundary.
+ *
+ * Subclasses implement `_forward`, `_inverse`, and at least one of `_forwardLogDet` and
+ * `_inverseLogDet` (each defaults to minus the other at the mapped point). They override
+ * `_forwardAndLogDet` / `_inverseAndLogDet` when both results can share work (a MAF's density
+ * direction costs one network pass for `u` and its log-det together).
+ */
+export abstract class Bijector {
+  /** The class name, as error messages print it. */
+  readonly className: string;
+  /** This bijector's name; {@link BijectorKwargs} address it by this name inside a `Chain`. */
+  readonly name: string;
+  /** Rightmost axes the forward map acts on jointly (0 = elementwise, 1 = vectors). */
+  readonly forwardMinEventNdims: number;
+  /** Rightmost axes the inverse map acts on jointly. */
+  readonly inverseMinEventNdims: number;
+  /** True when the log-det does not depend on the input. */
+  readonly isConstantJacobian: boolean;
+
+  protected constructor(p: BijectorParameters) {
+    this.className = p.className;
+    this.name = checkName(p.name, p.className);
+    this.forwardMinEventNdims = p.forwardMinEventNdims;
+    this.inverseMinEventNdims = p.inverseMinEventNdims ?? p.forwardMinEventNdims;
+    this.isConstantJacobian = p.isConstantJacobian ?? false;
+  }
+
+  /** Tensors an optimizer should update (none by default). */
+  get trainableWeights(): Tensor[] {
+    return [];
+  }
+
+  /** State that is saved with the model but not trained (e.g. running averages); none by default. */
+  get nonTrainableWeights(): Tensor[] {
+    return [];
+  }
+
+  /** `trainableWeights` then `nonTrainableWeights`. */
+  get weights(): Tensor[] {
+    return [...this.trainableWeights, ...this.nonTrainableWeights];
+  }
+
+  /** This bijector's name and those of the bijectors inside it: what {@link BijectorKwargs} may address. */
+  bijectorNames(): string[] {
+    return [this.name];
+  }
+
+  /**
+   * Sampling direction: base point `x` → data point `y`.
+   * @param x - shape `[...batch, ...event]`, rank ≥ `forwardMinEventNdims`
+   * @param kwargs - see {@link BijectorKwargs}
+   * @returns `y`, the same shape as `x` (broadcast with any parameter or condition batch shape)
+   * @throws TypeError when `x` is not a Tensor; ValueError for a wrong rank or event size, or an unknown bijector name in `kwargs`
+   */
+  forward(x: Tensor, kwargs?: BijectorKwargs): Tensor {
+    const where = `${this.className}.forward`;
+    this.checkInput(x, where, 'x', this.forwardMinEventNdims);
+    return this._forward(x, this.resolveKwargs(kwargs, where));
+  }
+
+  /**
+   * Density direction: data point `y` → base point `x`.
+   * @param y - shape `[...batch, ...event]`, rank ≥ `inverseMinEventNdims`
+   * @returns `x`, the same shape as `y`
+   * @throws as {@link Bijector.forward}
+   */
+  inverse(y: Tensor, kwargs?: BijectorKwargs): Tensor {
+    const where = `${this.className}.inverse`;
+    this.checkInput(y, where, 'y', this.inverseMinEventNdims);
+    return this._inverse(y, this.resolveKwargs(kwargs, where));
+  }
+
+  /**
+   * `log |det ∂forward(x)/∂x|` per event of `eventNdims` rightmost axes.
+   * @param x - shape `[...batch, ...event]`
+   * @param kwargs - `eventNdims` (default `forwardMinEventNdims`, at most `x.rank`) and {@link BijectorKwargs}
+   * @returns shape `[...batch]` = `x.shape` without its last `eventNdims` axes
+   * @throws RangeError naming `eventNdims` when it is not an integer in `[forwardMinEventNdims, x.rank]`
+   */
+  forwardLogDetJacobian(x: Tensor, kwargs: LogDetKwargs = {}): Tensor {
+    const where = `${this.className}.forwardLogDetJacobian`;
+    const k = this.extraEventNdims(x, where, 'x', kwargs, this.forwardMinEventNdims);
+    return sumRightmost(this._forwardLogDet(x, this.resolveKwargs(kwargs, where)), k);
+  }
+
+  /**
+   * `log |det ∂inverse(y)/∂y|` per event of `eventNdims` rightmost axes.
+   * @param y - shape `[...batch, ...event]`
+   * @returns shape `[...batch]`
+   * @throws RangeError naming `eventNdims` when it is not an integer in `[inverseMinEventNdims, y.rank]`
+   */
+  inverseLogDetJacobian(y: Tensor, kwargs: LogDetKwargs = {}): Tensor {
+    const where = `${this.className}.inverseLogDetJacobian`;
+    const k = this.extraEventNdims(y, where, 'y', kwargs, this.inverseMinEventNdims);
+    return sumRightmost(this._inverseLogDet(y, this.resolveKwargs(kwargs, where)), k);
+  }
+
+  /**
+   * `forward` and `forwardLogDetJacobian` in one pass (what `sampleAndLogProb` uses).
+   * @returns `y` `[...batch, ...event]` and `logDet` `[...batch]`
+   */
+  forwardAndLogDet(x: Tensor, kwargs: LogDetKwargs = {}): { y: Tensor; logDet: Tensor } {
+    const where = `${this.className}.forwardAndLogDet`;
+    const k = this.extraEventNdims(x, where, 'x', kwargs, this.forwardMinEventNdims);
+    const r = this._forwardAndLogDet(x, this.resolveKwargs(kwargs, where));
+    return { y: r.y, logDet: sumRightmost(r.logDet, k) };
+  }
+
+  /**
+   * `inverse` and `inverseLogDetJacobian` in one pass (what `logProb` uses: one network pass for a MAF).
+   * @returns `x` `[...batch, ...event]` and `logDet` `[...batch]`
+   */
+  inverseAndLogDet(y: Tensor, kwargs: LogDetKwargs = {}): { x: Tensor; logDet: Tensor } {
+    const where = `${this.className}.inverseAndLogDet`;
+    const k = this.extraEventNdims(y, where, 'y', kwargs, this.inverseMinEventNdims);
+    const r = this._inverseAndLogDet(y, this.resolveKwargs(kwargs, where));
+    return { x: r.x, logDet: sumRightmost(r.logDet, k) };
+  }
+
+  /** JSON-safe options that rebuild this bijector (weights are saved separately). */
+  getConfig(): BijectorConfig {
+    return { className: this.className, name: this.name };
+  }
+
+  /** The forward map on trusted input. */
+  protected abstract _forward(x: Tensor, kwargs: BijectorKwargs): Tensor;
+
+  /** The inverse map on trusted input. */
+  protected abstract _inverse(y: Tensor, kwargs: BijectorKwargs): Tensor;
+
+  /** Forward log-det of one minimal event, shape `x.shape` without its last `forwardMinEventNdims` axes. */
+  protected _forwardLogDet(x: Tensor, kwargs: BijectorKwargs): Tensor {
+    return neg(this._inverseLogDet(this._forward(x, kwargs), kwargs));
+  }
+
+  /** Inverse log-det of one minimal event, shape `y.shape` without its last `inverseMinEventNdims` axes. */
+  protected _inverseLogDet(y: Tensor, kwargs: BijectorKwargs): Tensor {
+    return neg(this._forwardLogDet(this._inverse(y, kwargs), kwargs));
+  }
+
+  /** Override when `y` and its log-det share work. */
+  protected _forwardAndLogDet(x: Tensor, kwargs: BijectorKwargs): { y: Tensor; logDet: Tensor } {
+    return { y: this._forward(x, kwargs), logDet: this._forwardLogDet(x, kwargs) };
+  }
+
+  /** Override when `x` and its log-det share work. */
+  protected _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): { x: Tensor; logDet: Tensor } {
+    return { x: this._inverse(y, kwargs), logDet: this._inverseLogDet(y, kwargs) };
+  }
+
+  /** Subclasses check the event part of an input's shape here (e.g. its last dim); rank is already checked. */
+  protected checkEvent(_t: Tensor, _where: string, _arg: string): void {}
+
+  /** Checks that `t` is a Tensor of rank ≥ `minNdims`, then the subclass's event check. */
+  protected checkInput(t: unknown, where: string, arg: string, minNdims: number): asserts t is Tensor {
+    assert(t instanceof Tensor, () => `${where}: '${arg}' must be a Tensor, got ${describe(t)}`, TypeError);
+    assert(t.rank >= minNdims,
+      () => `${where}: '${arg}' has shape ${fmt(t.shape)} (rank ${t.rank}), expected rank ≥ ${minNdims} (the event has ${minNdims} axes)`);
+    this.checkEvent(t, where, arg);
+  }
+
+  /**
+   * Validates the input and `kwargs.eventNdims`; returns how many axes beyond the minimal event
+   * the log-det must be summed over.
+   */
+  private extraEventNdims(t: unknown, where: string, arg: string, kwargs: LogDetKwargs, minNdims: number): number {
+    this.checkInput(t, where, arg, minNdims);
+    assert(isPlainObject(kwargs), () => `${where}: 'kwargs' must be a plain object, got ${describe(kwargs)}`, TypeError);
+    const n = kwargs.eventNdims ?? minNdims;
+    assert(typeof n === 'number' && Number.isInteger(n) && n >= minNdims && n <= t.rank,
+      () => `${where}: 'eventNdims' is ${describe(n)}, expected an integer in [${minNdims}, ${t.rank}] for '${arg}' of shape ${fmt(t.shape)}`,
+      RangeError);
+    return n - minNdims;
+  }
+
+  /**
+   * Flattens this bijector's own named entry into the shared kwargs and checks every other
+   * named entry addresses a bijector inside this one. Entries for inner bijectors stay keyed by
+   * name so that a `Chain` or `Invert` can route them.
+   * @throws TypeError when `kwargs` is not a plain object; ValueError for an unknown bijector name
+   */
+  protected resolveKwargs(kwargs: BijectorKwargs | undefined, where: string): BijectorKwargs {
+    if (kwargs === undefined) return {};
+    assert(isPlainObject(kwargs), () => `${where}: 'kwargs' must be a plain object, got ${describe(kwargs)}`, TypeError);
+    const names = this.bijectorNames();
+    const flat: BijectorKwargs = {};
+    let own: Record<string, unknown> | undefined;
+    for (const [key, value] of Object.entries(kwargs)) {
+      if (key === 'eventNdims') continue; // consumed by the public method, never passed on
+      if (!isPlainObject(value)) {
+        flat[key] = value;
+        continue;
+      }
+      if (!names.includes(key)) {
+        throw new ValueError(`${where}: bijector kwargs name '${key}', which is not a bijector here; the names are [${names.map((s) => `'${s}'`).join(', ')}]`);
+      }
+      if (key === this.name) own = value as Record<string, unknown>;
+      else flat[key] = value;
+    }
+    if (own !== undefined) {
+      for (const [key, value] of Object.entries(own)) if (key !== 'eventNdims') flat[key] = value;
+    }
+    return flat;
+  }
+}
+
+/** A parameter as users give it: a Tensor (kept as is, so gradients reach it), a number, or nested number arrays. */
+export type ParamLike = Tensor | NestedArray;
+
+/**
+ * Turns a {@link ParamLike} into a Tensor. Tensors pass through untouched (a trainable
+ * parameter stays the same object); numbers and arrays are copied into a new Tensor.
+ * @throws TypeError naming `where` and `arg` for anything else; ValueError for a ragged array
+ */
+export function toParameter(value: unknown, where: string, arg: string): Tensor {
+  if (value instanceof Tensor) return value;
+  assert(typeof value === 'number' || Array.isArray(value),
+    () => `${where}: '${arg}' must be a Tensor, a number or an array of numbers, got ${describe(value)}`, TypeError);
+  try {
+    return tensor(value as NestedArray);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const Cls = e instanceof ValueError ? ValueError : TypeError; // ragged arrays are a content problem
+    throw new Cls(`${where}: '${arg}' is not a valid array of numbers (${msg})`);
+  }
+}
+
+/**
+ * Checks every entry of a parameter against `ok` (e.g. positive and finite).
+ * @throws RangeError naming `where`, `arg`, the first bad value and its index, and what was `expected`
+ */
+export function checkEntries(t: Tensor, where: string, arg: string, ok: (v: number) => boolean, expected: string): void {
+  for (let i = 0; i < t.size; i++) {
+    const v = t.data[i];
+    if (!ok(v)) throw new RangeError(`${where}: '${arg}' must be ${expected}, got ${v} at flat index ${i} (shape ${fmt(t.shape)})`);
+  }
+}
+
+/** True for a user-made leaf with `requiresGrad`: a weight to report in `trainableWeights` (not a computed tensor). */
+export function isTrainableLeaf(t: Tensor): boolean {
+  return t.requiresGrad && t.parents.length === 0 && t.backwardFn === null;
+}

@@ -1,0 +1,81 @@
+// Invert: swaps a bijector's directions, so Invert(MAF) is an inverse autoregressive flow (IAF).
+import type { Tensor } from '../../autodiff/tensor.js';
+import { assert } from '../../lib/util/errors.js';
+import { Bijector, checkName, describe, type BijectorConfig, type BijectorKwargs } from './bijector.js';
+
+/**
+ * The inverse of a bijector: `forward` is `bijector.inverse` and `inverse` is `bijector.forward`,
+ *
+ *   Invert(b).forward(x) = b.inverse(x),   log|det J_Invert(b).forward(x)| = b.inverseLogDetJacobian(x)
+ *
+ * `Invert(MaskedAutoregressiveFlow(…))` is the IAF of Kingma et al. (2016): sampling costs one
+ * network pass and the density `eventSize` passes, the reverse of a MAF.
+ *
+ * Kwargs are passed through to the wrapped bijector (its own name still addresses it).
+ *
+ * @see Kingma et al. 2016, https://arxiv.org/abs/1606.04934
+ */
+export class Invert extends Bijector {
+  /** The wrapped bijector. */
+  readonly bijector: Bijector;
+
+  /**
+   * @param bijector - the bijector to invert
+   * @param options - `name`, default `'invert_' + bijector.name` as TFP
+   * @throws TypeError when `bijector` is not a Bijector
+   */
+  constructor(bijector: Bijector, options: { name?: string } = {}) {
+    assert(bijector instanceof Bijector, () => `Invert: 'bijector' must be a Bijector, got ${describe(bijector)}`, TypeError);
+    super({
+      className: 'Invert',
+      name: checkName(options.name ?? `invert_${bijector.name}`, 'Invert'),
+      forwardMinEventNdims: bijector.inverseMinEventNdims,
+      inverseMinEventNdims: bijector.forwardMinEventNdims,
+      isConstantJacobian: bijector.isConstantJacobian,
+    });
+    this.bijector = bijector;
+  }
+
+  override get trainableWeights(): Tensor[] {
+    return this.bijector.trainableWeights;
+  }
+
+  override get nonTrainableWeights(): Tensor[] {
+    return this.bijector.nonTrainableWeights;
+  }
+
+  override bijectorNames(): string[] {
+    return [this.name, ...this.bijector.bijectorNames()];
+  }
+
+  protected _forward(x: Tensor, kwargs: BijectorKwargs): Tensor {
+    return this.bijector.inverse(x, kwargs);
+  }
+
+  protected _inverse(y: Tensor, kwargs: BijectorKwargs): Tensor {
+    return this.bijector.forward(y, kwargs);
+  }
+
+  protected override _forwardLogDet(x: Tensor, kwargs: BijectorKwargs): Tensor {
+    return this.bijector.inverseLogDetJacobian(x, { ...kwargs, eventNdims: this.forwardMinEventNdims });
+  }
+
+  protected override _inverseLogDet(y: Tensor, kwargs: BijectorKwargs): Tensor {
+    return this.bijector.forwardLogDetJacobian(y, { ...kwargs, eventNdims: this.inverseMinEventNdims });
+  }
+
+  protected override _forwardAndLogDet(x: Tensor, kwargs: BijectorKwargs): { y: Tensor; logDet: Tensor } {
+    const r = this.bijector.inverseAndLogDet(x, { ...kwargs, eventNdims: this.forwardMinEventNdims });
+    return { y: r.x, logDet: r.logDet };
+  }
+
+  protected override _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): { x: Tensor; logDet: Tensor } {
+    const r = this.bijector.forwardAndLogDet(y, { ...kwargs, eventNdims: this.inverseMinEventNdims });
+    return { x: r.y, logDet: r.logDet };
+  }
+
+  /** `{ className: 'Invert', name, bijector: inner config }`. */
+  override getConfig(): BijectorConfig {
+    return { ...super.getConfig(), bijector: this.bijector.getConfig() };
+  }
+}

@@ -1,0 +1,189 @@
+// Distribution: the common surface of every distribution (sample, logProb, moments), in TFP's shape conventions.
+import { broadcastShapes } from '../../autodiff/broadcast.js';
+import { exp } from '../../autodiff/ops/unary.js';
+import type { NestedArray, Tensor } from '../../autodiff/tensor.js';
+import { assert } from '../../lib/util/errors.js';
+import { toRandom, type Random, type Seed } from '../../lib/util/random.js';
+import { fmt, type Shape } from '../../lib/util/shape.js';
+import { checkName, describe, isPlainObject, toParameter, type BijectorKwargs, type JsonValue } from '../bijectors/bijector.js';
+
+/** How many draws: a count `n` (→ `[n]`) or a shape; `[]` (the default) draws one. */
+export type SampleShape = number | readonly number[];
+
+/** Options of {@link Distribution.sample}. */
+export interface SampleOptions {
+  /** A number, string or `Random`; the same seed gives bit-identical samples. Default: the global generator. */
+  seed?: Seed;
+  /** Passed to the bijector of a `TransformedDistribution` (e.g. `{ conditionalInput }`); ignored otherwise. */
+  bijectorKwargs?: BijectorKwargs;
+}
+
+/** Options of {@link Distribution.logProb}. */
+export interface LogProbOptions {
+  /** Passed to the bijector of a `TransformedDistribution`; ignored otherwise. */
+  bijectorKwargs?: BijectorKwargs;
+}
+
+/** A value `logProb` accepts: a Tensor, or numbers / nested arrays (copied into a Tensor). */
+export type ValueLike = Tensor | NestedArray;
+
+/** JSON-safe options that rebuild a distribution (see `distributionFromConfig`). */
+export interface DistributionConfig {
+  className: string;
+  name: string;
+  [option: string]: JsonValue;
+}
+
+/** What a subclass tells the base class. */
+export interface DistributionParameters {
+  className: string;
+  name: string;
+  batchShape: Shape;
+  eventShape: Shape;
+}
+
+/** Checks a sample shape and returns it as an array. @throws TypeError / RangeError naming `where` */
+export function toSampleShape(sampleShape: unknown, where: string): number[] {
+  const list = typeof sampleShape === 'number' ? [sampleShape] : sampleShape;
+  assert(Array.isArray(list), () => `${where}: 'sampleShape' must be a number or an array of integers, got ${describe(sampleShape)}`, TypeError);
+  for (const d of list as unknown[]) {
+    assert(typeof d === 'number' && Number.isInteger(d) && d >= 0,
+      () => `${where}: 'sampleShape' entries must be non-negative integers, got ${typeof sampleShape === 'number' ? sampleShape : `[${(list as unknown[]).join(',')}]`}`, RangeError);
+  }
+  return (list as number[]).slice();
+}
+
+/**
+ * A probability distribution over events of shape `eventShape`, with a batch of independent
+ * parameterisations of shape `batchShape` (TFP's convention). Shapes:
+ *
+ * - `sample(sampleShape)` → `[...sampleShape, ...batchShape, ...eventShape]`
+ * - `logProb(x)` with `x` `[...b, ...eventShape]` → the NumPy broadcast of `b` and `batchShape`
+ *   (e.g. `x` `[5, 3, 2]`, event `[2]`, batch `[]` → `[5, 3]`)
+ *
+ * Subclasses implement `_sample` and `_logProb` on validated input, and the moments that have a
+ * closed form; the others throw an Error saying they are not implemented for that class.
+ */
+export abstract class Distribution {
+  /** The class name, as error messages print it. */
+  readonly className: string;
+  /** The distribution's name (TFP's default is the class name). */
+  readonly name: string;
+  /** Shape of the batch of independent distributions. */
+  readonly batchShape: readonly number[];
+  /** Shape of one event (one draw of one distribution of the batch). */
+  readonly eventShape: readonly number[];
+
+  protected constructor(p: DistributionParameters) {
+    this.className = p.className;
+    this.name = checkName(p.name, p.className);
+    this.batchShape = Object.freeze(p.batchShape.slice());
+    this.eventShape = Object.freeze(p.eventShape.slice());
+  }
+
+  /** Tensors an optimizer should update: parameters given as Tensors with `requiresGrad`, and a bijector's weights. */
+  get trainableWeights(): Tensor[] {
+    return [];
+  }
+
+  /** Saved but not trained state (e.g. batch-norm running averages). */
+  get nonTrainableWeights(): Tensor[] {
+    return [];
+  }
+
+  /**
+   * Draws samples.
+   * @param sampleShape - `n` or a shape; default `[]` (one draw per batch member)
+   * @returns shape `[...sampleShape, ...batchShape, ...eventShape]`
+   * @throws TypeError / RangeError for a malformed `sampleShape` or `seed`
+   */
+  sample(sampleShape: SampleShape = [], options: SampleOptions = {}): Tensor {
+    const where = `${this.className}.sample`;
+    const shape = toSampleShape(sampleShape, where);
+    assert(isPlainObject(options), () => `${where}: 'options' must be an object { seed?, bijectorKwargs? }, got ${describe(options)}`, TypeError);
+    return this._sample(shape, toRandom(options.seed), options.bijectorKwargs ?? {});
+  }
+
+  /**
+   * Log-density at `x`.
+   * @param x - shape `[...b, ...eventShape]`
+   * @returns shape `broadcast(b, batchShape)`
+   * @throws ValueError when `x`'s rank is below the event rank, its last axes are not `eventShape`,
+   *   or `b` does not broadcast with `batchShape`; TypeError when `x` is not a Tensor or numbers
+   */
+  logProb(x: ValueLike, options: LogProbOptions = {}): Tensor {
+    const where = `${this.className}.logProb`;
+    const t = this.checkValue(x, where);
+    assert(isPlainObject(options), () => `${where}: 'options' must be an object { bijectorKwargs? }, got ${describe(options)}`, TypeError);
+    return this._logProb(t, options.bijectorKwargs ?? {});
+  }
+
+  /** Density `exp(logProb(x))`; same shapes and errors as {@link Distribution.logProb}. */
+  prob(x: ValueLike, options: LogProbOptions = {}): Tensor {
+    return exp(this.logProb(x, options));
+  }
+
+  /**
+   * Samples and their log-density together; a `TransformedDistribution` does both in one pass
+   * through its bijector (for a MAF: `eventSize` network passes, not `eventSize + 1`).
+   * @returns `sample` `[...sampleShape, ...batchShape, ...eventShape]`, `logProb` `[...sampleShape, ...batchShape]`
+   */
+  sampleAndLogProb(sampleShape: SampleShape = [], options: SampleOptions = {}): { sample: Tensor; logProb: Tensor } {
+    const where = `${this.className}.sampleAndLogProb`;
+    const shape = toSampleShape(sampleShape, where);
+    assert(isPlainObject(options), () => `${where}: 'options' must be an object { seed?, bijectorKwargs? }, got ${describe(options)}`, TypeError);
+    return this._sampleAndLogProb(shape, toRandom(options.seed), options.bijectorKwargs ?? {});
+  }
+
+  /** Mean, shape `[...batchShape, ...eventShape]`. @throws Error when there is no closed form */
+  mean(): Tensor {
+    throw this.notImplemented('mean');
+  }
+
+  /** Standard deviation, shape `[...batchShape, ...eventShape]`. @throws Error when there is no closed form */
+  stddev(): Tensor {
+    throw this.notImplemented('stddev');
+  }
+
+  /** Variance, shape `[...batchShape, ...eventShape]`. @throws Error when there is no closed form */
+  variance(): Tensor {
+    throw this.notImplemented('variance');
+  }
+
+  /** Differential entropy `−E[log p(X)]`, shape `[...batchShape]`. @throws Error when there is no closed form */
+  entropy(): Tensor {
+    throw this.notImplemented('entropy');
+  }
+
+  /** JSON-safe options that rebuild this distribution. */
+  getConfig(): DistributionConfig {
+    return { className: this.className, name: this.name };
+  }
+
+  /** Draws on trusted input. */
+  protected abstract _sample(sampleShape: number[], rng: Random, bijectorKwargs: BijectorKwargs): Tensor;
+
+  /** Log-density on a validated value. */
+  protected abstract _logProb(x: Tensor, bijectorKwargs: BijectorKwargs): Tensor;
+
+  /** Default: sample, then evaluate; override when both share work. */
+  protected _sampleAndLogProb(sampleShape: number[], rng: Random, bijectorKwargs: BijectorKwargs): { sample: Tensor; logProb: Tensor } {
+    const sample = this._sample(sampleShape, rng, bijectorKwargs);
+    return { sample, logProb: this._logProb(sample, bijectorKwargs) };
+  }
+
+  /** Converts and checks a value: rank, trailing event shape, and batch broadcast. */
+  protected checkValue(x: ValueLike, where: string): Tensor {
+    const t = toParameter(x, where, 'x');
+    const ev = this.eventShape;
+    const eventOk = t.rank >= ev.length && ev.every((d, i) => t.shape[t.rank - ev.length + i] === d);
+    assert(eventOk, () => `${where}: 'x' has shape ${fmt(t.shape)}, expected [..., ${ev.join(', ')}] (event shape ${fmt(ev)})`);
+    broadcastShapes(`${where}: batch dims of 'x' against batchShape`, t.shape.slice(0, t.rank - ev.length), this.batchShape);
+    return t;
+  }
+
+  private notImplemented(what: string): Error {
+    return new Error(`${this.className}.${what}: not implemented for ${this.className} (no closed form); estimate it from samples`);
+  }
+}
+
