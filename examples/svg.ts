@@ -33,10 +33,11 @@ export function scatterPanel(title: string, xy: ArrayLike<number>, box: Box, col
 }
 
 /**
- * A density on an `nx × ny` grid over `box` (values[j·nx + i] at x_i, y_j, cell centres) as a
- * grey heat map with contour lines at the given fractions of its maximum (marching squares).
+ * A density on an `nx × ny` grid of cell centres filling the panel (values[j·nx + i] at column i,
+ * row j from the bottom) as a blue heat map with contour lines at the given fractions of its
+ * maximum (marching squares). The grid must cover the same box as the panel's other plots.
  */
-export function densityPanel(title: string, values: ArrayLike<number>, nx: number, ny: number, box: Box, levels = [0.05, 0.2, 0.4, 0.6, 0.8]): Panel {
+export function densityPanel(title: string, values: ArrayLike<number>, nx: number, ny: number, levels = [0.05, 0.2, 0.4, 0.6, 0.8]): Panel {
   let peak = 0;
   for (let i = 0; i < values.length; i++) peak = Math.max(peak, values[i]);
   const cw = SIZE / nx;

@@ -61,6 +61,23 @@ export { MultivariateNormalDiag, type MultivariateNormalDiagOptions } from '../f
 export { TransformedDistribution, type TransformedDistributionOptions } from '../flows/distributions/transformed-distribution.js';
 export { distributionFromConfig } from '../flows/distributions/serialization.js';
 
+// ---- the Keras-like surface: layers, Sequential, fit, callbacks, saving ----------------------
+export { Layer, isDistribution, type LayerOutput, type CallOptions, type LayerConfig, type LayerArgs, type ConvertToTensorFn } from './layers/layer.js';
+export { InputLayer, type InputLayerArgs } from './layers/input-layer.js';
+export { Dense, type DenseArgs } from './layers/dense.js';
+export { DistributionLambda, registerDistributionFn, getDistributionFn, type DistributionLambdaArgs, type MakeDistributionFn } from './layers/distribution-lambda.js';
+export { AutoregressiveTransform, type AutoregressiveTransformArgs } from './layers/autoregressive-transform.js';
+export { PermuteTransform, type PermuteTransformArgs } from './layers/permute-transform.js';
+export { LayerTransformedDistribution } from './layers/layer-transformed-distribution.js';
+export { registerLayer, layerFromConfig, type LayerFactory } from './layers/registry.js';
+export { getLoss, meanSquaredError, negativeLogLikelihood, LOSS_NAMES, type LossFn, type LossName } from './losses.js';
+export { Sequential, loadModel, type CompileArgs, type SequentialArgs, type SummaryOptions } from './models/sequential.js';
+export { NonFiniteLossError, type FitOptions, type EvaluateOptions, type DataInput } from './models/training.js';
+export { Callback, EarlyStopping, TerminateOnNaN, type CallbackHooks, type EarlyStoppingOptions, type Logs, type TrainParams } from './models/callbacks.js';
+export { History } from './models/history.js';
+export { ProgressBar, type OutputStream, type ProgressBarOptions } from './models/progress.js';
+export { registerOptimizer, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJSON } from './models/save.js';
+
 // ---- data and utilities ----------------------------------------------------------------------
 export { parseCsv, readCsv, type CsvTable } from './data/csv.js';
 export { trainValidationTestSplit, type Split } from './data/split.js';

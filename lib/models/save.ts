@@ -1,0 +1,294 @@
+// The model file: format and version, bit-exact float64 weights (base64), validation, and the atomic write.
+import { Adam } from '../../autodiff/optimizers/adam.js';
+import type { Optimizer, OptimizerState } from '../../autodiff/optimizers/optimizer.js';
+import { SGD } from '../../autodiff/optimizers/sgd.js';
+import { Tensor } from '../../autodiff/tensor.js';
+import { assert, ValueError } from '../util/errors.js';
+import { fmt, sizeOf } from '../util/shape.js';
+
+/** The `format` field of every model file. */
+export const MODEL_FORMAT = 'maflow-model';
+/** The file version this code writes and reads. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** One tensor in a file: its shape and its float64 values, little-endian, in base64 (8 bytes per value). */
+export interface EncodedTensor {
+  shape: number[];
+  dtype: 'float64';
+  data: string;
+}
+
+/** A saved optimizer: the class, its constructor options, and its state with every slot array encoded. */
+export interface OptimizerJSON {
+  className: string;
+  config: Record<string, unknown>;
+  state: { iterations: number; slots: Record<string, EncodedTensor[]> };
+}
+
+/**
+ * What `Sequential.toJSON()` returns and `model.save(path)` writes.
+ *
+ * - `layers`: each layer's class and `getConfig()`, in order;
+ * - `weights`: every weight of every layer, in `model.getWeights()` order, bit-exact
+ *   (base64 of the float64 bytes, since JSON's decimal numbers lose −0 and need care elsewhere);
+ * - `optimizer`: class, options and state (Adam's moments, the step count), or `null` if not compiled;
+ * - `loss`: the loss's name if it was given by name, else `null` (a function cannot be saved).
+ */
+export interface ModelJSON {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  className: 'Sequential';
+  name: string;
+  /** The shape of one example the model was built for, or `null` if it was never built. */
+  inputShape: number[] | null;
+  layers: Array<{ className: string; config: Record<string, unknown> }>;
+  weights: EncodedTensor[];
+  optimizer: OptimizerJSON | null;
+  loss: string | null;
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = new Int16Array(128).fill(-1);
+for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+
+/** Standard base64 (RFC 4648, with `=` padding) of bytes; no Buffer or btoa, so it runs anywhere. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  let chunk = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const b0 = bytes[i];
+    const b1 = i + 1 < bytes.length ? bytes[i + 1] : 0;
+    const b2 = i + 2 < bytes.length ? bytes[i + 2] : 0;
+    const n = (b0 << 16) | (b1 << 8) | b2;
+    chunk += B64[(n >> 18) & 63] + B64[(n >> 12) & 63]
+      + (i + 1 < bytes.length ? B64[(n >> 6) & 63] : '=') + (i + 2 < bytes.length ? B64[n & 63] : '=');
+    if (chunk.length >= 8192) {
+      parts.push(chunk);
+      chunk = '';
+    }
+  }
+  parts.push(chunk);
+  return parts.join('');
+}
+
+/**
+ * Bytes from standard base64.
+ * @throws ValueError naming `where` for a length that is not a multiple of 4 or a character outside the alphabet
+ */
+export function base64ToBytes(text: string, where: string): Uint8Array {
+  assert(text.length % 4 === 0, () => `${where}: base64 data has length ${text.length}, not a multiple of 4 (truncated?)`);
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    let n = 0;
+    for (let k = 0; k < 4; k++) {
+      const c = text.charCodeAt(i + k);
+      const isPad = c === 61 && i + k >= text.length - pad;
+      const v = isPad ? 0 : c < 128 ? B64_INDEX[c] : -1;
+      if (v < 0) throw new ValueError(`${where}: base64 data has an invalid character '${text[i + k]}' at position ${i + k}`);
+      n = (n << 6) | v;
+    }
+    if (o < out.length) out[o++] = (n >> 16) & 255;
+    if (o < out.length) out[o++] = (n >> 8) & 255;
+    if (o < out.length) out[o++] = n & 255;
+  }
+  return out;
+}
+
+/** Encodes float64 values exactly (every bit, −0 and all), little-endian whatever the platform. */
+export function encodeFloat64(values: ArrayLike<number>): string {
+  const bytes = new Uint8Array(values.length * 8);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i], true);
+  return bytesToBase64(bytes);
+}
+
+/**
+ * Decodes {@link encodeFloat64}'s output.
+ * @param count - the number of values expected
+ * @throws ValueError when the data does not hold exactly `count` values
+ */
+export function decodeFloat64(text: string, count: number, where: string): Float64Array {
+  const bytes = base64ToBytes(text, where);
+  assert(bytes.length === count * 8, () => `${where}: holds ${bytes.length / 8} float64 values, expected ${count}`);
+  const view = new DataView(bytes.buffer);
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true);
+  return out;
+}
+
+/** A tensor as a file stores it. */
+export function encodeTensor(t: Tensor): EncodedTensor {
+  return { shape: t.shape.slice(), dtype: 'float64', data: encodeFloat64(t.data) };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function kind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v;
+}
+
+/**
+ * A tensor from a file, with every field checked.
+ * @throws ValueError naming `where` for a malformed shape, a dtype other than float64, or data of the wrong length
+ */
+export function decodeTensor(value: unknown, where: string): Tensor {
+  assert(isRecord(value), () => `${where} must be an object { shape, dtype, data }, got ${kind(value)}`);
+  const { shape, dtype, data } = value;
+  assert(Array.isArray(shape) && shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0),
+    () => `${where}.shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+  assert(dtype === 'float64', () => `${where}.dtype is ${JSON.stringify(dtype)}, expected "float64"`);
+  assert(typeof data === 'string', () => `${where}.data must be a base64 string, got ${kind(data)}`);
+  const s = shape as number[];
+  return new Tensor(decodeFloat64(data, sizeOf(s), `${where}.data`), s);
+}
+
+type OptimizerFactory = (config: Record<string, unknown>) => Optimizer;
+
+const OPTIMIZERS = new Map<string, OptimizerFactory>([
+  ['Adam', (c) => Adam.fromConfig(c)],
+  ['SGD', (c) => SGD.fromConfig(c)],
+]);
+
+/**
+ * Makes a custom optimizer class loadable from a file (the built-in `Adam` and `SGD` always are).
+ * @param className - the optimizer's `className`
+ * @param fromConfig - rebuilds it from its `getConfig()`
+ * @throws TypeError for a non-string name or a non-function factory
+ */
+export function registerOptimizer(className: string, fromConfig: OptimizerFactory): void {
+  assert(typeof className === 'string' && className !== '', () => `registerOptimizer: 'className' must be a non-empty string, got ${kind(className)}`, TypeError);
+  assert(typeof fromConfig === 'function', () => `registerOptimizer: 'fromConfig' must be a function, got ${kind(fromConfig)}`, TypeError);
+  OPTIMIZERS.set(className, fromConfig);
+}
+
+/** An optimizer and its state as a file stores them; the state is exported in the order of `params`. */
+export function encodeOptimizer(optimizer: Optimizer, params: readonly Tensor[]): OptimizerJSON {
+  const state = optimizer.getState(params);
+  const slots: Record<string, EncodedTensor[]> = {};
+  for (const [name, perParam] of Object.entries(state.slots)) {
+    slots[name] = perParam.map((values, i) => ({ shape: params[i].shape.slice(), dtype: 'float64', data: encodeFloat64(values) }));
+  }
+  return { className: optimizer.className, config: optimizer.getConfig() as Record<string, unknown>, state: { iterations: state.iterations, slots } };
+}
+
+/**
+ * Rebuilds an optimizer from a file, with its state checked against `params` (what it will train).
+ * Nothing outside the new optimizer is touched.
+ * @throws ValueError naming `where` for an unknown class, a bad config, or state that does not fit `params`
+ */
+export function decodeOptimizer(value: unknown, params: readonly Tensor[], where: string): Optimizer {
+  assert(isRecord(value), () => `${where} must be an object { className, config, state }, got ${kind(value)}`);
+  const { className, config, state } = value;
+  assert(typeof className === 'string' && OPTIMIZERS.has(className),
+    () => `${where}.className is ${JSON.stringify(className)}, which is not a known optimizer (${[...OPTIMIZERS.keys()].join(', ')}; others need registerOptimizer)`);
+  assert(isRecord(config), () => `${where}.config must be an object, got ${kind(config)}`);
+  let optimizer: Optimizer;
+  try {
+    optimizer = OPTIMIZERS.get(className)!(config);
+  } catch (e) {
+    throw new ValueError(`${where}.config does not make a valid ${className}: ${(e as Error).message}`);
+  }
+  assert(isRecord(state) && typeof state.iterations === 'number' && isRecord(state.slots),
+    () => `${where}.state must be an object { iterations, slots }`);
+  const slots: Record<string, number[][]> = {};
+  for (const [name, perParam] of Object.entries(state.slots)) {
+    assert(Array.isArray(perParam) && perParam.length === params.length,
+      () => `${where}.state.slots.${name} must hold ${params.length} arrays (one per trainable weight), got ${Array.isArray(perParam) ? perParam.length : kind(perParam)}`);
+    slots[name] = perParam.map((enc: unknown, i: number) => {
+      const t = decodeTensor(enc, `${where}.state.slots.${name}[${i}]`);
+      assert(t.size === params[i].size, () => `${where}.state.slots.${name}[${i}] has shape ${fmt(t.shape)}, but trainable weight ${i} has shape ${fmt(params[i].shape)}`);
+      return Array.from(t.data);
+    });
+  }
+  const decoded: OptimizerState = { iterations: state.iterations, slots };
+  try {
+    optimizer.setState(decoded, params);
+  } catch (e) {
+    throw new ValueError(`${where}.state does not fit: ${(e as Error).message}`);
+  }
+  return optimizer;
+}
+
+/**
+ * Checks the envelope of a model file: an object with `format: 'maflow-model'`, a version this code
+ * reads, and fields of the right kinds. The layers, weights and optimizer are checked as they are rebuilt.
+ * @throws ValueError naming `where` and the first field that is wrong
+ */
+export function checkModelJSON(value: unknown, where: string): ModelJSON {
+  assert(isRecord(value), () => `${where}: expected a model object, got ${kind(value)}`);
+  assert(value.format === MODEL_FORMAT, () => `${where}: 'format' is ${JSON.stringify(value.format)}, expected "${MODEL_FORMAT}" (not a maflow model file)`);
+  const v = value.version;
+  assert(typeof v === 'number' && Number.isInteger(v) && v >= 1, () => `${where}: 'version' is ${JSON.stringify(v)}, expected a positive integer`);
+  assert(v === MODEL_FORMAT_VERSION, () => v > MODEL_FORMAT_VERSION
+    ? `${where}: the file has format version ${v}, written by a newer maflow; this version reads version ${MODEL_FORMAT_VERSION}`
+    : `${where}: the file has format version ${v}; this version reads version ${MODEL_FORMAT_VERSION}`);
+  assert(value.className === 'Sequential', () => `${where}: 'className' is ${JSON.stringify(value.className)}, expected "Sequential"`);
+  assert(typeof value.name === 'string', () => `${where}: 'name' must be a string, got ${kind(value.name)}`);
+  const s = value.inputShape;
+  assert(s === null || (Array.isArray(s) && s.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)),
+    () => `${where}: 'inputShape' must be null or an array of non-negative integers, got ${JSON.stringify(s)}`);
+  assert(Array.isArray(value.layers), () => `${where}: 'layers' must be an array, got ${kind(value.layers)}`);
+  (value.layers as unknown[]).forEach((l, i) => {
+    assert(isRecord(l) && typeof l.className === 'string' && isRecord(l.config),
+      () => `${where}: 'layers[${i}]' must be an object { className, config }, got ${JSON.stringify(l)}`);
+  });
+  assert(Array.isArray(value.weights), () => `${where}: 'weights' must be an array, got ${kind(value.weights)}`);
+  assert(value.optimizer === null || isRecord(value.optimizer), () => `${where}: 'optimizer' must be null or an object, got ${kind(value.optimizer)}`);
+  assert(value.loss === null || typeof value.loss === 'string', () => `${where}: 'loss' must be null or a loss name, got ${kind(value.loss)}`);
+  return value as unknown as ModelJSON;
+}
+
+/**
+ * Parses a model file's text.
+ * @throws ValueError naming `source` when the text is not JSON (a truncated or corrupt file)
+ */
+export function parseModelText(text: string, source: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ValueError(`${where}: ${source} is not valid JSON (truncated or corrupt?): ${(e as Error).message}`);
+  }
+}
+
+let tempCounter = 0;
+
+/**
+ * Writes `text` to `path` atomically: into a temporary file in the same directory, flushed to
+ * disk, then renamed over `path`. A rename within one file system replaces the directory entry
+ * in one step, so a reader (or a crash) sees the old file or the new one, never half of one.
+ * On failure the temporary file is removed and `path` is left as it was. Node only
+ * (`node:fs` is imported when called, so browser bundles never load it).
+ *
+ * @throws the file system's error (e.g. ENOENT for a missing directory), after cleaning up
+ */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const { dirname, basename, join } = await import('node:path');
+  const pid = (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
+  const temp = join(dirname(path), `.${basename(path)}.${pid}.${Date.now()}.${tempCounter++}.tmp`);
+  let handle: Awaited<ReturnType<typeof fs.open>> | null = null;
+  try {
+    handle = await fs.open(temp, 'wx');
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+    await handle.close();
+    handle = null;
+    await fs.rename(temp, path);
+  } catch (e) {
+    if (handle !== null) await handle.close().catch(() => undefined);
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Reads a UTF-8 text file (Node only; `node:fs` is imported when called). */
+export async function readTextFile(path: string): Promise<string> {
+  const fs = await import('node:fs/promises');
+  return fs.readFile(path, 'utf8');
+}

@@ -1,0 +1,427 @@
+// Sequential: a stack of layers with Keras's compile/fit/evaluate/summary, and saving to one JSON file.
+import { Optimizer } from '../../autodiff/optimizers/optimizer.js';
+import { noGrad, Tensor, zeros } from '../../autodiff/tensor.js';
+import { assert, ValueError } from '../util/errors.js';
+import { Random } from '../util/random.js';
+import { fmt, sameShape, type Shape } from '../util/shape.js';
+import { InputLayer } from '../layers/input-layer.js';
+import { isDistribution, Layer, uniqueLayerName, type CallOptions, type LayerConfig, type LayerOutput } from '../layers/layer.js';
+import { layerFromConfig } from '../layers/registry.js';
+import { getLoss, LOSS_NAMES, type LossFn, type LossName } from '../losses.js';
+import type { History } from './history.js';
+import { checkOptionNames, describe, toTensorArg } from './checks.js';
+import {
+  checkModelJSON, decodeOptimizer, decodeTensor, encodeOptimizer, encodeTensor, MODEL_FORMAT, MODEL_FORMAT_VERSION,
+  parseModelText, readTextFile, writeFileAtomic, type ModelJSON,
+} from './save.js';
+import { evaluateModel, fitModel, type DataInput, type EvaluateOptions, type FitOptions, type TrainableModel } from './training.js';
+
+/** Options of {@link Sequential}. */
+export interface SequentialArgs {
+  /** Default `'sequential'`, `'sequential_1'`, … */
+  name?: string;
+}
+
+/** Options of {@link Sequential.compile}. */
+export interface CompileArgs<Out extends LayerOutput = LayerOutput> {
+  /** Updates the trainable weights, e.g. `new Adam()`. */
+  optimizer: Optimizer;
+  /** Per-example losses from `(yTrue, yPred)`, or a name: `'negativeLogLikelihood'`, `'meanSquaredError'`. */
+  loss: LossFn<Out> | LossName;
+}
+
+/** Options of {@link Sequential.summary}. */
+export interface SummaryOptions {
+  /** Where each line goes; default `console.log`. `null` prints nothing (the table is still returned). */
+  printFn?: ((line: string) => void) | null;
+}
+
+/**
+ * A linear stack of layers, as Keras's `Sequential`: the output of each layer is the input of the
+ * next. When a layer returns a distribution and the next one needs a tensor, the distribution is
+ * turned into one by the layer that made it (its `convertToTensorFn`, by default one sample); the
+ * last layer's output, tensor or distribution, is what {@link Sequential.call} returns.
+ *
+ * Every layer also receives the model's input as `conditionalInput`, which is how a conditional
+ * `AutoregressiveTransform` learns `p(y | x)` from `fit(x, y)`.
+ *
+ * @typeParam Out - what the last layer returns (inferred from the layer list)
+ *
+ * @example
+ * const made = new AutoregressiveNetwork({ params: 2, hiddenUnits: [10], activation: 'relu' });
+ * const model = new Sequential([
+ *   new InputLayer({ inputShape: [0] }),
+ *   new DistributionLambda((t) => new MultivariateNormalDiag({
+ *     loc: zeros([...t.shape.slice(0, -1), 2]), scaleDiag: [1, 1] })),
+ *   new AutoregressiveTransform(made),
+ * ]);
+ * model.compile({ optimizer: new Adam(), loss: (y, rvY) => rvY.logProb(y).neg() });
+ * await model.fit(zeros([n, 0]), data, { batchSize: 25, epochs: 10, stepsPerEpoch: n / 25, verbose: 1 });
+ * const distribution = model.call(zeros([0]));
+ */
+export class Sequential<Out extends LayerOutput = LayerOutput> implements TrainableModel<Out> {
+  readonly className = 'Sequential';
+  /** The model's name. */
+  readonly name: string;
+  /** Set by `compile`. */
+  optimizer: Optimizer | null = null;
+  /** The loss set by `compile`, as a function. */
+  lossFn: LossFn<Out> | null = null;
+  /** The loss's name when `compile` got one (only named losses are saved). */
+  lossName: LossName | null = null;
+  /** Set to true (by a callback) to stop `fit` after the current epoch. */
+  stopTraining = false;
+  private readonly layerList: Layer[] = [];
+  private builtShape: Shape | undefined;
+
+  /**
+   * @param layers - the layers, input side first; an `InputLayer` may only come first
+   * @throws TypeError when an entry is not a Layer; ValueError for two layers with one name or a misplaced InputLayer
+   */
+  constructor(layers: readonly [...Layer[], Layer<Out>], args?: SequentialArgs);
+  constructor(layers?: readonly Layer[], args?: SequentialArgs);
+  constructor(layers: readonly Layer[] = [], args: SequentialArgs = {}) {
+    checkOptionNames(args, ['name'], 'Sequential');
+    assert(Array.isArray(layers), () => `Sequential: 'layers' must be an array of layers, got ${describe(layers)}`, TypeError);
+    const { name } = args;
+    assert(name === undefined || (typeof name === 'string' && name !== ''), () => `Sequential: 'name' must be a non-empty string, got ${describe(name)}`, TypeError);
+    this.name = name ?? uniqueLayerName('sequential');
+    for (const layer of layers) this.add(layer);
+  }
+
+  /** The layers, input side first. */
+  get layers(): readonly Layer[] {
+    return this.layerList.slice();
+  }
+
+  /**
+   * Appends a layer.
+   * @throws TypeError for a non-Layer; ValueError for a duplicate name or an InputLayer that is not first
+   */
+  add(layer: Layer): void {
+    assert(layer instanceof Layer, () => `Sequential.add: 'layer' must be a Layer, got ${describe(layer)}`, TypeError);
+    assert(!this.layerList.some((l) => l.name === layer.name),
+      () => `Sequential.add: the model already has a layer named '${layer.name}'; layer names must be unique`);
+    assert(!(layer instanceof InputLayer) || this.layerList.length === 0,
+      () => `Sequential.add: an InputLayer can only be the first layer; the model has ${this.layerList.length} already`);
+    this.layerList.push(layer);
+  }
+
+  /** The shape of one example: the InputLayer's, or the one the model was built with; `undefined` before that. */
+  get inputShape(): Shape | undefined {
+    const first = this.layerList[0];
+    if (first instanceof InputLayer) return first.inputShape;
+    return this.builtShape;
+  }
+
+  /** Whether every layer has its weights. */
+  get built(): boolean {
+    return this.builtShape !== undefined && this.layerList.every((l) => l.built);
+  }
+
+  /**
+   * Builds every layer by running the model once on a zero example `[1, ...inputShape]`
+   * (no graph; any sampling draws from a private seed, not the global generator).
+   * @param inputShape - one example's shape; default the InputLayer's
+   * @throws ValueError when no shape is known or it contradicts the InputLayer's
+   */
+  build(inputShape?: Shape): void {
+    const known = this.inputShape;
+    const shape = inputShape ?? known;
+    assert(shape !== undefined, () => `Sequential.build: the input shape is unknown; start the model with an InputLayer({ inputShape }) or pass build(inputShape)`);
+    assert(known === undefined || sameShape(shape, known), () => `Sequential.build: 'inputShape' ${fmt(shape)} differs from the model's ${fmt(known as Shape)}`);
+    if (this.built && sameShape(shape, this.builtShape as Shape)) return;
+    this.trace(zeros([1, ...shape]));
+    this.builtShape = shape.slice();
+  }
+
+  /** Runs the model without a graph and returns every layer's output. */
+  private trace(x: Tensor): LayerOutput[] {
+    return noGrad(() => {
+      const outputs: LayerOutput[] = [];
+      this.forward(x, { training: false, seed: new Random('build') }, (o) => outputs.push(o));
+      return outputs;
+    });
+  }
+
+  private forward(x: Tensor, options: CallOptions, each?: (o: LayerOutput) => void): LayerOutput {
+    const opts: CallOptions = { ...options, conditionalInput: options.conditionalInput ?? x };
+    let out: LayerOutput = x;
+    let producer: Layer | null = null;
+    for (const layer of this.layerList) {
+      if (isDistribution(out) && !layer.acceptsDistribution) {
+        // The layer that made the distribution decides how it becomes a tensor (TFP's convert_to_tensor_fn).
+        out = (producer as Layer).convertToTensor(out, opts);
+      }
+      out = layer.call(out, opts);
+      each?.(out);
+      producer = layer;
+    }
+    return out;
+  }
+
+  /**
+   * Runs the layers in order on `x`.
+   * @param x - `[...batch, ...inputShape]`; no batch axis is fine (`zeros([0])` for an `inputShape` of `[0]`)
+   * @param options - `training`, and a `seed` for any sampling between layers
+   * @returns the last layer's output, e.g. a distribution with batch shape `[...batch]`
+   * @throws TypeError when `x` is not a Tensor or nested arrays; the layers' errors for wrong shapes
+   */
+  call(x: Tensor | DataInput, options: CallOptions = {}): Out {
+    checkOptionNames(options, ['training', 'conditionalInput', 'seed'], 'Sequential.call');
+    return this.forward(toTensorArg(x, 'x', 'Sequential.call'), options) as Out;
+  }
+
+  /** The weights the optimizer updates, layer by layer. */
+  get trainableWeights(): Tensor[] {
+    return this.layerList.flatMap((l) => l.trainableWeights);
+  }
+
+  /** The weights kept out of training. */
+  get nonTrainableWeights(): Tensor[] {
+    return this.layerList.flatMap((l) => l.nonTrainableWeights);
+  }
+
+  /** Every weight, layer by layer (each layer's in its `getWeights` order). */
+  get weights(): Tensor[] {
+    return this.layerList.flatMap((l) => l.weights);
+  }
+
+  /** Number of scalar weights. */
+  countParams(): number {
+    return this.layerList.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  /** Copies of every weight, in {@link Sequential.weights} order. */
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => w.clone());
+  }
+
+  /**
+   * Copies `weights` into the model, in place. All counts and shapes are checked before anything changes.
+   * @param weights - as many tensors as {@link Sequential.getWeights} returns, with the same shapes
+   * @throws TypeError for a non-array or non-Tensor entry; ValueError naming the first mismatch
+   */
+  setWeights(weights: readonly Tensor[]): void {
+    const where = 'Sequential.setWeights';
+    const own = this.weights;
+    assert(Array.isArray(weights), () => `${where}: 'weights' must be an array of Tensors, got ${describe(weights)}`, TypeError);
+    assert(weights.length === own.length, () => `${where}: the model has ${own.length} weights, got ${weights.length}`);
+    weights.forEach((w, i) => {
+      assert(w instanceof Tensor, () => `${where}: weights[${i}] must be a Tensor, got ${describe(w)}`, TypeError);
+      assert(sameShape(w.shape, own[i].shape), () => `${where}: weights[${i}] has shape ${fmt(w.shape)}, expected ${fmt(own[i].shape)}`);
+    });
+    let at = 0;
+    for (const layer of this.layerList) {
+      const k = layer.weights.length;
+      layer.setWeights(weights.slice(at, at + k));
+      at += k;
+    }
+  }
+
+  /**
+   * Sets the optimizer and the loss for `fit` and `evaluate`.
+   * @param args - `optimizer` (e.g. `new Adam()`) and `loss`: a function `(yTrue, yPred) => per-example losses`
+   *   or a name (`'negativeLogLikelihood'`, `'meanSquaredError'`), which `save` can store
+   * @throws TypeError for an unknown option, a non-Optimizer, or a loss that is neither a function nor a known name
+   */
+  compile(args: CompileArgs<Out>): void {
+    const where = 'Sequential.compile';
+    checkOptionNames(args, ['optimizer', 'loss'], where);
+    assert(typeof args === 'object' && args !== null, () => `${where}: expected { optimizer, loss }, got ${describe(args)}`, TypeError);
+    const { optimizer, loss } = args;
+    assert(optimizer instanceof Optimizer, () => `${where}: 'optimizer' must be an Optimizer (e.g. new Adam()), got ${describe(optimizer)}`, TypeError);
+    assert(typeof loss === 'function' || (typeof loss === 'string' && (LOSS_NAMES as readonly string[]).includes(loss)),
+      () => `${where}: 'loss' must be a function (yTrue, yPred) => Tensor or one of ${LOSS_NAMES.map((n) => `'${n}'`).join(', ')}, got ${describe(loss)}`, TypeError);
+    this.optimizer = optimizer;
+    this.lossFn = typeof loss === 'function' ? loss : (getLoss(loss) as LossFn<Out>);
+    this.lossName = typeof loss === 'string' ? loss : null;
+  }
+
+  /**
+   * Trains the model with mini-batch gradient steps on the mean per-example loss.
+   *
+   * Before the first step it checks everything it can: the options (unknown names, types,
+   * ranges), that `x` and `y` have the same number of rows, that `x` fits the model's input
+   * shape and `y` its output (naming both shapes otherwise), and that both hold only finite
+   * numbers (naming the row and column of the first that is not). Rows are shuffled from
+   * `seed`, so a seeded run repeats bit for bit. Between steps it yields to the event loop.
+   *
+   * If the loss becomes NaN or ±∞ (or a gradient does, which the optimizer refuses), training
+   * stops with a {@link NonFiniteLossError} naming the epoch, the step and the value, and the
+   * model keeps the last weights that gave a finite loss.
+   *
+   * @param x - inputs `[rows, ...inputShape]` (`zeros([n, 0])` for an unconditional flow; the conditions for a conditional one)
+   * @param y - targets `[rows, ...]`: the data whose density is learned, for a distribution output
+   * @param options - see {@link FitOptions}
+   * @returns the {@link History} of per-epoch `loss` (and `val_loss`)
+   * @throws Error if not compiled; TypeError/RangeError/ValueError for bad arguments; NonFiniteLossError on divergence
+   */
+  fit(x: DataInput, y: DataInput, options: FitOptions = {}): Promise<History> {
+    return fitModel(this, x, y, options);
+  }
+
+  /**
+   * The mean loss on `(x, y)`, computed without a graph, in batches.
+   * @returns `Σ_b L_b / rows`, the mean of the per-example losses
+   * @throws as {@link Sequential.fit} for bad data; Error if there is no loss
+   */
+  evaluate(x: DataInput, y: DataInput, options: EvaluateOptions = {}): number {
+    return evaluateModel(this, x, y, options);
+  }
+
+  /**
+   * A Keras-like table of the layers, their output shapes (batch axis `None`) and parameter
+   * counts, with the totals. Builds the model if needed. Printed line by line with `printFn`, and returned.
+   * @throws ValueError when the model cannot be built (no input shape known)
+   */
+  summary(options: SummaryOptions = {}): string {
+    checkOptionNames(options, ['printFn'], 'Sequential.summary');
+    const printFn = options.printFn === undefined ? (line: string) => console.log(line) : options.printFn;
+    const shape = this.inputShape;
+    assert(shape !== undefined, () => `Sequential.summary: the model is not built; start it with an InputLayer({ inputShape }) or call build(inputShape) or fit first`);
+    this.build(shape);
+    const outputs = this.trace(zeros([1, ...shape]));
+    const rowsOut: Array<[string, string, string]> = [];
+    this.layerList.forEach((layer, i) => {
+      if (layer instanceof InputLayer) return; // Keras leaves the input layer out of a Sequential's summary
+      rowsOut.push([`${layer.name} (${layer.className})`, layer.describeOutput(outputs[i]), String(layer.countParams())]);
+    });
+    const head: [string, string, string] = ['Layer (type)', 'Output Shape', 'Param #'];
+    const w0 = Math.max(29, ...rowsOut.map((r) => r[0].length + 2));
+    const w1 = Math.max(26, ...rowsOut.map((r) => r[1].length + 2));
+    const w2 = 10;
+    const width = w0 + w1 + w2;
+    const line = (r: readonly [string, string, string]): string => (` ${r[0]}`.padEnd(w0) + r[1].padEnd(w1) + r[2].padEnd(w2)).trimEnd();
+    const total = this.countParams();
+    const trainable = this.trainableWeights.reduce((n, w) => n + w.size, 0);
+    const lines = [`Model: "${this.name}"`, '_'.repeat(width), line(head), '='.repeat(width)];
+    rowsOut.forEach((r, i) => {
+      lines.push(line(r));
+      if (i < rowsOut.length - 1) lines.push('');
+    });
+    lines.push('='.repeat(width), `Total params: ${total}`, `Trainable params: ${trainable}`, `Non-trainable params: ${total - trainable}`, '_'.repeat(width));
+    if (printFn !== null) for (const l of lines) printFn(l);
+    return lines.join('\n');
+  }
+
+  /**
+   * The whole model as one JSON-safe object: layer configs, bit-exact weights, the optimizer and
+   * its state, and a format version (see {@link ModelJSON}). Builds the model if needed.
+   * @throws TypeError when a layer cannot be saved (a DistributionLambda whose function is not
+   *   registered, a function activation); ValueError when the model cannot be built
+   */
+  toJSON(): ModelJSON {
+    const shape = this.inputShape;
+    if (shape !== undefined) this.build(shape);
+    const layers = this.layerList.map((l) => ({ className: l.className, config: l.getConfig() as Record<string, unknown> }));
+    assert(shape !== undefined || this.layerList.length === 0, () => `Sequential.toJSON: the model is not built; start it with an InputLayer({ inputShape }) or call build(inputShape) or fit first`);
+    return {
+      format: MODEL_FORMAT,
+      version: MODEL_FORMAT_VERSION,
+      className: 'Sequential',
+      name: this.name,
+      inputShape: shape === undefined ? null : shape.slice(),
+      layers,
+      weights: this.weights.map(encodeTensor),
+      optimizer: this.optimizer === null ? null : encodeOptimizer(this.optimizer, this.trainableWeights),
+      loss: this.lossName,
+    };
+  }
+
+  /**
+   * Rebuilds a model from {@link Sequential.toJSON}'s object (or its JSON text): layers from their
+   * configs (through the layer registry; no code is ever evaluated), then the weights, the
+   * optimizer with its state, and a named loss. A model saved with a loss function comes back
+   * with its optimizer but no loss: call `compile({ optimizer: model.optimizer, loss })` to train it again.
+   *
+   * @throws ValueError naming the problem for a file that is not JSON, has another format or
+   *   version, an unknown layer or optimizer class, or weights that do not fit the layers
+   */
+  static fromJSON(json: ModelJSON | string, where = 'Sequential.fromJSON'): Sequential {
+    const value = typeof json === 'string' ? parseModelText(json, 'the text', where) : json;
+    const m = checkModelJSON(value, where);
+    const layers = m.layers.map((spec, i) => layerFromConfig({ className: spec.className, config: spec.config as LayerConfig }, `${where}: layers[${i}]`));
+    const model = new Sequential(layers, { name: m.name });
+    if (m.inputShape !== null) {
+      try {
+        model.build(m.inputShape);
+      } catch (e) {
+        throw new ValueError(`${where}: the layers cannot be built for inputShape ${fmt(m.inputShape)}: ${(e as Error).message}`);
+      }
+    }
+    const own = model.weights;
+    assert(m.weights.length === own.length, () => `${where}: the file has ${m.weights.length} weights, but its layers have ${own.length}`);
+    const weights = m.weights.map((enc, i) => {
+      const t = decodeTensor(enc, `${where}: weights[${i}]`);
+      assert(sameShape(t.shape, own[i].shape), () => `${where}: weights[${i}] has shape ${fmt(t.shape)}, but the layers need ${fmt(own[i].shape)}`);
+      return t;
+    });
+    model.setWeights(weights);
+    if (m.optimizer !== null) model.optimizer = decodeOptimizer(m.optimizer, model.trainableWeights, `${where}: optimizer`);
+    if (m.loss !== null) {
+      assert((LOSS_NAMES as readonly string[]).includes(m.loss), () => `${where}: 'loss' is '${m.loss}', which is not a known loss (${LOSS_NAMES.join(', ')})`);
+      model.lossFn = getLoss(m.loss as LossName);
+      model.lossName = m.loss as LossName;
+    }
+    return model;
+  }
+
+  /**
+   * Writes the model to one JSON file ({@link Sequential.toJSON}), atomically: a temporary file in
+   * the same directory, then a rename, so a crash never leaves a truncated file behind. Node only.
+   * Nothing is written if the model cannot be serialised.
+   * @throws TypeError for a non-string path or an unsaveable layer; the file system's errors
+   */
+  async save(path: string): Promise<void> {
+    assert(typeof path === 'string' && path !== '', () => `Sequential.save: 'path' must be a non-empty string, got ${describe(path)}`, TypeError);
+    const text = JSON.stringify(this.toJSON());
+    await writeFileAtomic(path, text);
+  }
+
+  /**
+   * Loads the weights (and the optimizer state, if this model's optimizer is of the same class)
+   * from a file written by {@link Sequential.save} for a model of the same architecture. The whole
+   * file is read and checked first: if anything is wrong, this model is left exactly as it was.
+   * @throws ValueError for a corrupt, truncated, wrong-version or mismatched file
+   */
+  async loadWeights(path: string): Promise<void> {
+    const where = 'Sequential.loadWeights';
+    assert(typeof path === 'string' && path !== '', () => `${where}: 'path' must be a non-empty string, got ${describe(path)}`, TypeError);
+    const text = await readTextFile(path);
+    const other = Sequential.fromJSON(parseModelText(text, path, where) as ModelJSON, `${where}: ${path}`);
+    const mine = this.layerList;
+    const theirs = other.layerList;
+    assert(mine.length === theirs.length && mine.every((l, i) => l.className === theirs[i].className),
+      () => `${where}: ${path} holds layers [${theirs.map((l) => l.className).join(', ')}], but this model has [${mine.map((l) => l.className).join(', ')}]`);
+    const shape = this.inputShape ?? other.inputShape;
+    if (shape !== undefined) this.build(shape);
+    const own = this.weights;
+    const loaded = other.weights;
+    assert(own.length === loaded.length && own.every((w, i) => sameShape(w.shape, loaded[i].shape)),
+      () => `${where}: ${path} has weights of shapes ${loaded.map((w) => fmt(w.shape)).join(' ')}, but this model has ${own.map((w) => fmt(w.shape)).join(' ')}`);
+    // Everything is checked: only now does this model change.
+    this.setWeights(loaded);
+    if (this.optimizer !== null && other.optimizer !== null && other.optimizer.className === this.optimizer.className) {
+      this.optimizer.setState(other.optimizer.getState(other.trainableWeights), this.trainableWeights);
+    }
+  }
+}
+
+/**
+ * Reads a model written by `model.save(path)` (Node only). The file is checked as a whole
+ * (format, version, layer classes, weight shapes) before the model is returned.
+ *
+ * @example
+ * await model.save('out/banana.json');
+ * const again = await loadModel('out/banana.json');
+ * again.call(zeros([0])).logProb(x); // bit-identical to model's
+ *
+ * @throws ValueError for a truncated, corrupt, wrong-version or mismatched file; the file system's errors (e.g. ENOENT)
+ */
+export async function loadModel(path: string): Promise<Sequential> {
+  assert(typeof path === 'string' && path !== '', () => `loadModel: 'path' must be a non-empty string, got ${describe(path)}`, TypeError);
+  const text = await readTextFile(path);
+  return Sequential.fromJSON(parseModelText(text, path, 'loadModel') as ModelJSON, `loadModel: ${path}`);
+}
+

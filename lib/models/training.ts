@@ -1,0 +1,337 @@
+// The training loop behind Sequential.fit and evaluate: checks, seeded batches, callbacks, and the non-finite guard.
+import { mean } from '../../autodiff/ops/reduce.js';
+import { gather } from '../../autodiff/ops/shape.js';
+import { noGrad, Tensor, type NestedArray } from '../../autodiff/tensor.js';
+import type { Optimizer } from '../../autodiff/optimizers/optimizer.js';
+import { assert, ValueError } from '../util/errors.js';
+import { Random, toRandom, type Seed } from '../util/random.js';
+import { fmt, sameShape, type Shape } from '../util/shape.js';
+import { distributionName, isDistribution, type CallOptions, type LayerOutput } from '../layers/layer.js';
+import type { LossFn } from '../losses.js';
+import { Callback, CallbackList, type CallbackHooks, type CallbackModel, type Logs } from './callbacks.js';
+import { checkFinite, checkOptionNames, describe, positiveInt, toTensorArg } from './checks.js';
+import { History } from './history.js';
+import { defaultOutput, ProgbarLogger, type OutputStream } from './progress.js';
+
+/** Data as `fit` and `evaluate` accept it: a Tensor `[rows, ...]` or nested arrays of numbers. */
+export type DataInput = Tensor | NestedArray;
+
+/** Options of `Sequential.fit`, following TensorFlow.js's `ModelFitArgs` (Keras's names in camelCase). */
+export interface FitOptions {
+  /** Rows per optimizer step; default 32. The last batch of a pass may be smaller. */
+  batchSize?: number;
+  /** Passes of `stepsPerEpoch` steps; default 1. */
+  epochs?: number;
+  /**
+   * Steps per epoch. Default: one pass over the data, `⌈rows / batchSize⌉`. When given, batches are
+   * drawn from an endless stream of passes (each reshuffled), which carries on across epochs, as
+   * Keras does with `steps_per_epoch`.
+   */
+  stepsPerEpoch?: number;
+  /** Reshuffle the rows before each pass; default true. */
+  shuffle?: boolean;
+  /** `[x, y]` to compute `val_loss` on after every epoch. */
+  validationData?: readonly [DataInput, DataInput];
+  /** Fraction in (0, 1) of the rows, taken from the end before any shuffling (as Keras), held out for `val_loss`. */
+  validationSplit?: number;
+  /** 0 silent, 1 a progress bar per epoch (plain lines off a TTY), 2 one line per epoch; default 1. */
+  verbose?: 0 | 1 | 2;
+  /** Called at the start and end of training, of each epoch and of each step. */
+  callbacks?: ReadonlyArray<Callback | CallbackHooks>;
+  /** Seeds the shuffling (and any sampling inside the model), so a run repeats bit for bit. */
+  seed?: Seed;
+  /** Check `x` and `y` for NaN and ±∞ before training; default true. False skips one pass over the data. */
+  validateArgs?: boolean;
+  /** Where progress goes; default `process.stdout` (or `console.log` lines in a browser). */
+  output?: OutputStream;
+}
+
+const FIT_OPTIONS = ['batchSize', 'epochs', 'stepsPerEpoch', 'shuffle', 'validationData', 'validationSplit', 'verbose', 'callbacks', 'seed', 'validateArgs', 'output'];
+
+/** Options of `Sequential.evaluate`. */
+export interface EvaluateOptions {
+  /** Rows per forward pass; default 32. Only memory depends on it. */
+  batchSize?: number;
+  /** Check `x` and `y` for NaN and ±∞; default true. */
+  validateArgs?: boolean;
+}
+
+const EVALUATE_OPTIONS = ['batchSize', 'validateArgs'];
+
+/**
+ * Thrown by `fit` when the loss, or a gradient, stops being finite. Training stops, and the
+ * model holds the last weights that gave a finite loss.
+ */
+export class NonFiniteLossError extends Error {
+  /** The 0-based epoch and step where it happened. */
+  readonly epoch: number;
+  readonly step: number;
+  /** The loss value (NaN or ±∞), or the loss of the step whose gradient was not finite. */
+  readonly value: number;
+
+  constructor(message: string, epoch: number, step: number, value: number) {
+    super(message);
+    this.name = 'NonFiniteLossError';
+    this.epoch = epoch;
+    this.step = step;
+    this.value = value;
+  }
+}
+
+/** What the training loop needs of a model (a `Sequential`). */
+export interface TrainableModel<Out extends LayerOutput = LayerOutput> extends CallbackModel {
+  readonly name: string;
+  optimizer: Optimizer | null;
+  lossFn: LossFn<Out> | null;
+  readonly inputShape: Shape | undefined;
+  readonly trainableWeights: Tensor[];
+  call(x: Tensor, options?: CallOptions): Out;
+  build(inputShape?: Shape): void;
+}
+
+/** Yields to the event loop: `setImmediate` in Node, a message in a browser (no 4 ms timer clamp). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const g = globalThis as { setImmediate?: (f: () => void) => unknown; MessageChannel?: typeof MessageChannel };
+    if (typeof g.setImmediate === 'function') {
+      g.setImmediate(resolve);
+    } else if (g.MessageChannel !== undefined) {
+      const channel = new g.MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    } else {
+      setTimeout(resolve, 0);
+    }
+  });
+}
+
+/**
+ * An endless stream of batches of row indices: passes over `0 … n−1`, each in a fresh seeded
+ * order when `shuffle`, cut into `batchSize` rows (the last batch of a pass may be smaller).
+ */
+export function* batchStream(n: number, batchSize: number, shuffle: boolean, rng: Random): Generator<number[]> {
+  for (;;) {
+    const order = shuffle ? rng.permutation(n) : Array.from({ length: n }, (_, i) => i);
+    for (let s = 0; s < n; s += batchSize) yield order.slice(s, s + batchSize);
+  }
+}
+
+/** The rows `[start, end)` of `t`. */
+function rows(t: Tensor, start: number, end: number): Tensor {
+  return noGrad(() => gather(t, Array.from({ length: end - start }, (_, i) => start + i)));
+}
+
+/**
+ * Checks a pair of data arguments: tensors of rank ≥ 1 with the same number of rows (≥ 1), finite
+ * if `validate`, and `x` matching the model's input shape.
+ */
+function checkData<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: unknown, yIn: unknown, names: [string, string], where: string, validate: boolean): [Tensor, Tensor] {
+  const x = toTensorArg(xIn, names[0], where);
+  const y = toTensorArg(yIn, names[1], where);
+  assert(x.rank >= 1, () => `${where}: '${names[0]}' has shape ${fmt(x.shape)}, expected [rows, ...] (rank ≥ 1)`);
+  assert(y.rank >= 1, () => `${where}: '${names[1]}' has shape ${fmt(y.shape)}, expected [rows, ...] (rank ≥ 1)`);
+  assert(x.shape[0] === y.shape[0], () => `${where}: '${names[0]}' has shape ${fmt(x.shape)} and '${names[1]}' has shape ${fmt(y.shape)}; their first dimensions (rows) must match`);
+  assert(x.shape[0] > 0, () => `${where}: '${names[0]}' and '${names[1]}' have no rows (shapes ${fmt(x.shape)} and ${fmt(y.shape)})`);
+  const inputShape = model.inputShape;
+  if (inputShape !== undefined) {
+    assert(sameShape(x.shape.slice(1), inputShape), () => `${where}: '${names[0]}' has shape ${fmt(x.shape)}, but the model's inputShape is ${fmt(inputShape)} (expected ${fmt([x.shape[0], ...inputShape])})`);
+  }
+  if (validate) {
+    checkFinite(x, names[0], where);
+    checkFinite(y, names[1], where);
+  }
+  return [x, y];
+}
+
+/**
+ * Runs the model on the first row of `x` (without a graph, with its own seed so no user stream is
+ * drawn from) and checks that rows of `y` fit the output: the same shape for a Tensor, the event
+ * shape (after any batch axes) for a Distribution.
+ * @throws ValueError naming the shape of `y` and what the model produces
+ */
+function checkTargets<Out extends LayerOutput>(model: TrainableModel<Out>, x: Tensor, y: Tensor, yName: string, where: string): void {
+  const out = noGrad(() => model.call(rows(x, 0, 1), { training: false, seed: new Random('shape-check') }));
+  const rowShape = y.shape.slice(1);
+  if (out instanceof Tensor) {
+    assert(sameShape(rowShape, out.shape.slice(1)), () => `${where}: '${yName}' has shape ${fmt(y.shape)}, but the model outputs [batch,${out.shape.slice(1).join(',')}] (expected ${fmt([y.shape[0], ...out.shape.slice(1)])})`);
+  } else if (isDistribution(out)) {
+    const event = out.eventShape;
+    const k = event.length;
+    assert(rowShape.length >= k && sameShape(rowShape.slice(rowShape.length - k), event),
+      () => `${where}: '${yName}' has shape ${fmt(y.shape)}, but the model outputs a ${distributionName(out)} over events of shape ${fmt(event)} (expected ${fmt([y.shape[0], ...event])})`);
+  }
+}
+
+/** Mean of the loss's per-example values; the loss function's result is checked. */
+function meanLoss<Out extends LayerOutput>(loss: LossFn<Out>, y: Tensor, out: Out, where: string): Tensor {
+  const perExample = loss(y, out);
+  assert(perExample instanceof Tensor, () => `${where}: the loss function returned ${describe(perExample)}, expected a Tensor of per-example losses`, TypeError);
+  assert(perExample.size > 0, () => `${where}: the loss function returned an empty tensor (shape ${fmt(perExample.shape)})`);
+  return perExample.rank === 0 ? perExample : mean(perExample);
+}
+
+function checkCompiled<Out extends LayerOutput>(model: TrainableModel<Out>, where: string): { optimizer: Optimizer; loss: LossFn<Out> } {
+  assert(model.optimizer !== null && model.lossFn !== null,
+    () => `${where}: the model is not compiled; call model.compile({ optimizer, loss }) first`);
+  return { optimizer: model.optimizer, loss: model.lossFn };
+}
+
+/**
+ * Trains `model`; see `Sequential.fit` for the contract.
+ * @internal
+ */
+export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: FitOptions = {}): Promise<History> {
+  const where = 'Sequential.fit';
+  const o = checkOptionNames(options, FIT_OPTIONS, where) as FitOptions;
+  const { optimizer, loss } = checkCompiled(model, where);
+  const batchSize = positiveInt(o.batchSize, 32, 'batchSize', where);
+  const epochs = positiveInt(o.epochs, 1, 'epochs', where);
+  const stepsOption = o.stepsPerEpoch === undefined ? undefined : positiveInt(o.stepsPerEpoch, undefined, 'stepsPerEpoch', where);
+  const shuffle = o.shuffle ?? true;
+  assert(typeof shuffle === 'boolean', () => `${where}: 'shuffle' must be a boolean, got ${describe(shuffle)}`, TypeError);
+  const verbose = o.verbose ?? 1;
+  assert(verbose === 0 || verbose === 1 || verbose === 2, () => `${where}: 'verbose' must be 0, 1 or 2, got ${describe(verbose)}`, RangeError);
+  const validate = o.validateArgs ?? true;
+  assert(typeof validate === 'boolean', () => `${where}: 'validateArgs' must be a boolean, got ${describe(validate)}`, TypeError);
+  const split = o.validationSplit;
+  assert(split === undefined || typeof split === 'number', () => `${where}: 'validationSplit' must be a number in (0, 1), got ${describe(split)}`, TypeError);
+  assert(split === undefined || (split > 0 && split < 1), () => `${where}: 'validationSplit' must be in (0, 1), got ${split}`, RangeError);
+  assert(split === undefined || o.validationData === undefined, () => `${where}: give 'validationData' or 'validationSplit', not both`);
+  const vd = o.validationData;
+  assert(vd === undefined || (Array.isArray(vd) && vd.length === 2), () => `${where}: 'validationData' must be a pair [x, y], got ${describe(vd)}`, TypeError);
+  const callbacks = o.callbacks ?? [];
+  assert(Array.isArray(callbacks), () => `${where}: 'callbacks' must be an array, got ${describe(callbacks)}`, TypeError);
+  const output = o.output ?? (verbose > 0 ? defaultOutput() : undefined);
+  assert(output === undefined || (typeof output === 'object' && output !== null && typeof output.write === 'function'),
+    () => `${where}: 'output' must be a stream with a write(text) method, got ${describe(output)}`, TypeError);
+  const seed = o.seed;
+  assert(seed === undefined || seed instanceof Random || typeof seed === 'string' || (typeof seed === 'number' && Number.isFinite(seed)),
+    () => `${where}: 'seed' must be a finite number, a string or a Random, got ${describe(seed)}`, TypeError);
+
+  let [x, y] = checkData(model, xIn, yIn, ['x', 'y'], where, validate);
+  let val: [Tensor, Tensor] | null = null;
+  if (vd !== undefined) {
+    val = checkData(model, vd[0], vd[1], ['validationData[0]', 'validationData[1]'], where, validate);
+  } else if (split !== undefined) {
+    // Keras holds out the last rows, before shuffling, so the split does not depend on the seed.
+    const n = x.shape[0];
+    const at = Math.floor(n * (1 - split));
+    assert(at > 0 && at < n, () => `${where}: 'validationSplit' ${split} of ${n} rows leaves ${at} for training and ${n - at} for validation; both need at least one`);
+    val = [rows(x, at, n), rows(y, at, n)];
+    [x, y] = [rows(x, 0, at), rows(y, 0, at)];
+  }
+  model.build(x.shape.slice(1));
+  checkTargets(model, x, y, 'y', where);
+  if (val !== null) checkTargets(model, val[0], val[1], vd !== undefined ? 'validationData[1]' : 'y', where);
+  const params = model.trainableWeights;
+  assert(params.length > 0, () => `${where}: the model has no trainable weights`);
+
+  const n = x.shape[0];
+  const steps = stepsOption ?? Math.ceil(n / batchSize);
+  const base = toRandom(seed);
+  const shuffleRng = base.fork();
+  const sampleRng = base.fork();
+  const history = new History();
+  const list: Array<Callback | CallbackHooks> = [history, ...callbacks];
+  if (verbose !== 0 && output !== undefined) list.push(new ProgbarLogger(verbose, output));
+  const cbs = new CallbackList(list, where);
+  cbs.setup(model, { epochs, steps, samples: n, batchSize, verbose, metrics: val === null ? ['loss'] : ['loss', 'val_loss'] });
+
+  // The weights before the last applied step: they gave the last finite loss, so they are what a
+  // non-finite loss at the next step rolls back to.
+  const snapshot = params.map((p) => new Float64Array(p.size));
+  let lastGood: { epoch: number; step: number } | null = null;
+  const restore = (): void => {
+    if (lastGood !== null) params.forEach((p, i) => p.data.set(snapshot[i]));
+  };
+  const lastGoodText = (): string => lastGood === null
+    ? 'the initial weights were kept (no step had a finite loss)'
+    : `the weights were restored to those that gave the last finite loss (epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1})`;
+
+  const batches = batchStream(n, batchSize, shuffle, shuffleRng);
+  model.stopTraining = false;
+  await cbs.trainBegin({});
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    await cbs.epochBegin(epoch, {});
+    let seen = 0;
+    let lossSum = 0;
+    for (let step = 0; step < steps; step++) {
+      const idx = batches.next().value as number[];
+      await cbs.batchBegin(step, { batch: step, size: idx.length });
+      const xb = noGrad(() => gather(x, idx));
+      const yb = noGrad(() => gather(y, idx));
+      let value: number;
+      try {
+        const lossTensor = meanLoss(loss, yb, model.call(xb, { training: true, seed: sampleRng }), where);
+        value = lossTensor.item();
+        if (!Number.isFinite(value)) {
+          restore();
+          throw new NonFiniteLossError(`${where}: the loss became ${value} at epoch ${epoch + 1}/${epochs}, step ${step + 1}/${steps}; ` +
+            `training stopped and ${lastGoodText()}. Try a smaller learning rate, or gradient clipping (clipNorm)`, epoch, step, value);
+        }
+        params.forEach((p, i) => snapshot[i].set(p.data));
+        optimizer.zeroGrad(params);
+        lossTensor.backward();
+        try {
+          optimizer.step(params);
+        } catch (e) {
+          // The optimizer changes nothing when it rejects a gradient, so the weights are still those of this finite loss.
+          if (e instanceof ValueError && /non-finite/.test(e.message)) {
+            throw new NonFiniteLossError(`${where}: a gradient became non-finite at epoch ${epoch + 1}/${epochs}, step ${step + 1}/${steps} ` +
+              `(loss ${value}); training stopped and the weights are those that gave this loss. ${e.message}`, epoch, step, value);
+          }
+          throw e;
+        }
+        lastGood = { epoch, step };
+      } finally {
+        optimizer.zeroGrad(params);
+      }
+      seen += idx.length;
+      lossSum += value * idx.length;
+      await cbs.batchEnd(step, { batch: step, size: idx.length, loss: value });
+      // Lets timers, I/O and a page's rendering run between steps.
+      await yieldToEventLoop();
+    }
+    const logs: Logs = { loss: lossSum / seen };
+    if (val !== null) logs.val_loss = meanLossOver(model, loss, val[0], val[1], batchSize, where);
+    await cbs.epochEnd(epoch, logs);
+    if (model.stopTraining) break;
+  }
+  await cbs.trainEnd({});
+  model.stopTraining = false;
+  return history;
+}
+
+/** The mean loss over all rows, in batches, without a graph: Σ_batches rows·meanLoss / Σ rows. */
+function meanLossOver<Out extends LayerOutput>(model: TrainableModel<Out>, loss: LossFn<Out>, x: Tensor, y: Tensor, batchSize: number, where: string): number {
+  return noGrad(() => {
+    const n = x.shape[0];
+    let total = 0;
+    for (let s = 0; s < n; s += batchSize) {
+      const e = Math.min(n, s + batchSize);
+      const value = meanLoss(loss, rows(y, s, e), model.call(rows(x, s, e), { training: false, seed: new Random('evaluate') }), where).item();
+      total += value * (e - s);
+    }
+    return total / n;
+  });
+}
+
+/**
+ * The mean loss of `model` on `(x, y)`; see `Sequential.evaluate`.
+ * @internal
+ */
+export function evaluateModel<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: EvaluateOptions = {}): number {
+  const where = 'Sequential.evaluate';
+  const o = checkOptionNames(options, EVALUATE_OPTIONS, where) as EvaluateOptions;
+  assert(model.lossFn !== null, () => `${where}: the model has no loss; call model.compile({ optimizer, loss }) first`);
+  const batchSize = positiveInt(o.batchSize, 32, 'batchSize', where);
+  const validate = o.validateArgs ?? true;
+  assert(typeof validate === 'boolean', () => `${where}: 'validateArgs' must be a boolean, got ${describe(validate)}`, TypeError);
+  const [x, y] = checkData(model, xIn, yIn, ['x', 'y'], where, validate);
+  model.build(x.shape.slice(1));
+  checkTargets(model, x, y, 'y', where);
+  return meanLossOver(model, model.lossFn, x, y, batchSize, where);
+}
