@@ -1,11 +1,14 @@
-// Benchmark of the matrix-multiply kernels and maskedMatmul: prints GFLOP/s per case and writes JSON.
+// Benchmark of the matrix-multiply kernels and maskedMatmul on MADE masks: prints GFLOP/s per case and writes JSON.
 // Usage: node scripts/run-ts.mjs bench/matmul.ts [--json FILE]   (default FILE: out/bench-matmul.json)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, arch, platform } from 'node:os';
 import { dirname } from 'node:path';
+import { withKernelMode, type KernelMode } from '../autodiff/kernels/config.js';
 import { gemm, gemmReference } from '../autodiff/kernels/gemm.js';
 import { maskedMatmul } from '../autodiff/ops/masked-matmul.js';
 import { Tensor } from '../autodiff/tensor.js';
+import type { InputOrder } from '../flows/degrees.js';
+import { makeMasks } from '../flows/masks.js';
 import { Random } from '../lib/util/random.js';
 
 /** One timed case. Every case is a layer x [m, k] · w [k, n], so sizes read the same across cases. */
@@ -72,18 +75,64 @@ function randomArray(rng: Random, size: number): Float64Array {
   return rng.fillNormal(new Float64Array(size));
 }
 
+/** One timed product of maskedMatmul on a MADE mask. */
+interface MaskedCase {
+  name: string;
+  mode: KernelMode;
+  product: 'forward' | 'dx' | 'dw';
+  batch: number;
+  fanIn: number;
+  fanOut: number;
+  nnz: number;
+  /** Effective rate: 2·batch·nnz(mask) flops (kept multiply-adds only) over the median time. */
+  gflops: number;
+  ms: number;
+}
+
+/** A MADE network shape whose layers are benchmarked: the issue's configs ii (D 64) and iv (D 784). */
+interface MadeConfig {
+  label: string;
+  eventSize: number;
+  hiddenUnits: number[];
+  batch: number;
+  inputOrder: InputOrder;
+}
+
+const MADE_CONFIGS: MadeConfig[] = [
+  { label: 'ii', eventSize: 64, hiddenUnits: [512, 512], batch: 256, inputOrder: 'left-to-right' },
+  // Config iii alternates the order: its reversed layers need the row/column permutations.
+  { label: 'iii-rev', eventSize: 64, hiddenUnits: [512, 512], batch: 256, inputOrder: 'right-to-left' },
+  { label: 'iv', eventSize: 784, hiddenUnits: [1024], batch: 100, inputOrder: 'left-to-right' },
+];
+const PARAMS = 2; // shift and logScale per dimension, as in a MAF layer
+
 /**
- * A MADE-like mask [fanIn, fanOut]: input i has degree i + 1, each unit a random degree in
- * [1, fanIn], and unit j sees input i iff deg(i) ≤ deg(j), so about half the entries are 0
- * and the pattern is triangular once units are sorted by degree.
+ * Times forward, dx and dw of one masked layer in one kernel mode. The backward products are timed
+ * apart by letting only x (for dx) or only w (for dw) require a gradient; the forward that records
+ * the graph runs untimed before each repeat.
  */
-function madeMask(rng: Random, fanIn: number, fanOut: number): Float64Array {
-  const mask = new Float64Array(fanIn * fanOut);
-  for (let j = 0; j < fanOut; j++) {
-    const degree = 1 + Math.floor(rng.uniform() * fanIn);
-    for (let i = 0; i < fanIn; i++) mask[i * fanOut + j] = i + 1 <= degree ? 1 : 0;
-  }
-  return mask;
+function timeMaskedLayer(mode: KernelMode, rng: Random, batch: number, mask: Tensor): Record<'forward' | 'dx' | 'dw', number> {
+  const [fanIn, fanOut] = mask.shape;
+  const x = new Tensor(randomArray(rng, batch * fanIn), [batch, fanIn]);
+  const w = new Tensor(randomArray(rng, fanIn * fanOut), [fanIn, fanOut]);
+  const bias = new Tensor(randomArray(rng, fanOut), [fanOut]);
+  const gradient = new Tensor(randomArray(rng, batch * fanOut), [batch, fanOut]);
+  // The backward runs the kernel its forward chose, so only the forwards need the mode.
+  const forwardOnce = (): Tensor => withKernelMode(mode, () => maskedMatmul(x, w, mask, bias));
+  const backwardOf = (leaf: Tensor): number => {
+    leaf.requiresGrad = true;
+    let out = forwardOnce();
+    const fresh = (): void => {
+      leaf.zeroGrad();
+      out = forwardOnce();
+    };
+    // Includes Tensor.backward's own work (seeding dy, allocating the gradient), as a training step pays it.
+    const ms = timeIt(() => out.backward(gradient), fresh);
+    leaf.requiresGrad = false;
+    leaf.zeroGrad();
+    return ms;
+  };
+  return { forward: timeIt(forwardOnce), dx: backwardOf(x), dw: backwardOf(w) };
 }
 
 function main(): void {
@@ -108,28 +157,39 @@ function main(): void {
     report('gemm A·Bᵀ (dx = dy·wᵀ)', m, k, n, 1, timeIt(() => gemm(m, k, n, dy, w, dx, { transB: true })));
     report('gemm Aᵀ·B (dw = xᵀ·dy)', m, k, n, 1, timeIt(() => gemm(k, n, m, x, dy, dw, { transA: true })));
 
-    const mask = new Tensor(madeMask(rng, k, n), [k, n]);
-    const bias = new Tensor(randomArray(rng, n), [n], { requiresGrad: true });
-    const xt = new Tensor(x, [m, k], { requiresGrad: true });
-    const wt = new Tensor(w, [k, n], { requiresGrad: true });
-    const gradient = new Tensor(dy, [m, n]);
-    report('maskedMatmul forward', m, k, n, 1, timeIt(() => maskedMatmul(xt, wt, mask, bias)));
-    // Backward alone: the forward that records the graph runs untimed before each repeat.
-    let out = maskedMatmul(xt, wt, mask, bias);
-    const fresh = (): void => {
-      for (const t of [xt, wt, bias]) t.zeroGrad();
-      out = maskedMatmul(xt, wt, mask, bias);
-    };
-    report('maskedMatmul backward (dx, dw, db)', m, k, n, 2, timeIt(() => out.backward(gradient), fresh));
-
     if (k === 512) {
       report('gemmReference A·B (naive loop)', m, k, n, 1, timeIt(() => gemmReference(m, n, k, x, w, y)));
     }
   }
 
+  console.log('\nmaskedMatmul on MADE masks (params 2, equal hidden degrees); GFLOP/s counts only kept multiply-adds, 2·batch·nnz(mask)');
+  const masked: MaskedCase[] = [];
+  for (const config of MADE_CONFIGS) {
+    const { eventSize, hiddenUnits, batch, inputOrder } = config;
+    const masks = makeMasks({ params: PARAMS, eventSize, hiddenUnits, inputOrder });
+    for (const mask of masks) {
+      const [fanIn, fanOut] = mask.shape;
+      let nnz = 0;
+      for (const v of mask.data) nnz += v;
+      const name = `${config.label} D${eventSize} ${fanIn}→${fanOut}`;
+      const times = { dense: timeMaskedLayer('dense', rng, batch, mask), structured: timeMaskedLayer('structured', rng, batch, mask) };
+      for (const product of ['forward', 'dx', 'dw'] as const) {
+        const line: string[] = [];
+        for (const mode of ['dense', 'structured'] as const) {
+          const ms = times[mode][product];
+          const gflops = (2 * batch * nnz) / (ms * 1e6);
+          masked.push({ name, mode, product, batch, fanIn, fanOut, nnz, gflops: Number(gflops.toFixed(3)), ms: Number(ms.toFixed(3)) });
+          line.push(`${mode} ${ms.toFixed(2).padStart(7)} ms ${gflops.toFixed(2).padStart(5)} GFLOP/s`);
+        }
+        const speedup = times.dense[product] / times.structured[product];
+        console.log(`${name.padEnd(22)} batch ${String(batch).padEnd(4)} ${product.padEnd(8)} ${line.join('   ')}   ×${speedup.toFixed(2)}`);
+      }
+    }
+  }
+
   const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: platform(), arch: arch() };
   mkdirSync(dirname(json), { recursive: true });
-  writeFileSync(json, `${JSON.stringify({ machine, date: new Date().toISOString(), cases }, null, 2)}\n`);
+  writeFileSync(json, `${JSON.stringify({ machine, date: new Date().toISOString(), cases, masked }, null, 2)}\n`);
   console.log(`wrote ${json}`);
 }
 

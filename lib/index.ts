@@ -18,7 +18,11 @@ export {
 export { where, type NestedBooleans } from '../autodiff/ops/select.js';
 export { matmul } from '../autodiff/ops/matmul.js';
 export { maskedMatmul, maskedMatmulReference } from '../autodiff/ops/masked-matmul.js';
-export { gemm, gemmReference, type GemmOptions } from '../autodiff/kernels/gemm.js';
+export {
+  gemm, gemmReference, gemmStaircase, gemmStaircaseReference, type GemmOptions, type Staircase,
+} from '../autodiff/kernels/gemm.js';
+export { maskPlan, type MaskPlan } from '../autodiff/kernels/mask-plan.js';
+export { setKernelMode, getKernelMode, withKernelMode, type KernelMode } from '../autodiff/kernels/config.js';
 export { Optimizer, type ClipOptions, type OptimizerState } from '../autodiff/optimizers/optimizer.js';
 export { Adam, type AdamOptions, type AdamConfig } from '../autodiff/optimizers/adam.js';
 export { SGD, type SGDOptions, type SGDConfig } from '../autodiff/optimizers/sgd.js';
