@@ -1,6 +1,6 @@
 // NumPy broadcasting: the output shape of an elementwise op, and where each output element reads its inputs.
 import { assert, ValueError } from '../lib/util/errors.js';
-import { fmt, sameShape, sizeOf, type Shape } from '../lib/util/shape.js';
+import { fmt, offsetMap, sameShape, sizeOf, type Shape } from '../lib/util/shape.js';
 
 /**
  * The NumPy broadcast of several shapes: align them on the right; each axis must
@@ -43,36 +43,20 @@ export interface BroadcastPlan {
 export function broadcastPlan(op: string, ...shapes: Shape[]): BroadcastPlan {
   const shape = broadcastShapes(op, ...shapes);
   const size = sizeOf(shape);
-  const index = shapes.map((s) => (sameShape(s, shape) ? null : inputIndex(s, shape, size)));
+  const index = shapes.map((s) => (sameShape(s, shape) ? null : inputIndex(s, shape)));
   return { shape, size, index };
 }
 
-function inputIndex(inShape: Shape, outShape: Shape, outSize: number): Int32Array {
-  const rank = outShape.length;
-  const offset = rank - inShape.length;
+function inputIndex(inShape: Shape, outShape: Shape): Int32Array {
+  const offset = outShape.length - inShape.length;
   // Stride of each output axis in the input's flat data; 0 along broadcast axes.
-  const strides = new Array<number>(rank).fill(0);
+  const strides = new Array<number>(outShape.length).fill(0);
   let s = 1;
   for (let i = inShape.length - 1; i >= 0; i--) {
     strides[offset + i] = inShape[i] === 1 ? 0 : s;
     s *= inShape[i];
   }
-  const map = new Int32Array(outSize);
-  if (outSize === 0) return map;
-  const counter = new Array<number>(rank).fill(0);
-  let at = 0;
-  for (let o = 0; o < outSize; o++) {
-    map[o] = at;
-    // Odometer increment of the output multi-index, keeping `at` in step.
-    for (let axis = rank - 1; axis >= 0; axis--) {
-      counter[axis]++;
-      at += strides[axis];
-      if (counter[axis] < outShape[axis]) break;
-      at -= strides[axis] * counter[axis];
-      counter[axis] = 0;
-    }
-  }
-  return map;
+  return offsetMap(outShape, strides);
 }
 
 /** Throws unless `shape` broadcasts to exactly `target` (used where an input may not grow the output). */

@@ -1,6 +1,6 @@
 // Reductions over axes: sum, mean, max, logSumExp, each with keepDims.
 import { assert } from '../../lib/util/errors.js';
-import { normalizeAxis, sizeOf, stridesOf, type Shape } from '../../lib/util/shape.js';
+import { normalizeAxis, offsetMap, sizeOf, stridesOf, type Shape } from '../../lib/util/shape.js';
 import { outGrad, record, type Tensor } from '../tensor.js';
 
 /** Axes to reduce: one axis, several, or `undefined` for all. Negative axes count from the end. */
@@ -32,19 +32,7 @@ function reducePlan(op: string, shape: Shape, axes: Axes, keepDims: boolean): Re
   const outShape = keepDims ? keptShape : shape.filter((_, i) => !reduced[i]);
   const outStrides = stridesOf(keptShape).map((s, i) => (reduced[i] ? 0 : s));
   const size = sizeOf(shape);
-  const map = new Int32Array(size);
-  const counter = new Array<number>(rank).fill(0);
-  let at = 0;
-  for (let i = 0; i < size; i++) {
-    map[i] = at;
-    for (let axis = rank - 1; axis >= 0; axis--) {
-      counter[axis]++;
-      at += outStrides[axis];
-      if (counter[axis] < shape[axis]) break;
-      at -= outStrides[axis] * counter[axis];
-      counter[axis] = 0;
-    }
-  }
+  const map = offsetMap(shape, outStrides);
   const outSize = sizeOf(keptShape);
   return { outShape, keptShape, outSize, count: outSize === 0 ? 0 : size / outSize, map };
 }

@@ -62,3 +62,28 @@ export function normalizeAxis(axis: number, rank: number, where: string): number
   );
   return axis < 0 ? axis + rank : axis;
 }
+
+/**
+ * For every flat (row-major) index of `shape`, the offset `Σ_axis index[axis] · strides[axis]`.
+ * With a zero stride along an axis, every position on that axis maps to the same offset: this
+ * is how broadcasting reads its inputs and how a reduction finds its output cell.
+ */
+export function offsetMap(shape: Shape, strides: readonly number[]): Int32Array {
+  const rank = shape.length;
+  const size = sizeOf(shape);
+  const map = new Int32Array(size);
+  const counter = new Array<number>(rank).fill(0);
+  let at = 0;
+  for (let i = 0; i < size; i++) {
+    map[i] = at;
+    // Odometer increment of the multi-index, keeping `at` in step.
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      counter[axis]++;
+      at += strides[axis];
+      if (counter[axis] < shape[axis]) break;
+      at -= strides[axis] * counter[axis];
+      counter[axis] = 0;
+    }
+  }
+  return map;
+}
