@@ -40,7 +40,8 @@ function reducePlan(op: string, shape: Shape, axes: Axes, keepDims: boolean): Re
 /**
  * Sum over `axes` (all by default).
  * Backward: every input element gets its output's gradient, `dx[i] = dy[map(i)]`.
- * @example sum(tensor([[1, 2], [3, 4]]), 1) // [3, 7]
+ * @example
+ * sum(tensor([[1, 2], [3, 4]]), 1); // [3, 7]
  */
 export function sum(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   const { outShape, outSize, map } = reducePlan('sum', x.shape, axes, keepDims);

@@ -7,6 +7,7 @@ import { Tensor, zeros } from '../../autodiff/tensor.js';
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt, sameShape } from '../../lib/util/shape.js';
 import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../autoregressive-network.js';
+import { gradientWanted, onePassForward } from '../one-pass-sampler.js';
 import {
   Bijector, checkName, describe, isPlainObject, sumRightmost,
   type BijectorConfig, type BijectorKwargs, type JsonValue,
@@ -69,7 +70,7 @@ const WHERE = 'MaskedAutoregressiveFlow';
  *
  *   inverse (data y → base u, density; ONE network pass):
  *     u = (y − shift(y)) · exp(−logScale(y)),        log|det ∂u/∂y| = −Σ_d logScale_d(y)
- *   forward (base u → data y, sampling; E network passes):
+ *   forward (base u → data y, sampling; E network passes, or one with MADE and no gradient):
  *     y_d = u_d · exp(logScale_d(y_<d)) + shift_d(y_<d),  log|det ∂y/∂u| = +Σ_d logScale_d(y)
  *
  * The Jacobian ∂u/∂y is triangular in the network's input order, with diagonal exp(−logScale),
@@ -77,12 +78,17 @@ const WHERE = 'MaskedAutoregressiveFlow';
  * same single pass (TFP spends two). The sampling recursion follows TFP: start from y = 0 and
  * apply y ← u · exp(logScale(y)) + shift(y) E times; after pass k the first k dimensions in
  * input order are exact, and the last pass's logScale is the final y's, so the log-det comes free.
+ * With an AutoregressiveNetwork the same values come from one walk over the degrees instead
+ * (flows/one-pass-sampler.ts), each hidden unit and output computed once.
  *
  * Conditioning: `kwargs.conditionalInput` reaches a conditional network (and every kwarg reaches
  * a user function), also inside a `Chain`, by name or all at once.
  *
- * Cost: density O(one MADE pass); sampling O(E MADE passes) — the reference loop
- * {@link MaskedAutoregressiveFlow.forwardReference}, which faster samplers are tested against.
+ * Cost: density O(one MADE pass). Sampling with an AutoregressiveNetwork: O(one MADE pass) too,
+ * by walking the degrees once ({@link onePassForward}), whenever no gradient is wanted (see
+ * {@link MaskedAutoregressiveFlow.fastForwardAndLogDet}); otherwise, and with a user function,
+ * O(E MADE passes) — the reference loop {@link MaskedAutoregressiveFlow.forwardReference}, which
+ * the one-pass sampler is tested against.
  *
  * @see Papamakarios et al. 2017, https://arxiv.org/abs/1705.07057
  * @see Germain et al. 2015, https://arxiv.org/abs/1502.03509
@@ -230,11 +236,45 @@ export class MaskedAutoregressiveFlow extends Bijector {
   /** Density direction, one pass: `u = (y − shift) · exp(−logScale)`, `logDet = −Σ logScale`. */
   protected override _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): { x: Tensor; logDet: Tensor } {
     if (this.bijectorFn !== null) return this.bijectorAt(y, kwargs).inverseAndLogDet(y, { ...kwargs, eventNdims: this.eventNdims });
+    const fused = this.fusedInverseAndLogDet(y, kwargs);
+    if (fused !== null) return fused;
     const { shift, logScale } = this.shiftAndLogScale(y, kwargs);
     let u = shift === null ? y : sub(y, shift);
     if (logScale !== null) u = mul(u, exp(neg(logScale)));
     const logDet = this.logDetOf(logScale, u.shape);
     return { x: u, logDet: logScale === null ? logDet : neg(logDet) }; // no −0 for a missing logScale
+  }
+
+  /**
+   * The density direction with a network when no gradient is wanted (evaluation `logProb`): the
+   * one network pass, then `u_d = (y_d − shift_d) · exp(−logScale_d)` and `logDet = −Σ_d logScale_d`
+   * in one loop over the network's flat output, instead of six tensor ops and their buffers. The
+   * same operations in the same order as the op path, so the values are bit-identical.
+   * Null (use the ops) with a user function, or when a gradient may be wanted.
+   */
+  private fusedInverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): { x: Tensor; logDet: Tensor } | null {
+    const made = this.network;
+    const c = kwargs.conditionalInput;
+    if (made === null || !made.built || gradientWanted(made, y, c)) return null;
+    const out = made.call(y, c === undefined ? {} : { conditionalInput: c }); // [...batch, E, 2]: shift_d at 2d, logScale_d at 2d + 1
+    const batch = out.shape.slice(0, -2);
+    const E = made.eventSize;
+    // y is broadcast against a conditional input's batch shape, as the ops would.
+    const yData = sameShape(y.shape.slice(0, -1), batch) ? y.data : broadcastTo(y, [...batch, E]).data;
+    const o = out.data;
+    const n = o.length / (2 * E);
+    const u = new Float64Array(n * E);
+    const logDet = new Float64Array(n);
+    for (let b = 0; b < n; b++) {
+      let s = 0;
+      for (let d = 0, i = b * E; d < E; d++, i++) {
+        const logScale = o[2 * i + 1];
+        u[i] = (yData[i] - o[2 * i]) * Math.exp(-logScale);
+        s += logScale;
+      }
+      logDet[b] = -s;
+    }
+    return { x: new Tensor(u, [...batch, E]), logDet: new Tensor(logDet, batch) };
   }
 
   protected _inverse(y: Tensor, kwargs: BijectorKwargs): Tensor {
@@ -262,12 +302,18 @@ export class MaskedAutoregressiveFlow extends Bijector {
   }
 
   /**
-   * The hook where a faster sampler plugs in (e.g. one that reuses the network's hidden
-   * activations between passes). It must agree with {@link forwardReference}; `null` means
-   * "use the reference loop", which is all this class does.
+   * The hook where a faster sampler plugs in; it must agree with {@link forwardReference}, and
+   * `null` means "use the reference loop". With an AutoregressiveNetwork this is the one-pass
+   * sampler ({@link onePassForward}): the cost of ONE network pass instead of E, no graph recorded.
+   *
+   * It steps aside (null) when grad mode is on and a weight, `x` or the conditional input requires a
+   * gradient, so that gradients through sampling, if wanted, still flow through the recorded
+   * E-pass recursion. Sample under `noGrad` to get the fast path while training weights:
+   * `noGrad(() => flow.sample(n))`. A user function (or `bijectorFn`) always keeps the E-pass loop.
    */
-  protected fastForwardAndLogDet(_x: Tensor, _kwargs: BijectorKwargs): ForwardResult | null {
-    return null;
+  protected fastForwardAndLogDet(x: Tensor, kwargs: BijectorKwargs): ForwardResult | null {
+    if (this.network === null) return null;
+    return onePassForward(this.network, x, kwargs.conditionalInput);
   }
 
   /**

@@ -415,7 +415,7 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
  * @example
  * await model.save('out/banana.json');
  * const again = await loadModel('out/banana.json');
- * again.call(zeros([0])).logProb(x); // bit-identical to model's
+ * (again.call(zeros([0])) as Distribution).logProb(x); // bit-identical to model's
  *
  * @throws ValueError for a truncated, corrupt, wrong-version or mismatched file; the file system's errors (e.g. ENOENT)
  */

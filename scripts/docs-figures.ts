@@ -1,0 +1,291 @@
+// Draws the figures of docs/ from the library's own objects (masks, degrees, autodiff Jacobians) into docs/figures/*.svg.
+// Run: node scripts/run-ts.mjs scripts/docs-figures.ts            (writes the files)
+//      node scripts/run-ts.mjs scripts/docs-figures.ts --check    (exit 1 if a committed figure is stale)
+// Every number drawn comes from a seeded AutoregressiveNetwork, so the output is byte-for-byte reproducible.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { AutoregressiveNetwork, gather, reshape, tensor, type Tensor } from '../lib/index.js';
+
+const OUT_DIR = 'docs/figures';
+
+// One colour per degree (0 = grey: a unit that sees no input), reused by every figure so that
+// "degree 2" looks the same on every page.
+const DEGREE_COLOURS = ['#9e9e9e', '#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2'];
+const colour = (m: number): string => DEGREE_COLOURS[m % DEGREE_COLOURS.length];
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Rounds coordinates so the files stay small and identical across platforms. */
+const r = (v: number): string => String(Math.round(v * 10) / 10);
+
+function text(x: number, y: number, s: string, cls = ''): string {
+  return `<text x="${r(x)}" y="${r(y)}"${cls ? ` class="${cls}"` : ''}>${esc(s)}</text>`;
+}
+
+// Shared styles keep the files small: c = centred, e = right-aligned, n = a note, t = a title,
+// s = a subtitle, z = an exactly-zero cell, and the node states of the walk (done, now, later).
+const STYLE = '<style>.c{text-anchor:middle}.e{text-anchor:end}.n{fill:#444}.s{fill:#555}.t{font-size:12px;font-weight:bold}.k{font-size:9px}' +
+  '.z{fill:white;stroke:#ddd}.zt{fill:#bbb;text-anchor:middle}.w{fill:white;text-anchor:middle}' +
+  '.gd{fill:#d9d9d9;stroke:#999}.gt{fill:#555;text-anchor:middle}.ld{fill:white;stroke:#bbb}.lt{fill:#bbb;text-anchor:middle}</style>';
+
+// Shapes drawn many times, placed with <use>: a node box (narrow, wide) and a Jacobian cell.
+const DEFS = '<defs><rect id="b" x="-11" y="-10" width="22" height="20" rx="10"/><rect id="B" x="-23" y="-10" width="46" height="20" rx="10"/>' +
+  '<rect id="q" width="26" height="26"/></defs>';
+
+function document(width: number, height: number, body: string[]): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+    `font-family="sans-serif" font-size="11">\n${STYLE}${DEFS}\n<rect width="100%" height="100%" fill="white"/>\n${body.join('\n')}\n</svg>\n`;
+}
+
+// ---- the network every MADE figure shows ------------------------------------------------------
+// E = 4 and two hidden layers of 6: 'equal' degrees ⌈k·3/7⌉ = [1, 1, 2, 2, 3, 3], small enough to
+// read every mask entry, large enough that each degree 1 … E − 1 appears twice.
+const E = 4;
+const made = new AutoregressiveNetwork({ params: 2, eventShape: E, hiddenUnits: [6, 6], activation: 'relu', seed: 0 });
+const inputDegrees = made.inputOrder;
+const hiddenDegrees = made.hiddenDegrees;
+const masks = made.masks.map((m) => ({ rows: m.shape[0], cols: m.shape[1], data: m.data }));
+
+/** Subscripted labels: x₁, μ₂, … */
+const SUB = '₀₁₂₃₄₅₆₇₈₉';
+const sub = (n: number): string => String(n).split('').map((c) => SUB[Number(c)]).join('');
+
+// ---- figure 1: the masks as grids -------------------------------------------------------------
+function masksFigure(): string {
+  const cell = 18;
+  const rowLabels = [
+    inputDegrees.map((m, j) => `x${sub(j + 1)}  m=${m}`),
+    hiddenDegrees[0].map((m, k) => `h${sub(k + 1)}  m=${m}`),
+    hiddenDegrees[1].map((m, k) => `h${sub(k + 1)}  m=${m}`),
+  ];
+  const colLabels = [
+    hiddenDegrees[0].map((m) => String(m)),
+    hiddenDegrees[1].map((m) => String(m)),
+    Array.from({ length: 2 * E }, (_, c) => `${c % 2 === 0 ? 'μ' : 'α'}${sub(Math.floor(c / 2) + 1)}`),
+  ];
+  const titles = ['input → hidden 1', 'hidden 1 → hidden 2', 'hidden 2 → output'];
+  const rules = ['1 iff m(i) ≤ m(k)', '1 iff m(i) ≤ m(k)', '1 iff m(k) < m(d)'];
+  const body: string[] = [];
+  let x0 = 70;
+  const y0 = 62;
+  masks.forEach((mask, l) => {
+    body.push(text(x0, 18, titles[l], 't'));
+    body.push(text(x0, 32, `M ${mask.rows}×${mask.cols}: ${rules[l]}`, 's'));
+    colLabels[l].forEach((label, c) => body.push(text(x0 + c * cell + cell / 2, y0 - 6, label, 'c')));
+    const cells: string[] = [];
+    for (let i = 0; i < mask.rows; i++) {
+      body.push(text(x0 - 4, y0 + i * cell + cell / 2 + 4, rowLabels[l][i], 'e'));
+      for (let c = 0; c < mask.cols; c++) {
+        if (mask.data[i * mask.cols + c] === 1) cells.push(`<rect x="${r(x0 + c * cell)}" y="${r(y0 + i * cell)}" width="${cell}" height="${cell}"/>`);
+      }
+    }
+    body.push(`<g fill="#1f77b4" fill-opacity="0.8">${cells.join('')}</g>`);
+    let grid = '';
+    for (let c = 1; c < mask.cols; c++) grid += `M${x0 + c * cell},${y0}v${mask.rows * cell}`;
+    for (let i = 1; i < mask.rows; i++) grid += `M${x0},${y0 + i * cell}h${mask.cols * cell}`;
+    body.push(`<path d="${grid}" stroke="#ccc" fill="none"/><rect x="${x0}" y="${y0}" width="${mask.cols * cell}" height="${mask.rows * cell}" fill="none" stroke="#444"/>`);
+    x0 += mask.cols * cell + 95;
+  });
+  const width = x0 - 40;
+  body.push(text(10, 62 + 6 * cell + 22, `made.masks of new AutoregressiveNetwork({ params: 2, eventShape: ${E}, hiddenUnits: [6, 6] }): filled = 1.`, 'n'));
+  body.push(text(10, 62 + 6 * cell + 37, 'Column labels are the degrees m(k); output column d·2 + p is parameter p (μ = shift, α = log-scale) of dimension d.', 'n'));
+  return document(width, 62 + 6 * cell + 47, body);
+}
+
+// ---- network layout shared by figures 2 and 4 --------------------------------------------------
+interface Node { x: number; y: number; m: number; label: string }
+
+/** Rows bottom to top: inputs, hidden 1, hidden 2, outputs (one node per dimension: μ_d and α_d share a mask column). */
+function layout(width: number, top: number, rowGap: number): Node[][] {
+  const rows: Array<Array<{ m: number; label: string }>> = [
+    inputDegrees.map((m, j) => ({ m, label: `x${sub(j + 1)}` })),
+    ...hiddenDegrees.map((layer) => layer.map((m) => ({ m, label: String(m) }))),
+    inputDegrees.map((m, d) => ({ m, label: `μ${sub(d + 1)},α${sub(d + 1)}` })),
+  ];
+  const n = rows.length;
+  return rows.map((row, l) => row.map((node, k) => ({
+    ...node,
+    x: (width * (k + 1)) / (row.length + 1),
+    y: top + (n - 1 - l) * rowGap,
+  })));
+}
+
+/** The edges of layer l (from row l to row l + 1) that the masks keep. */
+function edges(l: number): Array<[number, number]> {
+  const mask = masks[l];
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < mask.rows; i++) {
+    if (l < masks.length - 1) {
+      for (let k = 0; k < mask.cols; k++) if (mask.data[i * mask.cols + k] === 1) out.push([i, k]);
+    } else {
+      // One node per output dimension: read the mask column of its shift (d·2 + 0).
+      for (let d = 0; d < E; d++) if (mask.data[i * mask.cols + 2 * d] === 1) out.push([i, d]);
+    }
+  }
+  return out;
+}
+
+/** A node as a rounded box: coloured by degree (`m`), or in one of the walk's states ('gd' earlier, 'ld' later). */
+function drawNode(n: Node, state: number | 'gd' | 'ld'): string {
+  const box = `<use xlink:href="#${n.label.length > 3 ? 'B' : 'b'}" x="${r(n.x)}" y="${r(n.y)}" `;
+  if (typeof state === 'number') return `${box}fill="${colour(state)}" stroke="#333"/>${text(n.x, n.y + 4, n.label, 'w')}`;
+  return `${box}class="${state}"/>${text(n.x, n.y + 4, n.label, state === 'gd' ? 'gt' : 'lt')}`;
+}
+
+// ---- figure 2: the connections the masks keep -------------------------------------------------
+function networkFigure(): string {
+  const width = 420;
+  const nodes = layout(width, 40, 70);
+  const body: string[] = [];
+  const rowNames = ['inputs (degree = position in inputOrder)', 'hidden 1 (degree shown)', 'hidden 2 (degree shown)', 'outputs of dimension d'];
+  for (let l = 0; l < masks.length; l++) {
+    const lines = edges(l).map(([i, k]) => {
+      const a = nodes[l][i];
+      const b = nodes[l + 1][k];
+      return `<line x1="${r(a.x)}" y1="${r(a.y - 10)}" x2="${r(b.x)}" y2="${r(b.y + 10)}" stroke="${colour(a.m)}"/>`;
+    });
+    body.push(`<g stroke-opacity="0.55">${lines.join('')}</g>`);
+  }
+  nodes.forEach((row, l) => {
+    row.forEach((n) => body.push(drawNode(n, n.m)));
+    body.push(text(width + 10, row[0].y + 4, rowNames[l], 'n'));
+  });
+  body.push(text(10, 290, 'An edge is a 1 in made.masks; its colour is the degree of the unit it leaves. Output d sees input j only', 'n'));
+  body.push(text(10, 305, 'through paths whose degrees rise from m(j) and stay below m(d): no path from x_d or any later input.', 'n'));
+  return document(width + 270, 315, body);
+}
+
+// ---- figure 3: the Jacobian ∂shift_d/∂x_j, computed with backward() -----------------------------
+/** J[d][j] = ∂shift_d/∂x_j at `x`, one backward() per output dimension. */
+function shiftJacobian(net: AutoregressiveNetwork, x: number[]): number[][] {
+  const n = x.length;
+  const J: number[][] = [];
+  for (let d = 0; d < n; d++) {
+    const xt = tensor([x], undefined, { requiresGrad: true });
+    const flat = reshape(net.call(xt), [2 * n]); // [1, n, 2] → column d·2 + p
+    gather(flat, [2 * d]).sum().backward();
+    J.push(Array.from((xt.grad as Tensor).data));
+  }
+  return J;
+}
+
+function jacobianFigure(): string {
+  const n = 6;
+  const x = [0.3, -1.2, 0.8, 1.5, -0.4, 0.9];
+  const panels: Array<{ title: string; sub: string; J: number[][]; rows: number[]; cols: number[]; degrees: number[] }> = [];
+  const ltr = new AutoregressiveNetwork({ params: 2, eventShape: n, hiddenUnits: [16, 16], activation: 'tanh', seed: 1 });
+  const natural = Array.from({ length: n }, (_, i) => i);
+  panels.push({ title: "inputOrder 'left-to-right'", sub: 'rows d, columns j, in index order', J: shiftJacobian(ltr, x), rows: natural, cols: natural, degrees: ltr.inputOrder });
+  const rnd = new AutoregressiveNetwork({ params: 2, eventShape: n, hiddenUnits: [16, 16], activation: 'tanh', inputOrder: 'random', seed: 3 });
+  const Jr = shiftJacobian(rnd, x);
+  const m = rnd.inputOrder;
+  panels.push({ title: "inputOrder 'random'", sub: 'the same rows and columns, index order', J: Jr, rows: natural, cols: natural, degrees: m });
+  const byDegree = natural.slice().sort((a, b) => m[a] - m[b]);
+  panels.push({ title: "'random', sorted by degree", sub: 'rows and columns sorted by m', J: Jr, rows: byDegree, cols: byDegree, degrees: m });
+
+  const cell = 26;
+  const body: string[] = [];
+  let x0 = 50;
+  const y0 = 70;
+  for (const p of panels) {
+    let peak = 0;
+    for (const row of p.J) for (const v of row) peak = Math.max(peak, Math.abs(v));
+    body.push(text(x0 - 40, 18, p.title, 't'));
+    body.push(text(x0 - 40, 32, p.sub, 's'));
+    p.cols.forEach((j, c) => body.push(text(x0 + c * cell + cell / 2, y0 - 20, `x${sub(j + 1)}`, 'c'),
+      text(x0 + c * cell + cell / 2, y0 - 7, `m=${p.degrees[j]}`, 'c s k')));
+    p.rows.forEach((d, i) => {
+      body.push(text(x0 - 4, y0 + i * cell + cell / 2 + 4, `μ${sub(d + 1)}`, 'e'));
+      p.cols.forEach((j, c) => {
+        const v = p.J[d][j];
+        const cx = x0 + c * cell;
+        const cy = y0 + i * cell;
+        if (v === 0) {
+          body.push(text(cx + cell / 2, cy + cell / 2 + 4, '0', 'zt'));
+        } else {
+          // Shade by |J| relative to the panel's largest entry; the faintest still shows as non-zero.
+          const shade = Math.round(205 - 160 * Math.sqrt(Math.abs(v) / peak));
+          body.push(`<use xlink:href="#q" x="${cx}" y="${cy}" fill="rgb(${shade},${shade + 15},255)"/>`);
+        }
+      });
+    });
+    // The cell borders, drawn once over the filled cells.
+    let grid = '';
+    for (let i = 1; i < n; i++) grid += `M${x0 + i * cell},${y0}v${n * cell}M${x0},${y0 + i * cell}h${n * cell}`;
+    body.push(`<path d="${grid}" stroke="#ddd" fill="none"/><rect x="${x0}" y="${y0}" width="${n * cell}" height="${n * cell}" fill="none" stroke="#444"/>`);
+    x0 += n * cell + 90;
+  }
+  body.push(text(10, y0 + n * cell + 22, '∂μ_d/∂x_j of a MADE (E = 6, hidden [16, 16], tanh) at one point x, each row from one backward(). ' +
+    'Blue: non-zero; "0": exactly zero.', 'n'));
+  body.push(text(10, y0 + n * cell + 37, 'The zeros are where m(j) ≥ m(d): sorted by degree the Jacobian is strictly lower triangular (α_d has the same pattern).', 'n'));
+  return document(x0 - 40, y0 + n * cell + 47, body);
+}
+
+// ---- figure 4: the one-pass sampler's walk over the degrees -----------------------------------
+// The schedule of flows/one-pass-sampler.ts, derived from the same degrees: at step t the output
+// of the dimension of degree t is complete (every unit it sees has degree < t), so x of degree t is
+// known; then, layer by layer, the hidden units of degree t are complete. Each unit is computed at
+// exactly one step, and each kept edge is used at exactly one step (when its lower end completes).
+function walkFigure(): string {
+  const panelW = 230;
+  const gap = 12;
+  const body: string[] = [];
+  const rowGap = 62;
+  const top = 78;
+  // Every node is complete at the step equal to its degree: an output of degree t and the input it
+  // yields at step t, a hidden unit of degree t right after them (degree-0 units, which see no
+  // input, before step 1).
+  for (let t = 1; t <= E; t++) {
+    const ox = (t - 1) * (panelW + gap);
+    const nodes = layout(panelW, top, rowGap).map((row) => row.map((n) => ({ ...n, x: n.x + ox })));
+    const d = inputDegrees.indexOf(t);
+    body.push(`<rect x="${ox + 2}" y="4" width="${panelW - 4}" height="${top + 3 * rowGap + 24}" fill="#fcfcfc" stroke="#ccc" rx="6"/>`);
+    body.push(text(ox + 12, 22, `step t = ${t}`, 't'));
+    body.push(text(ox + 12, 37, `x${sub(d + 1)} = u${sub(d + 1)}·exp(α${sub(d + 1)}) + μ${sub(d + 1)}`, 'n'));
+    body.push(text(ox + 12, 51, t < E ? `then the units of degree ${t}` : 'done: every unit used once', 's'));
+    // Edges used at this step: those leaving a node completed now (an input of degree t, or a hidden unit of degree t).
+    for (let l = 0; l < masks.length; l++) {
+      const lines = edges(l).filter(([i]) => nodes[l][i].m === t).map(([i, k]) => {
+        const a = nodes[l][i];
+        const b = nodes[l + 1][k];
+        return `<line x1="${r(a.x)}" y1="${r(a.y - 10)}" x2="${r(b.x)}" y2="${r(b.y + 10)}"/>`;
+      });
+      if (lines.length > 0) body.push(`<g stroke="${colour(t)}" stroke-width="1.4">${lines.join('')}</g>`);
+    }
+    // Complete at an earlier step: grey; now: the step's colour; later: empty.
+    nodes.forEach((row) => row.forEach((n) => body.push(drawNode(n, n.m < t ? 'gd' : n.m === t ? t : 'ld'))));
+  }
+  const width = E * (panelW + gap) - gap;
+  const y = top + 3 * rowGap + 46;
+  body.push(text(8, y, `The same network as above (E = ${E}, hidden [6, 6]) sampled in one walk: at step t the dimension of degree t is finished, ` +
+    'then the hidden units of degree t, layer by layer.', 'n'));
+  body.push(text(8, y + 15, 'Grey: finished earlier; coloured: finished at this step, with the edges it feeds; white: later. ' +
+    `The E-pass recursion would recompute all ${hiddenDegrees.flat().length} hidden units ${E} times.`, 'n'));
+  return document(width, y + 25, body);
+}
+
+const figures: Record<string, string> = {
+  'made-masks.svg': masksFigure(),
+  'made-network.svg': networkFigure(),
+  'made-jacobian.svg': jacobianFigure(),
+  'one-pass-walk.svg': walkFigure(),
+};
+
+const check = process.argv.includes('--check');
+let stale = 0;
+await mkdir(OUT_DIR, { recursive: true });
+for (const [name, svg] of Object.entries(figures)) {
+  const path = `${OUT_DIR}/${name}`;
+  if (check) {
+    const old = await readFile(path, 'utf8').catch(() => '');
+    if (old !== svg) {
+      console.error(`${path} is out of date; run npm run docs:figures`);
+      stale++;
+    }
+  } else {
+    await writeFile(path, svg);
+    console.log(`wrote ${path} (${(svg.length / 1024).toFixed(1)} KB)`);
+  }
+}
+if (stale > 0) process.exit(1);
