@@ -55,6 +55,10 @@ export {
   type ShiftAndLogScale, type ShiftAndLogScaleFn, type BijectorFn, type ForwardResult,
 } from '../flows/bijectors/masked-autoregressive-flow.js';
 export { bijectorFromConfig } from '../flows/bijectors/serialization.js';
+export { onePassForward } from '../flows/one-pass-sampler.js';
+export { Logit, type LogitOptions } from '../flows/bijectors/logit.js';
+export { Standardize, type StandardizeOptions } from '../flows/bijectors/standardize.js';
+export { maskedAutoregressiveFlow, type MaskedAutoregressiveFlowStackOptions } from '../flows/maf.js';
 
 // ---- flows: distributions --------------------------------------------------------------------
 export {
@@ -85,6 +89,7 @@ export { registerOptimizer, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJSON }
 // ---- data and utilities ----------------------------------------------------------------------
 export { parseCsv, readCsv, type CsvTable } from './data/csv.js';
 export { trainValidationTestSplit, type Split } from './data/split.js';
+export { dequantize, dequantizedLogProb, type DequantizeOptions } from './data/dequantize.js';
 export { ValueError } from './util/errors.js';
 export { Random, setGlobalSeed, type Seed } from './util/random.js';
 export type { Shape } from './util/shape.js';

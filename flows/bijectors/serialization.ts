@@ -8,6 +8,8 @@ import { MaskedAutoregressiveFlow } from './masked-autoregressive-flow.js';
 import { Permute, Reverse } from './permute.js';
 import { Scale } from './scale.js';
 import { Shift } from './shift.js';
+import { Logit } from './logit.js';
+import { Standardize } from './standardize.js';
 
 const leaves: Record<string, (config: BijectorConfig) => Bijector> = {
   Shift: (c) => Shift.fromConfig(c),
@@ -16,6 +18,8 @@ const leaves: Record<string, (config: BijectorConfig) => Bijector> = {
   Reverse: (c) => Reverse.fromConfig(c),
   BatchNormalization: (c) => BatchNormalization.fromConfig(c),
   MaskedAutoregressiveFlow: (c) => MaskedAutoregressiveFlow.fromConfig(c),
+  Logit: (c) => Logit.fromConfig(c),
+  Standardize: (c) => Standardize.fromConfig(c),
 };
 
 /**
