@@ -237,14 +237,29 @@ function inferShape(values: NestedArray, where: string): number[] {
 
 function flattenInto(values: NestedArray, shape: Shape, axis: number, out: Float64Array, offset: { i: number }, where: string): void {
   if (axis === shape.length) {
-    if (Array.isArray(values)) throw new ValueError(`${where}: ragged nested array: expected a number at depth ${axis} (shape ${fmt(shape)}), got an array`);
-    assert(typeof values === 'number', () => `${where}: expected a number at depth ${axis}, got ${typeof values}`, TypeError);
+    if (Array.isArray(values)) throw new ValueError(`${where}: 'values' is a ragged nested array: expected a number at depth ${axis} (shape ${fmt(shape)}), got an array`);
+    assert(typeof values === 'number', () => `${where}: 'values' holds a ${typeof values} at depth ${axis}, expected a number`, TypeError);
     out[offset.i++] = values as number;
     return;
   }
   assert(Array.isArray(values) && values.length === shape[axis],
-    () => `${where}: ragged nested array: expected length ${shape[axis]} at depth ${axis} (shape ${fmt(shape)}), got ${Array.isArray(values) ? `length ${values.length}` : 'a number'}`);
+    () => `${where}: 'values' is a ragged nested array: expected length ${shape[axis]} at depth ${axis} (shape ${fmt(shape)}), got ${Array.isArray(values) ? `length ${values.length}` : 'a number'}`);
   for (const v of values as NestedArray[]) flattenInto(v, shape, axis + 1, out, offset, where);
+}
+
+/**
+ * Checks the options of a tensor factory: only `requiresGrad`, a boolean (a typo such as
+ * `requiresgrad` would otherwise make a weight that never trains).
+ */
+function leafOptions(options: unknown, where: string): { requiresGrad?: boolean } {
+  assert(typeof options === 'object' && options !== null && !Array.isArray(options),
+    () => `${where}: 'options' must be an object { requiresGrad? }, got ${options === null ? 'null' : typeof options}`, TypeError);
+  for (const key of Object.keys(options)) {
+    assert(key === 'requiresGrad', () => `${where}: unknown option '${key}'${key.toLowerCase() === 'requiresgrad' ? " (did you mean 'requiresGrad'?)" : ''}; valid options are requiresGrad`, TypeError);
+  }
+  const { requiresGrad } = options as { requiresGrad?: unknown };
+  assert(requiresGrad === undefined || typeof requiresGrad === 'boolean', () => `${where}: 'requiresGrad' must be a boolean, got ${typeof requiresGrad}`, TypeError);
+  return options as { requiresGrad?: boolean };
 }
 
 /**
@@ -262,6 +277,7 @@ function flattenInto(values: NestedArray, shape: Shape, axis: number, out: Float
 export function tensor(values: TensorData, shape?: Shape, options: { requiresGrad?: boolean } = {}): Tensor {
   const where = 'tensor';
   if (shape !== undefined) checkShape(shape, where);
+  leafOptions(options, where);
   if (isNdarray(values)) {
     const nd = values;
     const s = nd.shape.slice();
@@ -305,6 +321,8 @@ export function tensor(values: TensorData, shape?: Shape, options: { requiresGra
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options: { requiresGrad?: boolean } = {}): Tensor {
   checkShape(shape, 'full');
+  assert(typeof value === 'number', () => `full: 'value' must be a number, got ${typeof value}`, TypeError);
+  leafOptions(options, 'full');
   return new Tensor(new Float64Array(sizeOf(shape)).fill(value), shape, options);
 }
 

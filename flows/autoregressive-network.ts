@@ -9,6 +9,7 @@ import { broadcastShapes } from '../autodiff/broadcast.js';
 import { assert, ValueError } from '../lib/util/errors.js';
 import { Random, toRandom, type Seed } from '../lib/util/random.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../lib/util/shape.js';
+import { checkBoolean, checkOptions, checkPositiveInt } from '../lib/util/validate.js';
 import { getActivation, type Activation } from './activations.js';
 import {
   checkEventSize, checkHiddenDegrees, checkHiddenUnits, checkInputOrder, createDegrees,
@@ -81,6 +82,12 @@ export interface AutoregressiveNetworkConfig {
 }
 
 const WHERE = 'AutoregressiveNetwork';
+
+/** Every option name of {@link AutoregressiveNetworkOptions}. */
+const NETWORK_OPTIONS: readonly string[] = [
+  'params', 'eventShape', 'hiddenUnits', 'activation', 'inputOrder', 'hiddenDegrees', 'conditional',
+  'conditionalEventShape', 'conditionalInputLayers', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed', 'name',
+];
 
 function show(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
@@ -205,10 +212,9 @@ export class AutoregressiveNetwork {
    */
   constructor(options: AutoregressiveNetworkOptions) {
     assert(typeof options === 'object' && options !== null, () => `${WHERE}: 'options' must be an object, got ${show(options)}`, TypeError);
-    const { params } = options;
-    assert(typeof params === 'number', () => `${WHERE}: 'params' must be a positive integer, got ${show(params)}`, TypeError);
-    assert(Number.isInteger(params) && params >= 1, () => `${WHERE}: 'params' must be a positive integer, got ${params}`, RangeError);
-    this.params = params;
+    // TFP ignores nothing it does not know either: a typo such as `hiddenUnit` would otherwise build a network with no hidden layer.
+    checkOptions(options, NETWORK_OPTIONS, WHERE);
+    this.params = checkPositiveInt(options.params, 'params', WHERE);
     this.eventShapeValue = options.eventShape === undefined ? undefined : rankOneShape(options.eventShape, 'eventShape');
     this.hiddenUnits = Object.freeze(checkHiddenUnits(options.hiddenUnits ?? [], WHERE));
     this.activationOption = options.activation ?? 'linear';
@@ -217,8 +223,7 @@ export class AutoregressiveNetwork {
     this.inputOrderOption = typeof order === 'string' ? order : Object.freeze(order.slice());
     this.hiddenDegreesOption = checkHiddenDegrees(options.hiddenDegrees ?? 'equal', WHERE);
 
-    const conditional = options.conditional ?? false;
-    assert(typeof conditional === 'boolean', () => `${WHERE}: 'conditional' must be a boolean, got ${show(conditional)}`, TypeError);
+    const conditional = checkBoolean(options.conditional, 'conditional', WHERE, false);
     this.conditional = conditional;
     const layersOption = options.conditionalInputLayers ?? 'all_layers';
     assert(layersOption === 'all_layers' || layersOption === 'first_layer',
@@ -234,9 +239,7 @@ export class AutoregressiveNetwork {
       this.conditionalEventShape = undefined;
     }
 
-    const useBias = options.useBias ?? true;
-    assert(typeof useBias === 'boolean', () => `${WHERE}: 'useBias' must be a boolean, got ${show(useBias)}`, TypeError);
-    this.useBias = useBias;
+    this.useBias = checkBoolean(options.useBias, 'useBias', WHERE, true);
     this.kernelInitializerOption = options.kernelInitializer ?? 'glorotUniform';
     this.biasInitializerOption = options.biasInitializer ?? 'zeros';
     this.kernelInit = resolveInitializer(this.kernelInitializerOption, 'kernelInitializer');
@@ -341,9 +344,9 @@ export class AutoregressiveNetwork {
    */
   setWeights(ws: readonly Tensor[]): void {
     const parts = this.mustBeBuilt('setWeights');
-    assert(Array.isArray(ws), () => `${WHERE}.setWeights: 'ws' must be an array of Tensors, got ${show(ws)}`, TypeError);
+    assert(Array.isArray(ws), () => `${WHERE}.setWeights: 'weights' must be an array of Tensors, got ${show(ws)}`, TypeError);
     assert(ws.length === this.weights.length,
-      () => `${WHERE}.setWeights: expected ${this.weights.length} weights (${parts.labels.map((l) => l.label).join(', ')}), got ${ws.length}`);
+      () => `${WHERE}.setWeights: expected ${this.weights.length} weights (${parts.labels.map((l) => l.label).join(', ')}), got ${ws.length} tensors in 'weights'`);
     ws.forEach((w, i) => {
       assert(w instanceof Tensor, () => `${WHERE}.setWeights: weight ${i} (${parts.labels[i].label}) must be a Tensor, got ${show(w)}`, TypeError);
       assert(sameShape(w.shape, parts.labels[i].shape),
@@ -418,6 +421,7 @@ export class AutoregressiveNetwork {
   call(x: Tensor, options: { conditionalInput?: Tensor } = {}): Tensor {
     const where = `${WHERE}.call`;
     assert(x instanceof Tensor, () => `${where}: 'x' must be a Tensor, got ${show(x)}`, TypeError);
+    checkOptions(options, ['conditionalInput'], where);
     assert(x.rank >= 1, () => `${where}: 'x' has shape ${fmt(x.shape)}, expected [..., E] with rank ≥ 1`);
     if (this.parts === null) this.build(x.shape);
     const E = this.eventSize;

@@ -1,6 +1,7 @@
 // MADE degrees: which inputs each unit may see, as plain number arrays (no tensors), following TFP's rules.
 import { assert, ValueError } from '../lib/util/errors.js';
 import { toRandom, type Seed } from '../lib/util/random.js';
+import { checkOptions } from '../lib/util/validate.js';
 
 /**
  * How inputs are ordered. Degrees are 1-based, as in TFP: input `j` has degree
@@ -118,6 +119,8 @@ export function createInputOrder(eventSize: number, inputOrder: InputOrder = 'le
   return order.slice();
 }
 
+const DEGREES_OPTIONS: readonly string[] = ['eventSize', 'hiddenUnits', 'inputOrder', 'hiddenDegrees', 'rng'];
+
 /** Options of {@link createDegrees}. */
 export interface DegreesOptions {
   /** E, the number of inputs (the event size). */
@@ -157,6 +160,8 @@ export interface DegreesOptions {
  * // [[1, 2, 3], [1, 1, 2, 2], [1, 1, 2, 2]]:  ⌈k·2/5⌉ for k = 1 … 4
  */
 export function createDegrees(options: DegreesOptions, where = 'createDegrees'): number[][] {
+  assert(typeof options === 'object' && options !== null, () => `${where}: 'options' must be an object { eventSize, ... }, got ${show(options)}`, TypeError);
+  checkOptions(options, DEGREES_OPTIONS, where);
   const E = checkEventSize(options.eventSize, where);
   const hiddenUnits = checkHiddenUnits(options.hiddenUnits ?? [], where);
   const inputOrder = checkInputOrder(options.inputOrder ?? 'left-to-right', E, where);

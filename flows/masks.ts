@@ -2,6 +2,7 @@
 import { Tensor } from '../autodiff/tensor.js';
 import { assert } from '../lib/util/errors.js';
 import type { Seed } from '../lib/util/random.js';
+import { checkOptions, checkPositiveInt, describe } from '../lib/util/validate.js';
 import { createDegrees, type HiddenDegrees, type InputOrder } from './degrees.js';
 
 /**
@@ -85,8 +86,9 @@ export interface MaskOptions {
  * toOutput.toArray(); // [[0, 1, 1], [0, 0, 1]]
  */
 export function makeMasks(options: MaskOptions): Tensor[] {
-  assert(Number.isInteger(options.params) && options.params >= 1,
-    () => `makeMasks: 'params' must be a positive integer, got ${String(options.params)}`, RangeError);
+  assert(typeof options === 'object' && options !== null, () => `makeMasks: 'options' must be an object { params, eventSize, ... }, got ${describe(options)}`, TypeError);
+  checkOptions(options, ['params', 'eventSize', 'hiddenUnits', 'inputOrder', 'hiddenDegrees', 'rng'], 'makeMasks');
+  checkPositiveInt(options.params, 'params', 'makeMasks');
   const degrees = createDegrees({
     eventSize: options.eventSize,
     hiddenUnits: options.hiddenUnits,

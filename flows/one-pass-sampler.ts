@@ -1,6 +1,7 @@
 // One-pass sampling of a MAF layer driven by MADE: walks the degrees once, computing every hidden unit and every output exactly once.
 import { broadcastShapes } from '../autodiff/broadcast.js';
 import { gemm } from '../autodiff/kernels/gemm.js';
+import { mulExpValue } from '../autodiff/ops/binary.js';
 import { broadcastTo } from '../autodiff/ops/shape.js';
 import { relu } from '../autodiff/ops/unary.js';
 import { isGradEnabled, noGrad, Tensor } from '../autodiff/tensor.js';
@@ -8,6 +9,7 @@ import { assert } from '../lib/util/errors.js';
 import { fmt, sameShape } from '../lib/util/shape.js';
 import { getActivation } from './activations.js';
 import { AutoregressiveNetwork } from './autoregressive-network.js';
+import { softClampValue, type LogScaleClamp } from './bijectors/log-scale-clamp.js';
 
 /**
  * The structure of one network, sorted by degree. It depends only on the degrees and the layer
@@ -246,7 +248,9 @@ function makePlan(network: AutoregressiveNetwork): Plan | null {
  * @see Papamakarios et al. 2017, MAF, https://arxiv.org/abs/1705.07057 (sampling needs E passes there)
  * @see Germain et al. 2015, MADE, https://arxiv.org/abs/1502.03509
  */
-export function onePassForward(network: AutoregressiveNetwork, u: Tensor, conditionalInput?: unknown): { y: Tensor; logDet: Tensor } | null {
+export function onePassForward(
+  network: AutoregressiveNetwork, u: Tensor, conditionalInput?: unknown, logScaleClamp: LogScaleClamp | null = null,
+): { y: Tensor; logDet: Tensor } | null {
   if (!(u instanceof Tensor) || u.rank < 1) return null;
   if (!network.built) network.build(u.shape);
   const plan = planOf(network);
@@ -289,7 +293,7 @@ export function onePassForward(network: AutoregressiveNetwork, u: Tensor, condit
   const wasBusy = plan.busy;
   plan.busy = true;
   try {
-    walk(plan, work, weights, n, uData, cData, y);
+    walk(plan, work, weights, n, uData, cData, y, logScaleClamp);
   } finally {
     plan.busy = wasBusy;
   }
@@ -323,7 +327,10 @@ export function gradientWanted(network: AutoregressiveNetwork, ...inputs: readon
  * The walk on flat data: `u` [n, E], `c` [n, C]; writes `y` [n, E] and `work.logScale` [n, E],
  * both in dimension order.
  */
-function walk(plan: Plan, work: Workspace, weights: readonly Tensor[], n: number, u: Float64Array, c: Float64Array | null, y: Float64Array): void {
+function walk(
+  plan: Plan, work: Workspace, weights: readonly Tensor[], n: number, u: Float64Array, c: Float64Array | null, y: Float64Array,
+  clamp: LogScaleClamp | null,
+): void {
   const E = plan.eventSize;
   const layers = plan.layers;
   const L = layers.length - 1;
@@ -339,8 +346,9 @@ function walk(plan: Plan, work: Workspace, weights: readonly Tensor[], n: number
       const d = order[t - 1];
       for (let b = 0; b < n; b++) {
         const o = b * 2 * E + 2 * (t - 1);
-        const ls = out[o + 1];
-        const x = u[b * E + d] * Math.exp(ls) + out[o];
+        // The same scalar steps as the density pass (soft clamp, then a·e^ls), so the bits agree.
+        const ls = clamp === null ? out[o + 1] : softClampValue(out[o + 1], clamp.min, clamp.max);
+        const x = mulExpValue(u[b * E + d], ls) + out[o];
         y[b * E + d] = x;
         logScale[b * E + d] = ls;
         xSorted[b * E + t - 1] = x;

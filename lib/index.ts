@@ -7,7 +7,7 @@ export {
   type TensorLike, type TensorData, type NestedArray,
 } from '../autodiff/tensor.js';
 export { broadcastShapes } from '../autodiff/broadcast.js';
-export { add, sub, mul, div, maximum, minimum } from '../autodiff/ops/binary.js';
+export { add, sub, mul, div, maximum, minimum, mulExp } from '../autodiff/ops/binary.js';
 export {
   neg, exp, log, log1p, expm1, sqrt, square, pow, abs, tanh, sigmoid, relu, elu, softplus, clip,
 } from '../autodiff/ops/unary.js';
@@ -54,6 +54,7 @@ export {
   MaskedAutoregressiveFlow, type MaskedAutoregressiveFlowOptions, type MaskedAutoregressiveFlowFunctions,
   type ShiftAndLogScale, type ShiftAndLogScaleFn, type BijectorFn, type ForwardResult,
 } from '../flows/bijectors/masked-autoregressive-flow.js';
+export { softClamp, softClampValue, type LogScaleClamp } from '../flows/bijectors/log-scale-clamp.js';
 export { bijectorFromConfig } from '../flows/bijectors/serialization.js';
 export { onePassForward } from '../flows/one-pass-sampler.js';
 export { Logit, type LogitOptions } from '../flows/bijectors/logit.js';

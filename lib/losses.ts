@@ -47,7 +47,8 @@ export function meanSquaredError(yTrue: Tensor, yPred: LayerOutput): Tensor {
  */
 export function negativeLogLikelihood(yTrue: Tensor, yPred: LayerOutput): Tensor {
   assert(isDistribution(yPred), () => `negativeLogLikelihood: the model output must be a Distribution, got ${yPred instanceof Tensor ? `a Tensor of shape ${fmt(yPred.shape)}` : typeof yPred}`, TypeError);
-  return neg((yPred as Distribution).logProb(yTrue));
+  // fit and evaluate check the targets once for the whole data set (unless told not to), not per batch.
+  return neg((yPred as Distribution).logProb(yTrue, { validateArgs: false }));
 }
 
 const LOSSES: Readonly<Record<LossName, LossFn>> = { meanSquaredError, negativeLogLikelihood };

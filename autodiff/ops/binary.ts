@@ -71,3 +71,28 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
   return binary('minimum', a, b, (p, q) => (p <= q ? p : q), (p, q) => (p <= q ? 1 : 0), (p, q) => (p <= q ? 0 : 1));
 }
+
+// a · eᵇ with eᵇ formed whole overflows for b > 709.78 even when the product is finite
+// (a = 1e-300, b = 710 gives 2.2e8), underflows for b < −745 when a is large, and gives
+// 0 · ∞ = NaN for a = 0. Two half-exponents keep every representable product: past |b| ≈ 1420
+// the product is out of range whatever a is.
+/** The scalar of {@link mulExp}, for loops that skip the graph (a flow's fused density pass) and must give the same bits. */
+export function mulExpValue(a: number, b: number): number {
+  if (a === 0) return a; // 0 · eᵇ = 0 for every finite b (and keeps the sign of a −0)
+  if (b <= 700 && b >= -700) return a * Math.exp(b);
+  const half = Math.exp(0.5 * b);
+  return a * half * half;
+}
+
+/**
+ * `a · eᵇ` elementwise, broadcast, without the overflow of forming eᵇ first: finite wherever the
+ * product is, and 0 (not NaN) for a = 0 at any finite b. This is how a flow scales by
+ * exp(logScale). ∂/∂a = eᵇ (which may itself be ∞: the true slope), ∂/∂b = a·eᵇ = y.
+ *
+ * @example
+ * mulExp(tensor([1e-300, 0]), tensor([710, 1e6])).toArray(); // [223399476.6, 0]
+ * mul(tensor([1e-300, 0]), exp(tensor([710, 1e6]))).toArray(); // [Infinity, NaN]
+ */
+export function mulExp(a: TensorLike, b: TensorLike): Tensor {
+  return binary('mulExp', a, b, mulExpValue, (_p, q) => Math.exp(q), (_p, _q, y) => y);
+}

@@ -1,6 +1,7 @@
 // The optimizer base: validated options, Keras's gradient clipping, per-parameter slots, and JSON-safe state.
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
+import { checkFiniteNumber, checkOptions, describe, type NumberBounds } from '../../lib/util/validate.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -343,15 +344,6 @@ function l2Norm(arrays: readonly Float64Array[]): number {
   return big * Math.sqrt(s);
 }
 
-/** A short description of a value for messages: its type, or the number itself. */
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return `the string '${v}'`;
-  return typeof v;
-}
-
 /** @throws TypeError unless `params` is an array of Tensors; ValueError if one appears twice */
 function checkParams(where: string, params: unknown): asserts params is readonly Tensor[] {
   assert(Array.isArray(params), () => `${where}: 'params' must be an array of Tensors, got ${describe(params)}`, TypeError);
@@ -366,49 +358,26 @@ function checkParams(where: string, params: unknown): asserts params is readonly
 /**
  * Checks that `options` is a plain object (or `undefined`) whose keys are all in `allowed`,
  * so that a typo such as `learningrate` is an error rather than a silently ignored option.
+ * (The optimizers' name for {@link checkOptions}.)
  *
  * @returns the options as a record (empty for `undefined`)
  * @throws TypeError naming the class and the unknown key, and listing the valid ones
  * @internal
  */
 export function checkOptionsObject(className: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (options === undefined) return {};
-  assert(typeof options === 'object' && options !== null && !Array.isArray(options), () =>
-    `${className}: 'options' must be an object, got ${describe(options)}`, TypeError);
-  for (const key of Object.keys(options)) {
-    if (allowed.includes(key)) continue;
-    const near = allowed.find((a) => a.toLowerCase() === key.toLowerCase());
-    throw new TypeError(`${className}: unknown option '${key}'${near === undefined ? '' : ` (did you mean '${near}'?)`}; valid options are ${allowed.join(', ')}`);
-  }
-  return options as Record<string, unknown>;
+  return checkOptions(options, allowed, className);
 }
 
 /**
  * An optional numeric option: `fallback` when `undefined`, otherwise a finite number within
- * the bounds (`gt`/`ge` below, `lt`/`le` above).
+ * the bounds (`gt`/`ge` below, `lt`/`le` above). (The optimizers' name for {@link checkFiniteNumber}.)
  *
  * @throws TypeError when the value is not a number; RangeError when it is out of range,
  *   naming the class, the option, the value and the allowed range
  * @internal
  */
-export function checkNumberOption(
-  className: string,
-  name: string,
-  value: unknown,
-  fallback: number,
-  bounds: { gt?: number; ge?: number; lt?: number; le?: number },
-): number {
-  if (value === undefined) return fallback;
-  assert(typeof value === 'number', () => `${className}: '${name}' must be a number, got ${describe(value)}`, TypeError);
-  const { gt, ge, lt, le } = bounds;
-  const ok = Number.isFinite(value) && (gt === undefined || value > gt) && (ge === undefined || value >= ge)
-    && (lt === undefined || value < lt) && (le === undefined || value <= le);
-  assert(ok, () => {
-    const lo = gt !== undefined ? `> ${gt}` : ge !== undefined ? `≥ ${ge}` : '';
-    const hi = lt !== undefined ? `< ${lt}` : le !== undefined ? `≤ ${le}` : '';
-    return `${className}: '${name}' must be a finite number${lo ? ` ${lo}` : ''}${lo && hi ? ' and' : ''}${hi ? ` ${hi}` : ''}, got ${value}`;
-  }, RangeError);
-  return value;
+export function checkNumberOption(className: string, name: string, value: unknown, fallback: number, bounds: NumberBounds): number {
+  return checkFiniteNumber(value, name, className, bounds, fallback);
 }
 
 function checkOptionalPositive(className: string, name: string, value: unknown): number | undefined {

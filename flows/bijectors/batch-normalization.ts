@@ -6,6 +6,7 @@ import { exp, log, neg, sqrt, square } from '../../autodiff/ops/unary.js';
 import { ones, zeros, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { fmt, type Shape } from '../../lib/util/shape.js';
+import { checkOptions, checkPositiveInt } from '../../lib/util/validate.js';
 import { Bijector, checkName, describe, type BijectorConfig, type BijectorKwargs } from './bijector.js';
 
 /** Options of {@link BatchNormalization}. */
@@ -59,18 +60,19 @@ export class BatchNormalization extends Bijector {
   constructor(options: BatchNormalizationOptions = {}) {
     const where = 'BatchNormalization';
     assert(typeof options === 'object' && options !== null, () => `${where}: expected an options object, got ${describe(options)}`, TypeError);
+    checkOptions(options, ['eventSize', 'momentum', 'epsilon', 'training', 'name'], where);
     super({ className: where, name: checkName(options.name ?? 'batch_normalization', where), forwardMinEventNdims: 1 });
     const { momentum = 0.99, epsilon = 1e-3, training = true, eventSize } = options;
-    assert(typeof momentum === 'number' && momentum >= 0 && momentum <= 1, () => `${where}: 'momentum' must be a number in [0, 1], got ${describe(momentum)}`, RangeError);
-    assert(typeof epsilon === 'number' && Number.isFinite(epsilon) && epsilon > 0, () => `${where}: 'epsilon' must be a positive finite number, got ${describe(epsilon)}`, RangeError);
+    assert(typeof momentum === 'number', () => `${where}: 'momentum' must be a number in [0, 1], got ${describe(momentum)}`, TypeError);
+    assert(momentum >= 0 && momentum <= 1, () => `${where}: 'momentum' must be a number in [0, 1], got ${describe(momentum)}`, RangeError);
+    assert(typeof epsilon === 'number', () => `${where}: 'epsilon' must be a positive finite number, got ${describe(epsilon)}`, TypeError);
+    assert(Number.isFinite(epsilon) && epsilon > 0, () => `${where}: 'epsilon' must be a positive finite number, got ${describe(epsilon)}`, RangeError);
     assert(typeof training === 'boolean', () => `${where}: 'training' must be a boolean, got ${describe(training)}`, TypeError);
     this.momentum = momentum;
     this.epsilon = epsilon;
     this.training = training;
     if (eventSize !== undefined) {
-      assert(typeof eventSize === 'number' && Number.isInteger(eventSize) && eventSize >= 1,
-        () => `${where}: 'eventSize' must be a positive integer, got ${describe(eventSize)}`, RangeError);
-      this.build([eventSize]);
+      this.build([checkPositiveInt(eventSize, 'eventSize', where)]);
     }
   }
 

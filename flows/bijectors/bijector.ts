@@ -4,6 +4,7 @@ import { neg } from '../../autodiff/ops/unary.js';
 import { Tensor, tensor, type NestedArray } from '../../autodiff/tensor.js';
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
+import { checkEntries as checkEntriesOf, describe } from '../../lib/util/validate.js';
 
 /**
  * Extra arguments a bijector call passes on to its parts.
@@ -75,16 +76,8 @@ export function checkName(name: unknown, where: string): string {
   return name;
 }
 
-/** A short description of a value for error messages: `a Tensor of shape [2,3]`, `'abc'`, `5`, `null`. */
-export function describe(v: unknown): string {
-  if (v instanceof Tensor) return `a Tensor of shape ${fmt(v.shape)}`;
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'undefined') return String(v);
-  if (typeof v === 'function') return 'a function';
-  return typeof v;
-}
+/** A short description of a value for error messages (see lib/util/validate.ts). */
+export { describe };
 
 /**
  * An invertible, differentiable map with a tractable log-Jacobian-determinant, in TFP's
@@ -329,10 +322,7 @@ export function toParameter(value: unknown, where: string, arg: string): Tensor 
  * @throws RangeError naming `where`, `arg`, the first bad value and its index, and what was `expected`
  */
 export function checkEntries(t: Tensor, where: string, arg: string, ok: (v: number) => boolean, expected: string): void {
-  for (let i = 0; i < t.size; i++) {
-    const v = t.data[i];
-    if (!ok(v)) throw new RangeError(`${where}: '${arg}' must be ${expected}, got ${v} at flat index ${i} (shape ${fmt(t.shape)})`);
-  }
+  checkEntriesOf(t, arg, where, ok, expected);
 }
 
 /** True for a user-made leaf with `requiresGrad`: a weight to report in `trainableWeights` (not a computed tensor). */

@@ -3,6 +3,7 @@ import { add } from '../../autodiff/ops/binary.js';
 import { zeros, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { Bijector, checkName, describe, isPlainObject, type BijectorConfig, type BijectorKwargs } from './bijector.js';
+import { checkOptions } from '../../lib/util/validate.js';
 
 /**
  * Composition of bijectors, in TFP's order: `new Chain([b1, b2, b3])` is `b1 ∘ b2 ∘ b3`, so
@@ -38,6 +39,7 @@ export class Chain extends Bijector {
     bijectors.forEach((b: unknown, k) => {
       assert(b instanceof Bijector, () => `Chain: 'bijectors'[${k}] must be a Bijector, got ${describe(b)}`, TypeError);
     });
+    checkOptions(options, ['name'], 'Chain');
     const name = options.name ?? (bijectors.length === 0 ? 'identity' : `chain_of_${bijectors.map((b) => b.name).join('_of_')}`);
     super({
       className: 'Chain',

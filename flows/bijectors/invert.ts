@@ -2,6 +2,7 @@
 import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { Bijector, checkName, describe, type BijectorConfig, type BijectorKwargs } from './bijector.js';
+import { checkOptions } from '../../lib/util/validate.js';
 
 /**
  * The inverse of a bijector: `forward` is `bijector.inverse` and `inverse` is `bijector.forward`,
@@ -26,6 +27,7 @@ export class Invert extends Bijector {
    */
   constructor(bijector: Bijector, options: { name?: string } = {}) {
     assert(bijector instanceof Bijector, () => `Invert: 'bijector' must be a Bijector, got ${describe(bijector)}`, TypeError);
+    checkOptions(options, ['name'], 'Invert');
     super({
       className: 'Invert',
       name: checkName(options.name ?? `invert_${bijector.name}`, 'Invert'),

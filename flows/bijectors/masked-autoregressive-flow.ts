@@ -1,17 +1,19 @@
 // MaskedAutoregressiveFlow: one MAF layer, an affine autoregressive bijector driven by MADE (or any autoregressive function).
 import { broadcastShapes } from '../../autodiff/broadcast.js';
-import { add, mul, sub } from '../../autodiff/ops/binary.js';
+import { add, mulExp, mulExpValue, sub } from '../../autodiff/ops/binary.js';
 import { broadcastTo, unstack } from '../../autodiff/ops/shape.js';
-import { exp, neg } from '../../autodiff/ops/unary.js';
+import { neg } from '../../autodiff/ops/unary.js';
 import { Tensor, zeros } from '../../autodiff/tensor.js';
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt, sameShape } from '../../lib/util/shape.js';
+import { checkOptions } from '../../lib/util/validate.js';
 import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../autoregressive-network.js';
 import { gradientWanted, onePassForward } from '../one-pass-sampler.js';
 import {
   Bijector, checkName, describe, isPlainObject, sumRightmost,
   type BijectorConfig, type BijectorKwargs, type JsonValue,
 } from './bijector.js';
+import { checkLogScaleClamp, softClamp, softClampValue, type LogScaleClamp } from './log-scale-clamp.js';
 
 /** What a `shiftAndLogScaleFn` returns: `[shift, logScale]`, either `null` for 0 (cheaper than zeros). */
 export type ShiftAndLogScale = readonly [Tensor | null, Tensor | null];
@@ -54,7 +56,20 @@ export interface MaskedAutoregressiveFlowOptions {
    * through `tf.Module`; a plain function hides them). Not needed with an AutoregressiveNetwork.
    */
   trainableWeights?: readonly Tensor[];
+  /**
+   * Opt-in soft bound on the log-scale (not in TFP, which leaves it unbounded): a number `B` for
+   * (−B, B), or `{ min, max }` with min < 0 < max. The raw log-scale r becomes zuko's soft clip
+   * r / (1 + r/max) (r ≥ 0) or r / (1 + r/min) (r < 0): the identity near 0, never outside the
+   * bounds, with a gradient that decays like 1/r² but never vanishes. Applied alike when
+   * sampling and in the density pass, so the two stay inverse. Default: none.
+   */
+  logScaleClamp?: number | LogScaleClamp;
 }
+
+/** Every option name the constructor accepts, functions included. */
+const MAF_OPTIONS: readonly string[] = [
+  'shiftAndLogScaleFn', 'bijectorFn', 'isConstantJacobian', 'eventNdims', 'validateArgs', 'name', 'trainableWeights', 'logScaleClamp',
+];
 
 /** `{ y, logDet }` of the sampling direction, `logDet` per event of `eventNdims` axes. */
 export interface ForwardResult {
@@ -84,11 +99,18 @@ const WHERE = 'MaskedAutoregressiveFlow';
  * Conditioning: `kwargs.conditionalInput` reaches a conditional network (and every kwarg reaches
  * a user function), also inside a `Chain`, by name or all at once.
  *
+ * Bounding the scale (opt-in, `logScaleClamp`): logScale = s(r) for the network's raw output r,
+ * with s zuko's soft clip onto (min, max) (see flows/bijectors/log-scale-clamp.ts). TFP's MAF has
+ * no such bound (only its deprecated default template clipped hard, to [−5, 3]): a flow layer
+ * should be free to stretch as much as the data need, and the log-det stays exact either way. The
+ * bound trades that freedom for robustness far from the data, where an unbounded network can
+ * output log-scales of ±10⁸ and exp overflows.
+ *
  * Cost: density O(one MADE pass). Sampling with an AutoregressiveNetwork: O(one MADE pass) too,
- * by walking the degrees once ({@link onePassForward}), whenever no gradient is wanted (see
- * {@link MaskedAutoregressiveFlow.fastForwardAndLogDet}); otherwise, and with a user function,
- * O(E MADE passes) — the reference loop {@link MaskedAutoregressiveFlow.forwardReference}, which
- * the one-pass sampler is tested against.
+ * by walking the degrees once ({@link onePassForward}, with or without `logScaleClamp`), whenever
+ * no gradient is wanted (see {@link MaskedAutoregressiveFlow.fastForwardAndLogDet}); otherwise, and
+ * with a user function, O(E MADE passes) — the reference loop
+ * {@link MaskedAutoregressiveFlow.forwardReference}, which the one-pass sampler is tested against.
  *
  * @see Papamakarios et al. 2017, https://arxiv.org/abs/1705.07057
  * @see Germain et al. 2015, https://arxiv.org/abs/1502.03509
@@ -109,6 +131,8 @@ export class MaskedAutoregressiveFlow extends Bijector {
   readonly eventNdims: number;
   /** Whether a `bijectorFn`'s bijectors are checked to be elementwise. */
   readonly validateArgs: boolean;
+  /** The soft bounds of the log-scale, or null (unbounded, as TFP). See {@link MaskedAutoregressiveFlowOptions.logScaleClamp}. */
+  readonly logScaleClamp: LogScaleClamp | null;
   private readonly extraWeights: readonly Tensor[];
 
   /**
@@ -117,8 +141,9 @@ export class MaskedAutoregressiveFlow extends Bijector {
    * @param options - see {@link MaskedAutoregressiveFlowOptions}
    * @throws ValueError when both or neither function is given (TFP: "Exactly one of
    *   `shift_and_log_scale_fn` and `bijector_fn` should be specified."), or when the network's
-   *   `params` is not 2; TypeError for a function of the wrong kind; RangeError for `eventNdims`
-   *   not a positive integer, or not 1 with a network
+   *   `params` is not 2; TypeError for a function of the wrong kind or an unknown option (naming it);
+   *   RangeError for `eventNdims` not a positive integer, or not 1 with a network, or a
+   *   `logScaleClamp` whose bounds do not satisfy min < 0 < max
    */
   constructor(
     fns: (MaskedAutoregressiveFlowFunctions & MaskedAutoregressiveFlowOptions) | AutoregressiveNetwork | ShiftAndLogScaleFn,
@@ -128,6 +153,8 @@ export class MaskedAutoregressiveFlow extends Bijector {
     assert(isPlainObject(given), () => `${WHERE}: expected { shiftAndLogScaleFn } or { bijectorFn }, got ${describe(fns)}`, TypeError);
     assert(isPlainObject(options), () => `${WHERE}: 'options' must be an object, got ${describe(options)}`, TypeError);
     const opts = { ...given, ...options };
+    // A typo (`evenNdims`, `logScaleClip`) would otherwise be dropped without a word.
+    checkOptions(opts, MAF_OPTIONS, WHERE);
     const hasSls = opts.shiftAndLogScaleFn !== undefined && opts.shiftAndLogScaleFn !== null;
     const hasBij = opts.bijectorFn !== undefined && opts.bijectorFn !== null;
     if (hasSls === hasBij) {
@@ -143,6 +170,7 @@ export class MaskedAutoregressiveFlow extends Bijector {
     super({ className: WHERE, name: checkName(opts.name ?? 'masked_autoregressive_flow', WHERE), forwardMinEventNdims: eventNdims, isConstantJacobian });
     this.eventNdims = eventNdims;
     this.validateArgs = validateArgs;
+    this.logScaleClamp = checkLogScaleClamp(opts.logScaleClamp, WHERE);
 
     const extra = opts.trainableWeights ?? [];
     assert(Array.isArray(extra) && extra.every((w) => w instanceof Tensor),
@@ -212,6 +240,9 @@ export class MaskedAutoregressiveFlow extends Bijector {
       assert(t === null || t instanceof Tensor, () => `${where} returned a ${arg} that is ${describe(t)}, expected a Tensor or null`, TypeError);
       if (t !== null) broadcastShapes(`${where} returned a ${arg} that does not fit the input ${fmt(y.shape)}`, (t as Tensor).shape, y.shape);
     }
+    // The clamp sits here, where both directions read the log-scale, so they stay each other's inverse.
+    const clamp = this.logScaleClamp;
+    if (clamp !== null && logScale !== null) logScale = softClamp(logScale as Tensor, clamp);
     return { shift: shift as Tensor | null, logScale: logScale as Tensor | null };
   }
 
@@ -240,7 +271,8 @@ export class MaskedAutoregressiveFlow extends Bijector {
     if (fused !== null) return fused;
     const { shift, logScale } = this.shiftAndLogScale(y, kwargs);
     let u = shift === null ? y : sub(y, shift);
-    if (logScale !== null) u = mul(u, exp(neg(logScale)));
+    // mulExp: (y − shift) · e^(−logScale) without forming e^(−logScale) alone, which overflows first in the tails.
+    if (logScale !== null) u = mulExp(u, neg(logScale));
     const logDet = this.logDetOf(logScale, u.shape);
     return { x: u, logDet: logScale === null ? logDet : neg(logDet) }; // no −0 for a missing logScale
   }
@@ -265,11 +297,12 @@ export class MaskedAutoregressiveFlow extends Bijector {
     const n = o.length / (2 * E);
     const u = new Float64Array(n * E);
     const logDet = new Float64Array(n);
+    const clamp = this.logScaleClamp;
     for (let b = 0; b < n; b++) {
       let s = 0;
       for (let d = 0, i = b * E; d < E; d++, i++) {
-        const logScale = o[2 * i + 1];
-        u[i] = (yData[i] - o[2 * i]) * Math.exp(-logScale);
+        const logScale = clamp === null ? o[2 * i + 1] : softClampValue(o[2 * i + 1], clamp.min, clamp.max);
+        u[i] = mulExpValue(yData[i] - o[2 * i], -logScale);
         s += logScale;
       }
       logDet[b] = -s;
@@ -313,7 +346,8 @@ export class MaskedAutoregressiveFlow extends Bijector {
    */
   protected fastForwardAndLogDet(x: Tensor, kwargs: BijectorKwargs): ForwardResult | null {
     if (this.network === null) return null;
-    return onePassForward(this.network, x, kwargs.conditionalInput);
+    // The walk applies the same soft clamp as the density pass, so forward stays its inverse.
+    return onePassForward(this.network, x, kwargs.conditionalInput, this.logScaleClamp);
   }
 
   /**
@@ -348,7 +382,7 @@ export class MaskedAutoregressiveFlow extends Bijector {
         continue;
       }
       const { shift, logScale } = this.shiftAndLogScale(y, kwargs);
-      let next = logScale === null ? u : mul(u, exp(logScale));
+      let next = logScale === null ? u : mulExp(u, logScale);
       if (shift !== null) next = add(next, shift);
       logDet = this.logDetOf(logScale, next.shape);
       y = next;
@@ -357,7 +391,7 @@ export class MaskedAutoregressiveFlow extends Bijector {
   }
 
   /**
-   * `{ className, name, eventNdims, isConstantJacobian, validateArgs, network }`, `network` being
+   * `{ className, name, eventNdims, isConstantJacobian, validateArgs, logScaleClamp, network }`, `network` being
    * the AutoregressiveNetwork's config (its weights are saved separately).
    * @throws TypeError when the layer holds a user function, which JSON cannot carry
    */
@@ -375,6 +409,7 @@ export class MaskedAutoregressiveFlow extends Bijector {
       eventNdims: this.eventNdims,
       isConstantJacobian: this.isConstantJacobian,
       validateArgs: this.validateArgs,
+      logScaleClamp: this.logScaleClamp === null ? null : { ...this.logScaleClamp },
       network: JSON.parse(JSON.stringify(network)) as JsonValue,
     };
   }
@@ -387,6 +422,8 @@ export class MaskedAutoregressiveFlow extends Bijector {
       eventNdims: config.eventNdims as number,
       isConstantJacobian: config.isConstantJacobian as boolean,
       validateArgs: config.validateArgs as boolean,
+      // absent from configs written before the option existed
+      logScaleClamp: (config.logScaleClamp ?? undefined) as LogScaleClamp | undefined,
     });
   }
 }

@@ -3,14 +3,10 @@ import { gather } from '../../autodiff/ops/shape.js';
 import { zeros, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
+import { checkOptions, checkPositiveInt } from '../../lib/util/validate.js';
 import { Bijector, checkName, describe, type BijectorConfig } from './bijector.js';
 
 /** Checks that `n` is an event size: a positive integer. */
-function checkEventSize(n: unknown, where: string): number {
-  assert(typeof n === 'number' && Number.isInteger(n) && n >= 1, () => `${where}: 'eventSize' must be a positive integer, got ${describe(n)}`, RangeError);
-  return n;
-}
-
 /**
  * Reorders the last axis (`forwardMinEventNdims` 1), as TFP's `Permute(permutation)`:
  *
@@ -35,6 +31,7 @@ export class Permute extends Bijector {
   constructor(options: { permutation: readonly number[]; name?: string }) {
     const where = 'Permute';
     assert(typeof options === 'object' && options !== null, () => `${where}: expected options { permutation }, got ${describe(options)}`, TypeError);
+    checkOptions(options, ['permutation', 'name'], where);
     const p = options.permutation;
     assert(Array.isArray(p), () => `${where}: 'permutation' must be an array of integers, got ${describe(p)}`, TypeError);
     const n = p.length;
@@ -101,8 +98,9 @@ export class Reverse extends Bijector {
   constructor(options: { eventSize?: number; name?: string } = {}) {
     const where = 'Reverse';
     assert(typeof options === 'object' && options !== null, () => `${where}: expected options { eventSize?, name? }, got ${describe(options)}`, TypeError);
+    checkOptions(options, ['eventSize', 'name'], where);
     super({ className: 'Reverse', name: checkName(options.name ?? 'reverse', where), forwardMinEventNdims: 1, isConstantJacobian: true });
-    this.eventSize = options.eventSize === undefined ? undefined : checkEventSize(options.eventSize, where);
+    this.eventSize = options.eventSize === undefined ? undefined : checkPositiveInt(options.eventSize, 'eventSize', where);
   }
 
   protected override checkEvent(t: Tensor, where: string, arg: string): void {

@@ -1,10 +1,11 @@
 // Scale: the elementwise scaling y = scale · x, given as `scale` or as `logScale`.
 import { broadcastShapes } from '../../autodiff/broadcast.js';
-import { div, mul } from '../../autodiff/ops/binary.js';
+import { div, mul, mulExp } from '../../autodiff/ops/binary.js';
 import { broadcastTo } from '../../autodiff/ops/shape.js';
-import { abs, exp, log, neg } from '../../autodiff/ops/unary.js';
+import { abs, log, neg } from '../../autodiff/ops/unary.js';
 import { tensor, type NestedArray, type Tensor } from '../../autodiff/tensor.js';
 import { ValueError } from '../../lib/util/errors.js';
+import { checkOptions } from '../../lib/util/validate.js';
 import { Bijector, checkEntries, checkName, isPlainObject, isTrainableLeaf, toParameter, type BijectorConfig, type ParamLike } from './bijector.js';
 
 /** Options of {@link Scale}: exactly one of `scale` and `logScale`. */
@@ -41,6 +42,7 @@ export class Scale extends Bijector {
    *   Tensor/number/array; RangeError for a zero or non-finite `scale` or a non-finite `logScale`
    */
   constructor(options: ScaleOptions | ParamLike) {
+    if (isPlainObject(options)) checkOptions(options, ['scale', 'logScale', 'name'], 'Scale');
     const opts: ScaleOptions = isPlainObject(options) ? (options as ScaleOptions) : { scale: options as ParamLike };
     super({ className: 'Scale', name: checkName(opts.name ?? 'scale', 'Scale'), forwardMinEventNdims: 0, isConstantJacobian: true });
     const hasScale = opts.scale !== undefined && opts.scale !== null;
@@ -65,11 +67,12 @@ export class Scale extends Bijector {
   }
 
   protected _forward(x: Tensor): Tensor {
-    return this.scale !== null ? mul(x, this.scale) : mul(x, exp(this.logScale as Tensor));
+    // mulExp: x · e^logScale without forming e^logScale alone, which overflows first (see binary.ts).
+    return this.scale !== null ? mul(x, this.scale) : mulExp(x, this.logScale as Tensor);
   }
 
   protected _inverse(y: Tensor): Tensor {
-    return this.scale !== null ? div(y, this.scale) : mul(y, exp(neg(this.logScale as Tensor)));
+    return this.scale !== null ? div(y, this.scale) : mulExp(y, neg(this.logScale as Tensor));
   }
 
   protected override _forwardLogDet(x: Tensor): Tensor {

@@ -2,6 +2,7 @@
 import { broadcastShapes } from '../../autodiff/broadcast.js';
 import { add, sub } from '../../autodiff/ops/binary.js';
 import { tensor, zeros, type NestedArray, type Tensor } from '../../autodiff/tensor.js';
+import { checkOptions } from '../../lib/util/validate.js';
 import { Bijector, checkEntries, checkName, isPlainObject, isTrainableLeaf, toParameter, type BijectorConfig, type ParamLike } from './bijector.js';
 
 /** Options of {@link Shift}. */
@@ -32,6 +33,8 @@ export class Shift extends Bijector {
    * @throws TypeError for a shift that is not a Tensor/number/array; RangeError for a non-finite entry
    */
   constructor(shift: ParamLike | ShiftOptions, options: { name?: string } = {}) {
+    if (isPlainObject(shift)) checkOptions(shift, ['shift', 'name'], 'Shift');
+    else checkOptions(options, ['name'], 'Shift');
     const opts: ShiftOptions = isPlainObject(shift) ? (shift as unknown as ShiftOptions) : { shift: shift as ParamLike, ...options };
     super({ className: 'Shift', name: checkName(opts.name ?? 'shift', 'Shift'), forwardMinEventNdims: 0, isConstantJacobian: true });
     this.shift = toParameter(opts.shift, 'Shift', 'shift');

@@ -3,8 +3,9 @@ import { broadcastShapes } from '../../autodiff/broadcast.js';
 import { exp } from '../../autodiff/ops/unary.js';
 import type { NestedArray, Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
-import { toRandom, type Random, type Seed } from '../../lib/util/random.js';
+import { Random, toRandom, type Seed } from '../../lib/util/random.js';
 import { fmt, type Shape } from '../../lib/util/shape.js';
+import { checkBoolean, checkFinite, checkOptions } from '../../lib/util/validate.js';
 import { checkName, describe, isPlainObject, toParameter, type BijectorKwargs, type JsonValue } from '../bijectors/bijector.js';
 
 /** How many draws: a count `n` (→ `[n]`) or a shape; `[]` (the default) draws one. */
@@ -22,6 +23,12 @@ export interface SampleOptions {
 export interface LogProbOptions {
   /** Passed to the bijector of a `TransformedDistribution`; ignored otherwise. */
   bijectorKwargs?: BijectorKwargs;
+  /**
+   * Check `x` for NaN and ±∞ first (default true), naming the row and column of the first.
+   * `false` skips that one pass over `x` and gives TFP's behaviour (`validate_args=False`):
+   * NaN in, NaN out. Its cost is measured in docs/errors.md.
+   */
+  validateArgs?: boolean;
 }
 
 /** A value `logProb` accepts: a Tensor, or numbers / nested arrays (copied into a Tensor). */
@@ -40,6 +47,20 @@ export interface DistributionParameters {
   name: string;
   batchShape: Shape;
   eventShape: Shape;
+}
+
+const SAMPLE_OPTIONS: readonly string[] = ['seed', 'bijectorKwargs'];
+const LOG_PROB_OPTIONS: readonly string[] = ['bijectorKwargs', 'validateArgs'];
+
+/**
+ * The `seed` of a sample call as a generator (the global one when absent).
+ * @throws TypeError for a seed of the wrong kind; RangeError for a non-finite number
+ */
+function toSeededRandom(seed: unknown, where: string): Random {
+  assert(seed === undefined || typeof seed === 'number' || typeof seed === 'string' || seed instanceof Random,
+    () => `${where}: 'seed' must be a number, a string or a Random, got ${describe(seed)}`, TypeError);
+  assert(typeof seed !== 'number' || Number.isFinite(seed), () => `${where}: 'seed' must be finite, got ${String(seed)}`, RangeError);
+  return toRandom(seed as Seed | undefined);
 }
 
 /** Checks a sample shape and returns it as an array. @throws TypeError / RangeError naming `where` */
@@ -101,20 +122,28 @@ export abstract class Distribution {
     const where = `${this.className}.sample`;
     const shape = toSampleShape(sampleShape, where);
     assert(isPlainObject(options), () => `${where}: 'options' must be an object { seed?, bijectorKwargs? }, got ${describe(options)}`, TypeError);
-    return this._sample(shape, toRandom(options.seed), options.bijectorKwargs ?? {});
+    checkOptions(options, SAMPLE_OPTIONS, where);
+    return this._sample(shape, toSeededRandom(options.seed, where), options.bijectorKwargs ?? {});
   }
 
   /**
    * Log-density at `x`.
    * @param x - shape `[...b, ...eventShape]`
+   * @param options - `bijectorKwargs`, and `validateArgs` (default true: `x` is checked for NaN and ±∞)
    * @returns shape `broadcast(b, batchShape)`
    * @throws ValueError when `x`'s rank is below the event rank, its last axes are not `eventShape`,
-   *   or `b` does not broadcast with `batchShape`; TypeError when `x` is not a Tensor or numbers
+   *   `b` does not broadcast with `batchShape`, or (with `validateArgs`) `x` holds NaN or ±∞,
+   *   naming its row and column; TypeError when `x` is not a Tensor or numbers, or for an unknown option
    */
   logProb(x: ValueLike, options: LogProbOptions = {}): Tensor {
     const where = `${this.className}.logProb`;
     const t = this.checkValue(x, where);
-    assert(isPlainObject(options), () => `${where}: 'options' must be an object { bijectorKwargs? }, got ${describe(options)}`, TypeError);
+    assert(isPlainObject(options), () => `${where}: 'options' must be an object { bijectorKwargs?, validateArgs? }, got ${describe(options)}`, TypeError);
+    checkOptions(options, LOG_PROB_OPTIONS, where);
+    // On by default, unlike TFP's validate_args: one pass over x, small beside any flow's network pass.
+    if (checkBoolean(options.validateArgs, 'validateArgs', where, true)) {
+      checkFinite(t, 'x', where, 'remove or impute it, or pass { validateArgs: false } to get NaN out for NaN in');
+    }
     return this._logProb(t, options.bijectorKwargs ?? {});
   }
 
@@ -132,7 +161,8 @@ export abstract class Distribution {
     const where = `${this.className}.sampleAndLogProb`;
     const shape = toSampleShape(sampleShape, where);
     assert(isPlainObject(options), () => `${where}: 'options' must be an object { seed?, bijectorKwargs? }, got ${describe(options)}`, TypeError);
-    return this._sampleAndLogProb(shape, toRandom(options.seed), options.bijectorKwargs ?? {});
+    checkOptions(options, SAMPLE_OPTIONS, where);
+    return this._sampleAndLogProb(shape, toSeededRandom(options.seed, where), options.bijectorKwargs ?? {});
   }
 
   /** Mean, shape `[...batchShape, ...eventShape]`. @throws Error when there is no closed form */

@@ -8,6 +8,7 @@ import { ones, tensor, zeros, type NestedArray, type Tensor } from '../../autodi
 import { assert } from '../../lib/util/errors.js';
 import type { Random } from '../../lib/util/random.js';
 import { fmt, sizeOf } from '../../lib/util/shape.js';
+import { checkOptions } from '../../lib/util/validate.js';
 import { checkEntries, describe, isPlainObject, isTrainableLeaf, toParameter, type ParamLike } from '../bijectors/bijector.js';
 import { Distribution, type DistributionConfig } from './distribution.js';
 import { HALF_LOG_TWO_PI } from './normal.js';
@@ -50,6 +51,7 @@ export class MultivariateNormalDiag extends Distribution {
   constructor(options: MultivariateNormalDiagOptions) {
     const where = 'MultivariateNormalDiag';
     assert(isPlainObject(options), () => `${where}: expected options { loc?, scaleDiag? }, got ${describe(options)}`, TypeError);
+    checkOptions(options, ['loc', 'scaleDiag', 'name'], where);
     const given = (v: unknown): boolean => v !== undefined && v !== null;
     assert(given(options.loc) || given(options.scaleDiag), () => `${where}: give 'loc' or 'scaleDiag' (or both) to fix the event size; got neither`);
     const loc = given(options.loc) ? toParameter(options.loc, where, 'loc') : null;
@@ -86,7 +88,8 @@ export class MultivariateNormalDiag extends Distribution {
     const k = this.eventShape[0];
     let z = this.loc === null ? x : sub(x, this.loc);
     if (this.scaleDiag !== null) z = div(z, this.scaleDiag);
-    let lp = sub(mul(-0.5, sum(square(z), -1)), k * HALF_LOG_TWO_PI);
+    // Σ z · (−½z) rather than −½ Σ z²: the same bits, without the sum of squares overflowing first.
+    let lp = sub(sum(mul(z, mul(z, -0.5)), -1), k * HALF_LOG_TWO_PI);
     // Σ_i log s_i over the full k: a scaleDiag of shape [1] stands for k equal scales.
     if (this.scaleDiag !== null) lp = sub(lp, this.sumLogScale());
     return lp;

@@ -7,6 +7,7 @@ import { tensor, type NestedArray, type Tensor } from '../../autodiff/tensor.js'
 import { assert } from '../../lib/util/errors.js';
 import type { Random } from '../../lib/util/random.js';
 import { sizeOf } from '../../lib/util/shape.js';
+import { checkOptions } from '../../lib/util/validate.js';
 import { checkEntries, describe, isPlainObject, isTrainableLeaf, toParameter, type ParamLike } from '../bijectors/bijector.js';
 import { Distribution, type DistributionConfig } from './distribution.js';
 
@@ -47,6 +48,7 @@ export class Normal extends Distribution {
   constructor(options: NormalOptions) {
     const where = 'Normal';
     assert(isPlainObject(options), () => `${where}: expected options { loc, scale }, got ${describe(options)}`, TypeError);
+    checkOptions(options, ['loc', 'scale', 'name'], where);
     const loc = toParameter(options.loc, where, 'loc');
     const scale = toParameter(options.scale, where, 'scale');
     checkEntries(loc, where, 'loc', Number.isFinite, 'finite');
@@ -68,7 +70,9 @@ export class Normal extends Distribution {
 
   protected _logProb(x: Tensor): Tensor {
     const z = div(sub(x, this.loc), this.scale);
-    return sub(sub(mul(-0.5, square(z)), log(this.scale)), HALF_LOG_TWO_PI);
+    // z · (−½z), not −½ · z²: the same bits (halving is exact), but z² overflows for |z| > 1.3e154
+    // while −½z² is finite up to |z| = 1.9e154.
+    return sub(sub(mul(z, mul(z, -0.5)), log(this.scale)), HALF_LOG_TWO_PI);
   }
 
   /** μ broadcast to `batchShape`. */

@@ -4,6 +4,7 @@ import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import type { Random } from '../../lib/util/random.js';
 import { fmt } from '../../lib/util/shape.js';
+import { checkOptions } from '../../lib/util/validate.js';
 import { Bijector, describe, isPlainObject, type BijectorKwargs } from '../bijectors/bijector.js';
 import { Distribution, type DistributionConfig } from './distribution.js';
 
@@ -51,6 +52,7 @@ export class TransformedDistribution extends Distribution {
   constructor(options: TransformedDistributionOptions) {
     const where = 'TransformedDistribution';
     assert(isPlainObject(options), () => `${where}: expected options { distribution, bijector }, got ${describe(options)}`, TypeError);
+    checkOptions(options, ['distribution', 'bijector', 'name'], where);
     const { distribution, bijector } = options;
     assert(distribution instanceof Distribution, () => `${where}: 'distribution' must be a Distribution, got ${describe(distribution)}`, TypeError);
     assert(bijector instanceof Bijector, () => `${where}: 'bijector' must be a Bijector, got ${describe(bijector)}`, TypeError);
@@ -87,7 +89,8 @@ export class TransformedDistribution extends Distribution {
 
   protected _logProb(y: Tensor, bijectorKwargs: BijectorKwargs): Tensor {
     const { x, logDet } = this.bijector.inverseAndLogDet(y, { ...bijectorKwargs, eventNdims: this.eventNdims });
-    return add(this.distribution.logProb(x), logDet);
+    // x is computed, not user data: a value the bijector pushed to ±∞ must give −∞, not an error.
+    return add(this.distribution.logProb(x, { validateArgs: false }), logDet);
   }
 
   // log p_Y(f(x)) = log p_X(x) − log|det ∂f(x)/∂x|: no inverse pass over the samples. The base's

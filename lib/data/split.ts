@@ -2,6 +2,7 @@
 import { Tensor } from '../../autodiff/tensor.js';
 import { gather } from '../../autodiff/ops/shape.js';
 import { assert } from '../util/errors.js';
+import { checkOptions } from '../util/validate.js';
 import { toRandom, type Seed } from '../util/random.js';
 
 /** The three parts of a split, each a tensor of whole rows. */
@@ -25,6 +26,7 @@ export interface Split {
 export function trainValidationTestSplit(x: Tensor, fractions: { validation?: number; test?: number } = {}, seed: Seed = 0): Split {
   assert(x instanceof Tensor, () => `trainValidationTestSplit: 'x' must be a Tensor, got ${typeof x}`, TypeError);
   assert(x.rank >= 1, () => `trainValidationTestSplit: 'x' has shape [${x.shape}], expected [rows, ...]`);
+  checkOptions(fractions, ['validation', 'test'], 'trainValidationTestSplit');
   const fv = fractions.validation ?? 0.1;
   const ft = fractions.test ?? 0.1;
   for (const [name, f] of [['validation', fv], ['test', ft]] as const) {

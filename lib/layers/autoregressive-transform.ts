@@ -1,6 +1,7 @@
 // AutoregressiveTransform: the layer that pushes the incoming distribution through a MAF driven by a MADE.
 import type { Tensor } from '../../autodiff/tensor.js';
 import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../../flows/autoregressive-network.js';
+import { checkLogScaleClamp, type LogScaleClamp } from '../../flows/bijectors/log-scale-clamp.js';
 import { MaskedAutoregressiveFlow } from '../../flows/bijectors/masked-autoregressive-flow.js';
 import type { Distribution } from '../../flows/distributions/distribution.js';
 import type { TransformedDistribution } from '../../flows/distributions/transformed-distribution.js';
@@ -17,6 +18,8 @@ import { LayerTransformedDistribution } from './layer-transformed-distribution.j
 export interface AutoregressiveTransformArgs extends LayerArgs {
   /** How a following layer that needs a tensor gets one; default `'sample'`. */
   convertToTensorFn?: ConvertToTensorFn<TransformedDistribution>;
+  /** Opt-in soft bound of the log-scale, passed to the `MaskedAutoregressiveFlow` (see its option); default none, as TFP. */
+  logScaleClamp?: number | LogScaleClamp;
 }
 
 /**
@@ -56,20 +59,21 @@ export class AutoregressiveTransform extends Layer<TransformedDistribution> {
 
   /**
    * @param made - an {@link AutoregressiveNetwork} with `params: 2`
-   * @param args - `convertToTensorFn`, `name`, `trainable`
+   * @param args - `convertToTensorFn`, `logScaleClamp`, `name`, `trainable`
    * @throws TypeError when `made` is not an AutoregressiveNetwork, or for an unknown option;
    *   ValueError with TFP's message when `made.params` is not 2
    */
   constructor(made: AutoregressiveNetwork, args: AutoregressiveTransformArgs = {}) {
     const where = 'AutoregressiveTransform';
-    checkOptionNames(args, [...LAYER_ARG_NAMES, 'convertToTensorFn'], where);
+    checkOptionNames(args, [...LAYER_ARG_NAMES, 'convertToTensorFn', 'logScaleClamp'], where);
     assert(made instanceof AutoregressiveNetwork, () => `${where}: 'made' must be an AutoregressiveNetwork, got ${describe(made)}`, TypeError);
     // TFP's message, word for word (tfp.layers.AutoregressiveTransform.__init__).
     if (made.params !== 2) throw new ValueError(`${where}: Argument made must output 2 parameters per input, found ${made.params}.`);
     super(args, 'AutoregressiveTransform', 'autoregressive_transform');
     this.made = made;
     // Named after the layer, so the flow's own error messages say which layer they come from.
-    this.bijector = new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made, name: this.name });
+    const logScaleClamp = checkLogScaleClamp(args.logScaleClamp, where) ?? undefined;
+    this.bijector = new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made, name: this.name, logScaleClamp });
     this.convertToTensorFn = checkConvertToTensorFn<TransformedDistribution>(args.convertToTensorFn ?? 'sample', where);
     this.built = made.built;
   }
@@ -145,6 +149,12 @@ export class AutoregressiveTransform extends Layer<TransformedDistribution> {
       assert(typeof made[key] === 'string', () => `AutoregressiveTransform.getConfig: layer '${this.name}': the network's '${key}' is a function, which cannot be saved; use one of the named ones`, TypeError);
     }
     assert(typeof this.convertToTensorFn === 'string', () => `AutoregressiveTransform.getConfig: layer '${this.name}' has a function as 'convertToTensorFn', which cannot be saved; use 'sample' or 'mean'`, TypeError);
-    return { ...super.getConfig(), convertToTensorFn: this.convertToTensorFn, made: made as unknown as Record<string, unknown> };
+    const clamp = this.bijector.logScaleClamp;
+    return {
+      ...super.getConfig(), convertToTensorFn: this.convertToTensorFn,
+      // left out when unset, so files of unclamped models read as before
+      ...(clamp === null ? {} : { logScaleClamp: { ...clamp } }),
+      made: made as unknown as Record<string, unknown>,
+    };
   }
 }

@@ -8,6 +8,7 @@ import { getActivation, type Activation } from '../../flows/activations.js';
 import { assert, ValueError } from '../util/errors.js';
 import { Random, toRandom, type Seed } from '../util/random.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../util/shape.js';
+import { checkBoolean, checkPositiveInt } from '../util/validate.js';
 import { checkOptionNames, describe } from '../models/checks.js';
 import { LAYER_ARG_NAMES, Layer, mustBeTensorInput, type CallOptions, type LayerArgs, type LayerConfig, type LayerOutput } from './layer.js';
 
@@ -66,11 +67,8 @@ export class Dense extends Layer<Tensor> {
     assert(typeof args === 'object' && args !== null, () => `Dense: 'args' must be an object { units, ... }`, TypeError);
     super(args, 'Dense', 'dense');
     const { units, activation = 'linear', useBias = true, kernelInitializer = 'glorotUniform', biasInitializer = 'zeros', seed } = args;
-    assert(typeof units === 'number', () => `Dense: 'units' must be a positive integer, got ${describe(units)}`, TypeError);
-    assert(Number.isInteger(units) && units >= 1, () => `Dense: 'units' must be a positive integer, got ${units}`, RangeError);
-    assert(typeof useBias === 'boolean', () => `Dense: 'useBias' must be a boolean, got ${describe(useBias)}`, TypeError);
-    this.units = units;
-    this.useBias = useBias;
+    this.units = checkPositiveInt(units, 'units', 'Dense');
+    this.useBias = checkBoolean(useBias, 'useBias', 'Dense');
     this.activationOption = activation;
     this.act = getActivation(activation, 'Dense');
     this.kernelInitializerOption = kernelInitializer;

@@ -86,7 +86,7 @@ export class DistributionLambda<D extends Distribution = Distribution> extends L
     if (typeof makeDistributionFn === 'string') {
       const fn = fnsByName.get(makeDistributionFn);
       if (fn === undefined) {
-        throw new ValueError(`${where}: no function is registered as '${makeDistributionFn}'; call registerDistributionFn('${makeDistributionFn}', fn) first` +
+        throw new ValueError(`${where}: 'makeDistributionFn' is the name '${makeDistributionFn}', but no function is registered as '${makeDistributionFn}'; call registerDistributionFn('${makeDistributionFn}', fn) first` +
           (fnsByName.size > 0 ? ` (registered: ${[...fnsByName.keys()].map((k) => `'${k}'`).join(', ')})` : ''));
       }
       this.makeDistributionFn = fn as MakeDistributionFn<D>;

@@ -42,7 +42,7 @@ export class LayerTransformedDistribution extends TransformedDistribution {
 
   protected override _logProb(y: Tensor, kwargs: BijectorKwargs): Tensor {
     const { x, logDet } = this.bijector.inverseAndLogDet(y, { ...this.boundKwargs, ...kwargs, eventNdims: this.eventShape.length });
-    return add(this.distribution.logProb(x, { bijectorKwargs: kwargs }), logDet);
+    return add(this.distribution.logProb(x, { bijectorKwargs: kwargs, validateArgs: false }), logDet);
   }
 
   // log p(f(x)) = log p_inner(x) − log|det ∂f(x)/∂x|, with p_inner(x) from the level below's own sampling pass.

@@ -207,7 +207,7 @@ export class EarlyStopping extends Callback {
     assert(typeof patience === 'number' && Number.isInteger(patience) && patience >= 0,
       () => `${where}: 'patience' must be an integer ≥ 0, got ${String(patience)}`, RangeError);
     assert(mode === 'auto' || mode === 'min' || mode === 'max',
-      () => `${where}: 'mode' must be 'auto', 'min' or 'max', got ${String(mode)}`, RangeError);
+      () => `${where}: 'mode' must be 'auto', 'min' or 'max', got ${String(mode)}`, TypeError);
     assert(baseline === undefined || (typeof baseline === 'number' && Number.isFinite(baseline)),
       () => `${where}: 'baseline' must be a finite number, got ${String(baseline)}`, TypeError);
     assert(typeof restoreBestWeights === 'boolean',

@@ -1,5 +1,6 @@
 // The progress output of fit, formatted as Keras's Progbar: `80/80 [======] - 0s 95us/step - loss: 3.9123`.
 import { assert } from '../util/errors.js';
+import { checkFiniteNumber, checkOptions, checkPositiveInt, describe } from '../util/validate.js';
 import { Callback, type Logs } from './callbacks.js';
 
 /**
@@ -132,15 +133,22 @@ export class ProgressBar {
 
   /**
    * @param target - steps in the epoch, a positive integer
-   * @throws RangeError if `target` is not a positive integer
+   * @throws RangeError if `target` is not a positive integer, `verbose` not 1 or 2, or `interval` negative;
+   *   TypeError for an unknown option or one of the wrong kind
    */
   constructor(target: number, options: ProgressBarOptions = {}) {
-    assert(Number.isInteger(target) && target >= 1, () => `ProgressBar: 'target' must be a positive integer, got ${target}`, RangeError);
-    this.target = target;
-    this.stream = options.stream ?? defaultOutput();
-    this.verbose = options.verbose ?? 1;
-    this.interval = options.interval ?? 0.05;
-    this.now = options.now ?? (() => performance.now());
+    const where = 'ProgressBar';
+    this.target = checkPositiveInt(target, 'target', where);
+    checkOptions(options, ['stream', 'verbose', 'interval', 'now'], where);
+    const { stream, verbose = 1, now } = options;
+    assert(stream === undefined || (typeof stream === 'object' && stream !== null && typeof stream.write === 'function'),
+      () => `${where}: 'stream' must have a write(text) method, got ${describe(stream)}`, TypeError);
+    assert(verbose === 1 || verbose === 2, () => `${where}: 'verbose' must be 1 or 2, got ${describe(verbose)}`, RangeError);
+    assert(now === undefined || typeof now === 'function', () => `${where}: 'now' must be a function returning milliseconds, got ${describe(now)}`, TypeError);
+    this.stream = stream ?? defaultOutput();
+    this.verbose = verbose;
+    this.interval = checkFiniteNumber(options.interval, 'interval', where, { ge: 0 }, 0.05);
+    this.now = now ?? (() => performance.now());
     this.start = this.now();
   }
 

@@ -204,9 +204,12 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
    */
   setWeights(weights: readonly Tensor[]): void {
     const where = 'Sequential.setWeights';
-    const own = this.weights;
     assert(Array.isArray(weights), () => `${where}: 'weights' must be an array of Tensors, got ${describe(weights)}`, TypeError);
-    assert(weights.length === own.length, () => `${where}: the model has ${own.length} weights, got ${weights.length}`);
+    // A model with an InputLayer can make its weights now; without this it would report 0 of them.
+    const shape = this.inputShape;
+    if (shape !== undefined) this.build(shape);
+    const own = this.weights;
+    assert(weights.length === own.length, () => `${where}: the model has ${own.length} weights, got ${weights.length} tensors in 'weights'`);
     weights.forEach((w, i) => {
       assert(w instanceof Tensor, () => `${where}: weights[${i}] must be a Tensor, got ${describe(w)}`, TypeError);
       assert(sameShape(w.shape, own[i].shape), () => `${where}: weights[${i}] has shape ${fmt(w.shape)}, expected ${fmt(own[i].shape)}`);
@@ -339,7 +342,7 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
    *   version, an unknown layer or optimizer class, or weights that do not fit the layers
    */
   static fromJSON(json: ModelJSON | string, where = 'Sequential.fromJSON'): Sequential {
-    const value = typeof json === 'string' ? parseModelText(json, 'the text', where) : json;
+    const value = typeof json === 'string' ? parseModelText(json, "'json'", where) : json;
     const m = checkModelJSON(value, where);
     const layers = m.layers.map((spec, i) => layerFromConfig({ className: spec.className, config: spec.config as LayerConfig }, `${where}: layers[${i}]`));
     const model = new Sequential(layers, { name: m.name });
@@ -355,6 +358,9 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
     const weights = m.weights.map((enc, i) => {
       const t = decodeTensor(enc, `${where}: weights[${i}]`);
       assert(sameShape(t.shape, own[i].shape), () => `${where}: weights[${i}] has shape ${fmt(t.shape)}, but the layers need ${fmt(own[i].shape)}`);
+      // fit never keeps a non-finite weight, so one in a file is damage, not a model.
+      const bad = t.data.findIndex((v) => !Number.isFinite(v));
+      assert(bad < 0, () => `${where}: weights[${i}] holds ${t.data[bad]} at index ${bad}; a saved weight must be finite`);
       return t;
     });
     model.setWeights(weights);
@@ -400,11 +406,17 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
     const loaded = other.weights;
     assert(own.length === loaded.length && own.every((w, i) => sameShape(w.shape, loaded[i].shape)),
       () => `${where}: ${path} has weights of shapes ${loaded.map((w) => fmt(w.shape)).join(' ')}, but this model has ${own.map((w) => fmt(w.shape)).join(' ')}`);
-    // Everything is checked: only now does this model change.
-    this.setWeights(loaded);
+    // The optimizer state goes first: setState checks everything before it changes anything, and the
+    // weights, whose shapes are checked, cannot fail after it. (An SGD with momentum has a slot that
+    // one without lacks: same class, different state.)
     if (this.optimizer !== null && other.optimizer !== null && other.optimizer.className === this.optimizer.className) {
-      this.optimizer.setState(other.optimizer.getState(other.trainableWeights), this.trainableWeights);
+      try {
+        this.optimizer.setState(other.optimizer.getState(other.trainableWeights), this.trainableWeights);
+      } catch (e) {
+        throw new ValueError(`${where}: the optimizer state in ${path} does not fit this model's ${this.optimizer.className} (${(e as Error).message}); nothing was changed`);
+      }
     }
+    this.setWeights(loaded);
   }
 }
 

@@ -57,9 +57,9 @@ describe('tensor()', () => {
 
   it('rejects ragged arrays, naming the depth', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(ValueError);
-    expect(() => tensor([[1, 2], [3]])).toThrow(/tensor: ragged nested array: expected length 2 at depth 1 \(shape \[2,2\]\), got length 1/);
-    expect(() => tensor([[1, 2], 3] as unknown as number[][])).toThrow(/tensor: ragged nested array: expected length 2 at depth 1 \(shape \[2,2\]\), got a number/);
-    expect(() => tensor([1, [2]] as unknown as number[])).toThrow(/tensor: ragged nested array: expected a number at depth 1 \(shape \[2\]\), got an array/);
+    expect(() => tensor([[1, 2], [3]])).toThrow(/tensor: 'values' is a ragged nested array: expected length 2 at depth 1 \(shape \[2,2\]\), got length 1/);
+    expect(() => tensor([[1, 2], 3] as unknown as number[][])).toThrow(/tensor: 'values' is a ragged nested array: expected length 2 at depth 1 \(shape \[2,2\]\), got a number/);
+    expect(() => tensor([1, [2]] as unknown as number[])).toThrow(/tensor: 'values' is a ragged nested array: expected a number at depth 1 \(shape \[2\]\), got an array/);
     expect(() => tensor([['a']] as unknown as number[][])).toThrow(TypeError);
   });
 

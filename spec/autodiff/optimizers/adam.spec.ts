@@ -316,7 +316,7 @@ describe('Adam', () => {
     expect(() => new Adam({ momentum: 0.9 } as never)).toThrow(/Adam: unknown option 'momentum'; valid/);
     expect(() => new Adam(null as never)).toThrow(/Adam: 'options' must be an object, got null/);
     expect(() => new Adam({ learningRate: '0.1' } as never)).toThrow(TypeError);
-    expect(() => new Adam({ learningRate: '0.1' } as never)).toThrow(/Adam: 'learningRate' must be a number, got the string '0\.1'/);
+    expect(() => new Adam({ learningRate: '0.1' } as never)).toThrow(/Adam: 'learningRate' must be a number, got '0\.1'/);
     for (const lr of [0, -1, NaN, Infinity]) {
       expect(() => new Adam({ learningRate: lr })).toThrow(RangeError);
       expect(() => new Adam({ learningRate: lr })).toThrow(new RegExp(`Adam: 'learningRate' must be a finite number > 0, got ${lr}`));

@@ -191,7 +191,7 @@ describe('SGD', () => {
   });
 
   it('validates options, naming SGD and the option', () => {
-    expect(() => new SGD({ learning_rate: 0.1 } as never)).toThrow(/SGD: unknown option 'learning_rate'; valid options are learningRate, momentum, nesterov, clipNorm, globalClipNorm, clipValue/);
+    expect(() => new SGD({ learning_rate: 0.1 } as never)).toThrow(/SGD: unknown option 'learning_rate' \(did you mean 'learningRate'\?\); valid options are learningRate, momentum, nesterov, clipNorm, globalClipNorm, clipValue/);
     expect(() => new SGD({ Momentum: 0.9 } as never)).toThrow(/unknown option 'Momentum' \(did you mean 'momentum'\?\)/);
     expect(() => new SGD({ learningRate: -0.1 })).toThrow(RangeError);
     expect(() => new SGD({ learningRate: -0.1 })).toThrow(/SGD: 'learningRate' must be a finite number > 0, got -0\.1/);

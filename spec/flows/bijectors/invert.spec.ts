@@ -37,6 +37,6 @@ describe('Invert', () => {
   });
 
   it('rejects what is not a bijector', () => {
-    expect(() => new Invert({} as unknown as Shift)).toThrow(/Invert: 'bijector' must be a Bijector, got object/);
+    expect(() => new Invert({} as unknown as Shift)).toThrow(/Invert: 'bijector' must be a Bijector, got an object/);
   });
 });

@@ -2,7 +2,7 @@ import { add, mul, sub } from '../../../autodiff/ops/binary.js';
 import { sum } from '../../../autodiff/ops/reduce.js';
 import { stack, unstack } from '../../../autodiff/ops/shape.js';
 import { exp, neg, tanh } from '../../../autodiff/ops/unary.js';
-import { Tensor, tensor, zeros } from '../../../autodiff/tensor.js';
+import { noGrad, Tensor, tensor, zeros } from '../../../autodiff/tensor.js';
 import { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js';
 import type { BijectorKwargs } from '../../../flows/bijectors/bijector.js';
 import { Chain } from '../../../flows/bijectors/chain.js';
@@ -45,6 +45,23 @@ runBijectorHarness({
   label: 'Invert(MAF) (an IAF)',
   make: () => new Invert(new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made3('iaf-h') })),
   eventSize: 3,
+  trainable: true,
+});
+
+// The clamp's bounds are set tight enough that the soft clip bends these networks' log-scales.
+runBijectorHarness({
+  label: 'MAF (MADE E=3, tanh [8], logScaleClamp 0.5)',
+  make: () => new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made3('maf-h-clamp'), logScaleClamp: 0.5 }),
+  eventSize: 3,
+  trainable: true,
+});
+runBijectorHarness({
+  label: 'MAF (MADE E=4, relu [6, 6], random order, logScaleClamp { min: −0.3, max: 0.2 })',
+  make: () => new MaskedAutoregressiveFlow({
+    shiftAndLogScaleFn: randomMade({ params: 2, eventShape: 4, hiddenUnits: [6, 6], activation: 'relu', inputOrder: 'random' }, 'maf-h2-clamp'),
+    logScaleClamp: { min: -0.3, max: 0.2 },
+  }),
+  eventSize: 4,
   trainable: true,
 });
 
@@ -239,6 +256,91 @@ describe('MaskedAutoregressiveFlow', () => {
     const userFn = new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: () => [null, null] as const });
     expect(() => userFn.getConfig()).toThrow(TypeError);
     expect(() => userFn.getConfig()).toThrow(/holds a user 'shiftAndLogScaleFn', which JSON cannot carry/);
+  });
+
+  describe('logScaleClamp', () => {
+    /** s(r) = r/(1 + r/max) for r ≥ 0, r/(1 + r/min) below, computed by hand for the checks. */
+    const s = (r: number, min: number, max: number): number => (r >= 0 ? r / (1 + r / max) : r / (1 + r / min));
+
+    it('the density pass uses logScale = s(raw): u = (y − shift)·exp(−s(r)), log-det −Σ s(r)', () => {
+      const made = made3('maf-clamp-formula');
+      const maf = new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made, logScaleClamp: { min: -0.2, max: 0.1 } });
+      const y = randn(seededRng('maf-clamp-formula-y'), [4, 3], 3);
+      const raw = made.call(y).data; // [4, 3, 2]: shift at even, raw logScale at odd entries
+      const { x: u, logDet } = maf.inverseAndLogDet(y, { eventNdims: 1 });
+      for (let b = 0; b < 4; b++) {
+        let sum = 0;
+        for (let d = 0; d < 3; d++) {
+          const i = b * 3 + d;
+          const ls = s(raw[2 * i + 1], -0.2, 0.1);
+          expect(ls > -0.2 && ls < 0.1).toBe(true);
+          expect(u.data[i]).toBeCloseTo((y.data[i] - raw[2 * i]) * Math.exp(-ls), 13);
+          sum += ls;
+        }
+        expect(logDet.data[b]).toBeCloseTo(-sum, 13);
+      }
+      // the graph-free pass (under noGrad) and the recorded ops give the same bits
+      const fused = noGrad(() => maf.inverseAndLogDet(y, { eventNdims: 1 }));
+      expect(maxAbsDiff(fused.x.data, u.data)).toBe(0);
+      expect(maxAbsDiff(fused.logDet.data, logDet.data)).toBe(0);
+    });
+
+    it('sampling clamps too, so forward and inverse stay inverse even where the raw log-scale is huge', () => {
+      // A user function whose raw log-scale is 50·y_0 for dimension 1: without a clamp, e^(±50·y_0).
+      const fn = (y: Tensor): [Tensor, Tensor] => {
+        const [y0] = unstack(y, -1);
+        const z = zeros(y0.shape);
+        return [stack([z, mul(0.5, y0)], -1), stack([z, mul(50, y0)], -1)];
+      };
+      const maf = new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: fn, logScaleClamp: 2 });
+      const u = randn(seededRng('maf-clamp-roundtrip'), [6, 2], 2);
+      const { y, logDet } = maf.forwardAndLogDet(u, { eventNdims: 1 });
+      expect(maxAbsDiff(maf.inverse(y).data, u.data)).toBeLessThan(1e-12);
+      for (const v of logDet.data) expect(Math.abs(v)).toBeLessThan(2); // one clamped dimension: |s| < 2
+    });
+
+    it('the one-pass sampler clamps as the recursion does: no network pass, equal to 1e-12', () => {
+      const made = made3('maf-clamp-sampler');
+      const maf = new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made, logScaleClamp: 0.3 });
+      const u = randn(seededRng('maf-clamp-sampler-u'), [5, 3]);
+      const call = jest.spyOn(made, 'call');
+      const fast = noGrad(() => maf.forwardAndLogDet(u, { eventNdims: 1 }));
+      expect(call).not.toHaveBeenCalled();
+      call.mockRestore();
+      const ref = noGrad(() => maf.forwardReference(u));
+      // The walk sums each unit's inputs in another order than a network pass: ulps, not bits.
+      expect(maxAbsDiff(fast.y.data, ref.y.data)).toBeLessThan(1e-12);
+      expect(maxAbsDiff(fast.logDet.data, ref.logDet.data)).toBeLessThan(1e-12);
+    });
+
+    it('gives a raw log-scale of 1000 a gradient of (1 + 1000/B)⁻², not 0', () => {
+      // logScale = s(r) with r = 1000·w, B = 1: ∂s/∂w = 1000·(1 + 1000)⁻² ≈ 9.98e-4; the log-det is −s
+      const w = tensor([1], [1], { requiresGrad: true });
+      const maf = new MaskedAutoregressiveFlow({
+        shiftAndLogScaleFn: (y: Tensor) => [null, mul(zeros(y.shape), 0).add(mul(w, 1000))] as const,
+        trainableWeights: [w], logScaleClamp: 1,
+      });
+      sum(maf.inverseLogDetJacobian(zeros([1]))).backward();
+      expect(w.grad!.data[0]).toBeCloseTo(-1000 / (1001 * 1001), 15);
+    });
+
+    it('is saved in the config and rebuilt; a config without it has no clamp', () => {
+      const maf = new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made3('maf-clamp-config'), logScaleClamp: { min: -3, max: 1 } });
+      const config = JSON.parse(JSON.stringify(maf.getConfig()));
+      expect(config.logScaleClamp).toEqual({ min: -3, max: 1 });
+      expect((bijectorFromConfig(config) as MaskedAutoregressiveFlow).logScaleClamp).toEqual({ min: -3, max: 1 });
+      delete config.logScaleClamp;
+      expect((bijectorFromConfig(config) as MaskedAutoregressiveFlow).logScaleClamp).toBeNull();
+      expect(new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made3('maf-clamp-none') }).getConfig().logScaleClamp).toBeNull();
+    });
+
+    it('rejects bounds that exclude 0 and misspelt option names', () => {
+      const made = made3('maf-clamp-errors');
+      expect(() => new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made, logScaleClamp: { min: 0.5, max: 2 } }))
+        .toThrow(/MaskedAutoregressiveFlow: 'logScaleClamp' must have finite min < 0 < max/);
+      expect(() => new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made, logScaleClip: 3 } as never))
+        .toThrow(/MaskedAutoregressiveFlow: unknown option 'logScaleClip' \(did you mean 'logScaleClamp'\?\)/);
+    });
   });
 
   describe('bad input', () => {

@@ -235,7 +235,7 @@ describe('Sequential.fit: bad data is refused before training starts', () => {
     const cases: Array<[Record<string, unknown>, ErrorConstructor, RegExp]> = [
       [{ batchSize: 0 }, RangeError, /'batchSize' must be a positive integer, got 0/],
       [{ batchSize: 2.5 }, RangeError, /'batchSize' must be a positive integer, got 2.5/],
-      [{ batchSize: '32' }, TypeError, /'batchSize' must be a positive integer, got the string '32'/],
+      [{ batchSize: '32' }, TypeError, /'batchSize' must be a positive integer, got '32'/],
       [{ epochs: -1 }, RangeError, /'epochs' must be a positive integer, got -1/],
       [{ epochs: NaN }, RangeError, /'epochs'/],
       [{ stepsPerEpoch: 0 }, RangeError, /'stepsPerEpoch' must be a positive integer, got 0/],
@@ -259,7 +259,7 @@ describe('Sequential.fit: bad data is refused before training starts', () => {
     const m = new Sequential([new InputLayer({ inputShape: [2] }), new Dense({ units: 1 })]);
     await expect(m.fit(zeros([4, 2]), zeros([4, 1]))).rejects.toThrow(/not compiled; call model.compile\(\{ optimizer, loss \}\) first/);
     const c = linearModel();
-    await expect(c.fit('x' as unknown as Tensor, zeros([4, 1]), { verbose: 0 })).rejects.toThrow(/'x' must be a Tensor or nested arrays of numbers, got the string 'x'/);
+    await expect(c.fit('x' as unknown as Tensor, zeros([4, 1]), { verbose: 0 })).rejects.toThrow(/'x' must be a Tensor or nested arrays of numbers, got 'x'/);
   });
 });
 

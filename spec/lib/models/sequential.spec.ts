@@ -110,7 +110,7 @@ describe('Sequential', () => {
   it('compile() checks the optimizer and the loss', () => {
     const m = mlp();
     expect(() => m.compile({ optimizer: {} as Adam, loss: 'meanSquaredError' })).toThrow(/'optimizer' must be an Optimizer/);
-    expect(() => m.compile({ optimizer: new Adam(), loss: 'mse' as never })).toThrow(/'loss' must be a function \(yTrue, yPred\) => Tensor or one of 'meanSquaredError', 'negativeLogLikelihood', got the string 'mse'/);
+    expect(() => m.compile({ optimizer: new Adam(), loss: 'mse' as never })).toThrow(/'loss' must be a function \(yTrue, yPred\) => Tensor or one of 'meanSquaredError', 'negativeLogLikelihood', got 'mse'/);
     expect(() => m.compile({ optimizer: new Adam(), loss: 'meanSquaredError', metrics: [] } as never)).toThrow(/unknown option 'metrics'/);
   });
 
