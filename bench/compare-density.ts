@@ -1,4 +1,4 @@
-// Shared code of the density benchmarks: a Sequential layer for a prebuilt flow, training with early stopping, test NLL ± 2 SE, a Gaussian yardstick.
+// Shared code of the density benchmarks: training a prebuilt flow with early stopping, test NLL ± 2 SE, a Gaussian yardstick.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Adam } from '../autodiff/optimizers/adam.js';
@@ -6,72 +6,10 @@ import { noGrad, Tensor, zeros } from '../autodiff/tensor.js';
 import type { Bijector } from '../flows/bijectors/bijector.js';
 import type { TransformedDistribution } from '../flows/distributions/transformed-distribution.js';
 import { maskedAutoregressiveFlow, type MaskedAutoregressiveFlowStackOptions } from '../flows/maf.js';
+import { FlowLayer } from '../lib/layers/flow-layer.js';
 import { InputLayer } from '../lib/layers/input-layer.js';
-import { Layer, type CallOptions, type LayerArgs, type LayerOutput } from '../lib/layers/layer.js';
-import { LayerTransformedDistribution } from '../lib/layers/layer-transformed-distribution.js';
 import { EarlyStopping } from '../lib/models/callbacks.js';
 import { Sequential } from '../lib/models/sequential.js';
-import { assert } from '../lib/util/errors.js';
-
-/**
- * A `Sequential` layer that returns a prebuilt flow (e.g. from `maskedAutoregressiveFlow`) and
- * hands its weights to the model, which a `DistributionLambda` cannot do (it owns no weights, so
- * `fit` would find nothing to train). It also tells batch norm which mode it is in: the returned
- * distribution's bijector receives `{ training }` from the call (true in `fit`'s steps, false
- * for `val_loss`, `evaluate` and `call`), so validation uses the running averages and never moves them.
- *
- * - `trainableWeights`: every MADE kernel and bias, and each batch norm's `logGamma`, `beta`;
- * - `nonTrainableWeights`: the batch-norm running averages, so `getWeights`/`setWeights` (and
- *   `EarlyStopping({ restoreBestWeights })`) restore them with the rest.
- *
- * A conditional flow conditions on the model's input (`fit(x = conditions, y = targets)`).
- * The layer cannot be saved with `model.save` (the flow's config is not a layer config).
- *
- * @example
- * const flow = maskedAutoregressiveFlow({ eventSize: 64, hiddenUnits: [256, 256], batchNorm: true });
- * const model = new Sequential([new InputLayer({ inputShape: [0] }), new FlowLayer(flow)]);
- * model.compile({ optimizer: new Adam({ learningRate: 1e-3 }), loss: 'negativeLogLikelihood' });
- */
-export class FlowLayer extends Layer<TransformedDistribution> {
-  readonly className = 'FlowLayer';
-  /** The flow this layer returns. */
-  readonly flow: TransformedDistribution;
-  private readonly conditional: boolean;
-
-  /**
-   * @param flow - the distribution to return (its bijector gets `training` and, if `conditional`, the model input)
-   * @param args - `name`, `trainable`, and `conditional` (default false)
-   */
-  constructor(flow: TransformedDistribution, args: LayerArgs & { conditional?: boolean } = {}) {
-    const { conditional = false, ...rest } = args;
-    super(rest, 'FlowLayer', 'flow_layer');
-    this.flow = flow;
-    this.conditional = conditional;
-    this.built = true;
-  }
-
-  /**
-   * The flow with `training` (and the condition) bound.
-   * @param t - the model input `[rows, C]` (`[rows, 0]` for an unconditional flow)
-   */
-  call(t: LayerOutput, options: CallOptions = {}): TransformedDistribution {
-    assert(t instanceof Tensor, () => `FlowLayer.call: layer '${this.name}' needs a Tensor input (the model's input), got a distribution`, TypeError);
-    const bound = this.conditional ? { training: options.training ?? false, conditionalInput: options.conditionalInput ?? t } : { training: options.training ?? false };
-    return new LayerTransformedDistribution({ distribution: this.flow.distribution, bijector: this.flow.bijector, name: this.flow.name }, bound);
-  }
-
-  override get trainableWeights(): Tensor[] {
-    return this.trainable ? this.flow.trainableWeights : [];
-  }
-
-  override get nonTrainableWeights(): Tensor[] {
-    return this.trainable ? this.flow.nonTrainableWeights : [...this.flow.trainableWeights, ...this.flow.nonTrainableWeights];
-  }
-
-  override get weights(): Tensor[] {
-    return [...this.flow.trainableWeights, ...this.flow.nonTrainableWeights];
-  }
-}
 
 /** Command-line flags shared by the density benchmarks. */
 export interface BenchFlags {

@@ -77,6 +77,7 @@ export { Dense, type DenseArgs } from './layers/dense.js';
 export { DistributionLambda, registerDistributionFn, getDistributionFn, type DistributionLambdaArgs, type MakeDistributionFn } from './layers/distribution-lambda.js';
 export { AutoregressiveTransform, type AutoregressiveTransformArgs } from './layers/autoregressive-transform.js';
 export { PermuteTransform, type PermuteTransformArgs } from './layers/permute-transform.js';
+export { FlowLayer, type FlowLayerArgs } from './layers/flow-layer.js';
 export { LayerTransformedDistribution } from './layers/layer-transformed-distribution.js';
 export { registerLayer, layerFromConfig, type LayerFactory } from './layers/registry.js';
 export { getLoss, meanSquaredError, negativeLogLikelihood, LOSS_NAMES, type LossFn, type LossName } from './losses.js';

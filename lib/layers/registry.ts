@@ -2,6 +2,7 @@
 import { assert, ValueError } from '../util/errors.js';
 import { AutoregressiveTransform } from './autoregressive-transform.js';
 import { Dense } from './dense.js';
+import { FlowLayer } from './flow-layer.js';
 import { DistributionLambda } from './distribution-lambda.js';
 import { InputLayer } from './input-layer.js';
 import { PermuteTransform } from './permute-transform.js';
@@ -16,6 +17,7 @@ const LAYERS = new Map<string, LayerFactory>([
   ['DistributionLambda', (c) => DistributionLambda.fromConfig(c)],
   ['AutoregressiveTransform', (c) => AutoregressiveTransform.fromConfig(c)],
   ['PermuteTransform', (c) => PermuteTransform.fromConfig(c)],
+  ['FlowLayer', (c) => FlowLayer.fromConfig(c)],
 ]);
 
 /**
