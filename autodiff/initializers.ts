@@ -23,7 +23,12 @@ export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | '
  * @example
  * computeFans([3, 3, 16, 32]); // { fanIn: 144, fanOut: 288 }: receptive field 3·3 = 9
  */
-export function computeFans(shape: Shape): { fanIn: number; fanOut: number } {
+export function computeFans(shape: Shape): {
+  /** Inputs feeding each output unit: `shape[rank − 2]` times the receptive field. */
+  fanIn: number;
+  /** Output units each input feeds: `shape[rank − 1]` times the receptive field. */
+  fanOut: number;
+} {
   checkShape(shape, 'computeFans');
   const r = shape.length;
   if (r === 0) return { fanIn: 1, fanOut: 1 };

@@ -65,19 +65,33 @@ export interface AutoregressiveNetworkOptions {
  * the same initial weights.
  */
 export interface AutoregressiveNetworkConfig {
+  /** Outputs per event dimension. */
   params: number;
+  /** `[E]`, or `undefined` when neither given nor built yet (then taken from the first input). */
   eventShape: number[] | undefined;
+  /** Widths of the hidden layers, input side first; `[]` for none. */
   hiddenUnits: number[];
+  /** The activation between masked layers, as given: a name or a function. */
   activation: Activation;
+  /** The input order as given: a name, or the 1-based degree of each input. */
   inputOrder: InputOrder;
+  /** How the hidden units' degrees were assigned: `'equal'` or `'random'`. */
   hiddenDegrees: HiddenDegrees;
+  /** Whether the network takes a conditional input. */
   conditional: boolean;
+  /** `[C]` for a conditional network, else `undefined`. */
   conditionalEventShape: number[] | undefined;
+  /** Where the conditional input enters: `'all_layers'` or `'first_layer'`. */
   conditionalInputLayers: ConditionalInputLayers;
+  /** Whether each masked layer has a bias. */
   useBias: boolean;
+  /** The kernel initializer as given: a name or a function. */
   kernelInitializer: InitializerSpec;
+  /** The bias initializer as given: a name or a function. */
   biasInitializer: InitializerSpec;
+  /** The number or string every random choice and initial weight was drawn from. */
   seed: number | string;
+  /** The network's name. */
   name: string;
 }
 

@@ -9,6 +9,7 @@ import { assert } from '../lib/util/errors.js';
 import { fmt, sameShape } from '../lib/util/shape.js';
 import { getActivation } from './activations.js';
 import { AutoregressiveNetwork } from './autoregressive-network.js';
+import type { ForwardResult } from './bijectors/bijector.js';
 import { softClampValue, type LogScaleClamp } from './bijectors/log-scale-clamp.js';
 
 /**
@@ -250,7 +251,7 @@ function makePlan(network: AutoregressiveNetwork): Plan | null {
  */
 export function onePassForward(
   network: AutoregressiveNetwork, u: Tensor, conditionalInput?: unknown, logScaleClamp: LogScaleClamp | null = null,
-): { y: Tensor; logDet: Tensor } | null {
+): ForwardResult | null {
   if (!(u instanceof Tensor) || u.rank < 1) return null;
   if (!network.built) network.build(u.shape);
   const plan = planOf(network);

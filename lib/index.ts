@@ -42,7 +42,8 @@ export {
 
 // ---- flows: bijectors (forward = base → data, the sampling direction; inverse = density) --------
 export {
-  Bijector, type BijectorKwargs, type LogDetKwargs, type BijectorConfig, type JsonValue,
+  Bijector, type BijectorKwargs, type LogDetKwargs, type BijectorConfig, type BijectorParameters, type JsonValue,
+  type ForwardResult, type InverseResult, type ParamLike,
 } from '../flows/bijectors/bijector.js';
 export { Shift, type ShiftOptions } from '../flows/bijectors/shift.js';
 export { Scale, type ScaleOptions } from '../flows/bijectors/scale.js';
@@ -52,7 +53,7 @@ export { Permute, Reverse } from '../flows/bijectors/permute.js';
 export { BatchNormalization, type BatchNormalizationOptions } from '../flows/bijectors/batch-normalization.js';
 export {
   MaskedAutoregressiveFlow, type MaskedAutoregressiveFlowOptions, type MaskedAutoregressiveFlowFunctions,
-  type ShiftAndLogScale, type ShiftAndLogScaleFn, type BijectorFn, type ForwardResult,
+  type ShiftAndLogScale, type ShiftAndLogScaleFn, type BijectorFn,
 } from '../flows/bijectors/masked-autoregressive-flow.js';
 export { softClamp, softClampValue, type LogScaleClamp } from '../flows/bijectors/log-scale-clamp.js';
 export { bijectorFromConfig } from '../flows/bijectors/serialization.js';
@@ -64,6 +65,7 @@ export { maskedAutoregressiveFlow, type MaskedAutoregressiveFlowStackOptions } f
 // ---- flows: distributions --------------------------------------------------------------------
 export {
   Distribution, type SampleShape, type SampleOptions, type LogProbOptions, type ValueLike, type DistributionConfig,
+  type DistributionParameters, type SampleResult,
 } from '../flows/distributions/distribution.js';
 export { Normal, type NormalOptions } from '../flows/distributions/normal.js';
 export { MultivariateNormalDiag, type MultivariateNormalDiagOptions } from '../flows/distributions/multivariate-normal-diag.js';
@@ -82,11 +84,15 @@ export { LayerTransformedDistribution } from './layers/layer-transformed-distrib
 export { registerLayer, layerFromConfig, type LayerFactory } from './layers/registry.js';
 export { getLoss, meanSquaredError, negativeLogLikelihood, LOSS_NAMES, type LossFn, type LossName } from './losses.js';
 export { Sequential, loadModel, type CompileArgs, type SequentialArgs, type SummaryOptions } from './models/sequential.js';
-export { NonFiniteLossError, type FitOptions, type EvaluateOptions, type DataInput } from './models/training.js';
-export { Callback, EarlyStopping, TerminateOnNaN, type CallbackHooks, type EarlyStoppingOptions, type Logs, type TrainParams } from './models/callbacks.js';
+export { NonFiniteLossError, type FitOptions, type EvaluateOptions, type DataInput, type TrainableModel } from './models/training.js';
+export {
+  Callback, EarlyStopping, TerminateOnNaN, type CallbackHooks, type CallbackModel, type EarlyStoppingOptions, type Logs, type TrainParams,
+} from './models/callbacks.js';
 export { History } from './models/history.js';
 export { ProgressBar, type OutputStream, type ProgressBarOptions } from './models/progress.js';
-export { registerOptimizer, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJSON } from './models/save.js';
+export {
+  registerOptimizer, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelJSON, type OptimizerJSON, type EncodedTensor, type OptimizerFactory,
+} from './models/save.js';
 
 // ---- data and utilities ----------------------------------------------------------------------
 export { parseCsv, readCsv, type CsvTable } from './data/csv.js';

@@ -14,6 +14,11 @@ import { distributionName, isDistribution, type LayerOutput } from './layers/lay
  */
 export type LossFn<Out extends LayerOutput = LayerOutput> = {
   // Method syntax makes the parameters bivariant, so a Sequential<Tensor> is still a Sequential<LayerOutput>.
+  /**
+   * @param yTrue - the targets of a batch, shape `[batch, ...]`
+   * @param yPred - the model's output for that batch: a Tensor, or a Distribution with batch shape `[batch]`
+   * @returns the per-example losses, shape `[batch]` (`fit` minimises their mean)
+   */
   bivariant(yTrue: Tensor, yPred: Out): Tensor;
 }['bivariant'];
 

@@ -15,9 +15,13 @@ export interface AdamOptions extends ClipOptions {
 
 /** What {@link Adam.getConfig} returns: every hyperparameter, and the clip options that are set. */
 export interface AdamConfig extends ClipOptions {
+  /** The step size at the time of the call (a schedule may have changed it since construction). */
   learningRate: number;
+  /** Decay of the first-moment average m, in [0, 1). */
   beta1: number;
+  /** Decay of the second-moment average v, in [0, 1). */
   beta2: number;
+  /** Added to √v in the denominator, ≥ 0. */
   epsilon: number;
 }
 

@@ -89,6 +89,10 @@ export abstract class Optimizer {
     return this.lr;
   }
 
+  /**
+   * Changes the step size from the next `step` on (a schedule sets it between epochs).
+   * @throws TypeError when `value` is not a number; RangeError when it is not finite and > 0
+   */
   set learningRate(value: number) {
     this.lr = checkNumberOption(this.className, 'learningRate', value, this.lr, { gt: 0 });
   }
@@ -113,7 +117,10 @@ export abstract class Optimizer {
   abstract getConfig(): object;
 
   /** `learningRate` and the clip options that are set, for subclasses' `getConfig`. */
-  protected baseConfig(): { learningRate: number } & ClipOptions {
+  protected baseConfig(): {
+    /** The current step size. */
+    learningRate: number;
+  } & ClipOptions {
     const config: { learningRate: number } & ClipOptions = { learningRate: this.lr };
     if (this.clipNorm !== undefined) config.clipNorm = this.clipNorm;
     if (this.globalClipNorm !== undefined) config.globalClipNorm = this.globalClipNorm;

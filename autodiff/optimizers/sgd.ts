@@ -14,8 +14,11 @@ export interface SGDOptions extends ClipOptions {
 
 /** What {@link SGD.getConfig} returns: every hyperparameter, and the clip options that are set. */
 export interface SGDConfig extends ClipOptions {
+  /** The step size at the time of the call (a schedule may have changed it since construction). */
   learningRate: number;
+  /** Momentum μ in [0, 1]; 0 is plain gradient descent. */
   momentum: number;
+  /** Whether the Nesterov form of the momentum step is used. */
   nesterov: boolean;
 }
 

@@ -7,7 +7,7 @@ import { ones, zeros, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { fmt, type Shape } from '../../lib/util/shape.js';
 import { checkOptions, checkPositiveInt } from '../../lib/util/validate.js';
-import { Bijector, checkName, describe, type BijectorConfig, type BijectorKwargs } from './bijector.js';
+import { Bijector, checkName, describe, type BijectorConfig, type BijectorKwargs, type InverseResult } from './bijector.js';
 
 /** Options of {@link BatchNormalization}. */
 export interface BatchNormalizationOptions {
@@ -188,7 +188,7 @@ export class BatchNormalization extends Bijector {
     return this._inverseAndLogDet(y, kwargs).x;
   }
 
-  protected override _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): { x: Tensor; logDet: Tensor } {
+  protected override _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): InverseResult {
     const { m, v } = this.inverseStatistics(y, this.isTraining(kwargs), true);
     const { logGamma, beta } = this.w;
     const x = add(mul(div(sub(y, m), sqrt(add(v, this.epsilon))), exp(logGamma)), beta);

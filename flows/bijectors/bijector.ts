@@ -19,14 +19,53 @@ import { checkEntries as checkEntriesOf, describe } from '../../lib/util/validat
  *   user `shiftAndLogScaleFn` may read its own arguments.
  */
 export interface BijectorKwargs {
+  /**
+   * The condition of a conditional `MaskedAutoregressiveFlow`'s network, shape `[...batch, C]`
+   * (its batch shape broadcasts with the input's); ignored by every other bijector.
+   */
   conditionalInput?: Tensor;
+  /**
+   * `BatchNormalization`'s mode: true normalises with the statistics of the batch at hand (and
+   * updates the running averages), false (the default) with the running averages.
+   */
   training?: boolean;
+  /** A plain object addresses the bijector of that name; any other value reaches every bijector. */
   [bijectorName: string]: unknown;
 }
 
 /** {@link BijectorKwargs} plus `eventNdims`, the number of rightmost axes that form one event. */
 export interface LogDetKwargs extends BijectorKwargs {
+  /**
+   * Rightmost axes of the input that form one event, an integer in `[minEventNdims, rank]`;
+   * the log-det is summed over those beyond the bijector's minimal event. Default: the minimal
+   * event's (`forwardMinEventNdims` or `inverseMinEventNdims`).
+   */
   eventNdims?: number;
+}
+
+/**
+ * What the sampling direction returns together with its log-det: {@link Bijector.forwardAndLogDet},
+ * `MaskedAutoregressiveFlow.forwardReference` and {@link onePassForward}.
+ */
+export interface ForwardResult {
+  /** The data-side point `forward(x)`, shape `[...batch, ...event]`: `x`'s, broadcast with any parameter or condition batch shape. */
+  y: Tensor;
+  /**
+   * `log |det ∂y/∂x|` per event, shape `[...batch]`: `y`'s shape without its event axes (the last
+   * `eventNdims`, or the minimal event's in a subclass's `_forwardAndLogDet`).
+   */
+  logDet: Tensor;
+}
+
+/** What the density direction returns together with its log-det: {@link Bijector.inverseAndLogDet}. */
+export interface InverseResult {
+  /** The base-side point `inverse(y)`, shape `[...batch, ...event]`: `y`'s, broadcast with any parameter or condition batch shape. */
+  x: Tensor;
+  /**
+   * `log |det ∂x/∂y|` per event, shape `[...batch]`: `x`'s shape without its event axes (the last
+   * `eventNdims`, or the minimal event's in a subclass's `_inverseAndLogDet`).
+   */
+  logDet: Tensor;
 }
 
 /** A JSON value: what `getConfig()` returns, so a model can be written with `JSON.stringify`. */
@@ -34,15 +73,19 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 /** The JSON-safe options that rebuild a bijector (see `bijectorFromConfig`); weights are saved apart. */
 export interface BijectorConfig {
+  /** The class to rebuild, e.g. `'Shift'`: the key `bijectorFromConfig` looks the class up by. */
   className: string;
+  /** The bijector's `name`. */
   name: string;
+  /** The class's own constructor options, JSON-safe (nested bijectors as their configs). */
   [option: string]: JsonValue;
 }
 
-/** What a subclass tells the base class about itself. */
+/** What a subclass tells the base class about itself: the argument of {@link Bijector}'s protected constructor. */
 export interface BijectorParameters {
   /** The class name used in error messages (survives minification, unlike `constructor.name`). */
   className: string;
+  /** The instance's name, a non-empty string; {@link BijectorKwargs} address the bijector by it. */
   name: string;
   /** Smallest number of rightmost axes the forward map acts on jointly: 0 elementwise, 1 for a vector. */
   forwardMinEventNdims: number;
@@ -109,6 +152,11 @@ export abstract class Bijector {
   /** True when the log-det does not depend on the input. */
   readonly isConstantJacobian: boolean;
 
+  /**
+   * Stores what a subclass reports about itself; subclasses call it first.
+   * @param p - the class name, the instance name and the minimal event ranks
+   * @throws TypeError when `p.name` is not a non-empty string
+   */
   protected constructor(p: BijectorParameters) {
     this.className = p.className;
     this.name = checkName(p.name, p.className);
@@ -189,9 +237,12 @@ export abstract class Bijector {
 
   /**
    * `forward` and `forwardLogDetJacobian` in one pass (what `sampleAndLogProb` uses).
+   * @param x - shape `[...batch, ...event]`
+   * @param kwargs - `eventNdims` and {@link BijectorKwargs}, as for {@link Bijector.forwardLogDetJacobian}
    * @returns `y` `[...batch, ...event]` and `logDet` `[...batch]`
+   * @throws as {@link Bijector.forwardLogDetJacobian}
    */
-  forwardAndLogDet(x: Tensor, kwargs: LogDetKwargs = {}): { y: Tensor; logDet: Tensor } {
+  forwardAndLogDet(x: Tensor, kwargs: LogDetKwargs = {}): ForwardResult {
     const where = `${this.className}.forwardAndLogDet`;
     const k = this.extraEventNdims(x, where, 'x', kwargs, this.forwardMinEventNdims);
     const r = this._forwardAndLogDet(x, this.resolveKwargs(kwargs, where));
@@ -200,9 +251,12 @@ export abstract class Bijector {
 
   /**
    * `inverse` and `inverseLogDetJacobian` in one pass (what `logProb` uses: one network pass for a MAF).
+   * @param y - shape `[...batch, ...event]`
+   * @param kwargs - `eventNdims` and {@link BijectorKwargs}, as for {@link Bijector.inverseLogDetJacobian}
    * @returns `x` `[...batch, ...event]` and `logDet` `[...batch]`
+   * @throws as {@link Bijector.inverseLogDetJacobian}
    */
-  inverseAndLogDet(y: Tensor, kwargs: LogDetKwargs = {}): { x: Tensor; logDet: Tensor } {
+  inverseAndLogDet(y: Tensor, kwargs: LogDetKwargs = {}): InverseResult {
     const where = `${this.className}.inverseAndLogDet`;
     const k = this.extraEventNdims(y, where, 'y', kwargs, this.inverseMinEventNdims);
     const r = this._inverseAndLogDet(y, this.resolveKwargs(kwargs, where));
@@ -231,12 +285,12 @@ export abstract class Bijector {
   }
 
   /** Override when `y` and its log-det share work. */
-  protected _forwardAndLogDet(x: Tensor, kwargs: BijectorKwargs): { y: Tensor; logDet: Tensor } {
+  protected _forwardAndLogDet(x: Tensor, kwargs: BijectorKwargs): ForwardResult {
     return { y: this._forward(x, kwargs), logDet: this._forwardLogDet(x, kwargs) };
   }
 
   /** Override when `x` and its log-det share work. */
-  protected _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): { x: Tensor; logDet: Tensor } {
+  protected _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): InverseResult {
     return { x: this._inverse(y, kwargs), logDet: this._inverseLogDet(y, kwargs) };
   }
 

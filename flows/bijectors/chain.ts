@@ -2,7 +2,7 @@
 import { add } from '../../autodiff/ops/binary.js';
 import { zeros, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
-import { Bijector, checkName, describe, isPlainObject, type BijectorConfig, type BijectorKwargs } from './bijector.js';
+import { Bijector, checkName, describe, isPlainObject, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
 import { checkOptions } from '../../lib/util/validate.js';
 
 /**
@@ -90,7 +90,7 @@ export class Chain extends Bijector {
     return x;
   }
 
-  protected override _forwardAndLogDet(x: Tensor, kwargs: BijectorKwargs): { y: Tensor; logDet: Tensor } {
+  protected override _forwardAndLogDet(x: Tensor, kwargs: BijectorKwargs): ForwardResult {
     const eventNdims = this.forwardMinEventNdims;
     let y = x;
     let logDet: Tensor | null = null;
@@ -103,7 +103,7 @@ export class Chain extends Bijector {
     return { y, logDet: logDet ?? zeros(x.shape.slice(0, x.rank - eventNdims)) };
   }
 
-  protected override _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): { x: Tensor; logDet: Tensor } {
+  protected override _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): InverseResult {
     const eventNdims = this.inverseMinEventNdims;
     let x = y;
     let logDet: Tensor | null = null;

@@ -1,7 +1,7 @@
 // Invert: swaps a bijector's directions, so Invert(MAF) is an inverse autoregressive flow (IAF).
 import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
-import { Bijector, checkName, describe, type BijectorConfig, type BijectorKwargs } from './bijector.js';
+import { Bijector, checkName, describe, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
 import { checkOptions } from '../../lib/util/validate.js';
 
 /**
@@ -66,12 +66,12 @@ export class Invert extends Bijector {
     return this.bijector.forwardLogDetJacobian(y, { ...kwargs, eventNdims: this.inverseMinEventNdims });
   }
 
-  protected override _forwardAndLogDet(x: Tensor, kwargs: BijectorKwargs): { y: Tensor; logDet: Tensor } {
+  protected override _forwardAndLogDet(x: Tensor, kwargs: BijectorKwargs): ForwardResult {
     const r = this.bijector.inverseAndLogDet(x, { ...kwargs, eventNdims: this.forwardMinEventNdims });
     return { y: r.x, logDet: r.logDet };
   }
 
-  protected override _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): { x: Tensor; logDet: Tensor } {
+  protected override _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): InverseResult {
     const r = this.bijector.forwardAndLogDet(y, { ...kwargs, eventNdims: this.inverseMinEventNdims });
     return { x: r.y, logDet: r.logDet };
   }

@@ -8,7 +8,9 @@ import { describe } from '../../lib/util/validate.js';
  * scale exp(logScale) in (e^min, e^max). `min < 0 < max`, so that scale 1 (the identity) is reachable.
  */
 export interface LogScaleClamp {
+  /** Lower bound of the log-scale, a finite number < 0. */
   min: number;
+  /** Upper bound of the log-scale, a finite number > 0. */
   max: number;
 }
 

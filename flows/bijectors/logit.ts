@@ -4,7 +4,7 @@ import { log, log1p, neg, sigmoid, softplus } from '../../autodiff/ops/unary.js'
 import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
-import { Bijector, checkName, describe, isPlainObject, type BijectorConfig } from './bijector.js';
+import { Bijector, checkName, describe, isPlainObject, type BijectorConfig, type ForwardResult } from './bijector.js';
 
 /** Options of {@link Logit}. */
 export interface LogitOptions {
@@ -108,7 +108,7 @@ export class Logit extends Bijector {
     return this.alpha === 0 ? ld : sub(ld, Math.log1p(-2 * this.alpha));
   }
 
-  protected override _forwardAndLogDet(x: Tensor): { y: Tensor; logDet: Tensor } {
+  protected override _forwardAndLogDet(x: Tensor): ForwardResult {
     const s = this.squeeze(x);
     const logS = log(s);
     const log1mS = log1p(neg(s));

@@ -11,9 +11,12 @@ import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../auto
 import { gradientWanted, onePassForward } from '../one-pass-sampler.js';
 import {
   Bijector, checkName, describe, isPlainObject, sumRightmost,
-  type BijectorConfig, type BijectorKwargs, type JsonValue,
+  type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult, type JsonValue,
 } from './bijector.js';
 import { checkLogScaleClamp, softClamp, softClampValue, type LogScaleClamp } from './log-scale-clamp.js';
+
+// ForwardResult lived here before every bijector shared it; re-exported so existing imports keep working.
+export type { ForwardResult } from './bijector.js';
 
 /** What a `shiftAndLogScaleFn` returns: `[shift, logScale]`, either `null` for 0 (cheaper than zeros). */
 export type ShiftAndLogScale = readonly [Tensor | null, Tensor | null];
@@ -70,12 +73,6 @@ export interface MaskedAutoregressiveFlowOptions {
 const MAF_OPTIONS: readonly string[] = [
   'shiftAndLogScaleFn', 'bijectorFn', 'isConstantJacobian', 'eventNdims', 'validateArgs', 'name', 'trainableWeights', 'logScaleClamp',
 ];
-
-/** `{ y, logDet }` of the sampling direction, `logDet` per event of `eventNdims` axes. */
-export interface ForwardResult {
-  y: Tensor;
-  logDet: Tensor;
-}
 
 const WHERE = 'MaskedAutoregressiveFlow';
 
@@ -265,7 +262,7 @@ export class MaskedAutoregressiveFlow extends Bijector {
   }
 
   /** Density direction, one pass: `u = (y − shift) · exp(−logScale)`, `logDet = −Σ logScale`. */
-  protected override _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): { x: Tensor; logDet: Tensor } {
+  protected override _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): InverseResult {
     if (this.bijectorFn !== null) return this.bijectorAt(y, kwargs).inverseAndLogDet(y, { ...kwargs, eventNdims: this.eventNdims });
     const fused = this.fusedInverseAndLogDet(y, kwargs);
     if (fused !== null) return fused;
@@ -284,7 +281,7 @@ export class MaskedAutoregressiveFlow extends Bijector {
    * same operations in the same order as the op path, so the values are bit-identical.
    * Null (use the ops) with a user function, or when a gradient may be wanted.
    */
-  private fusedInverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): { x: Tensor; logDet: Tensor } | null {
+  private fusedInverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): InverseResult | null {
     const made = this.network;
     const c = kwargs.conditionalInput;
     if (made === null || !made.built || gradientWanted(made, y, c)) return null;

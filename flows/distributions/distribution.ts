@@ -36,17 +36,32 @@ export type ValueLike = Tensor | NestedArray;
 
 /** JSON-safe options that rebuild a distribution (see `distributionFromConfig`). */
 export interface DistributionConfig {
+  /** The class to rebuild, e.g. `'Normal'`: the key `distributionFromConfig` looks the class up by. */
   className: string;
+  /** The distribution's `name`. */
   name: string;
+  /** The class's own constructor options, JSON-safe (parameters as nested arrays, a bijector as its config). */
   [option: string]: JsonValue;
 }
 
-/** What a subclass tells the base class. */
+/** What a subclass tells the base class: the argument of {@link Distribution}'s protected constructor. */
 export interface DistributionParameters {
+  /** The class name used in error messages (survives minification, unlike `constructor.name`). */
   className: string;
+  /** The instance's name, a non-empty string. */
   name: string;
+  /** Shape of the batch of independent distributions (copied and frozen). */
   batchShape: Shape;
+  /** Shape of one event (copied and frozen). */
   eventShape: Shape;
+}
+
+/** Draws and their log-density, as {@link Distribution.sampleAndLogProb} returns them. */
+export interface SampleResult {
+  /** The draws, shape `[...sampleShape, ...batchShape, ...eventShape]`. */
+  sample: Tensor;
+  /** `log p(sample)`, shape `[...sampleShape, ...batchShape]`. */
+  logProb: Tensor;
 }
 
 const SAMPLE_OPTIONS: readonly string[] = ['seed', 'bijectorKwargs'];
@@ -95,6 +110,11 @@ export abstract class Distribution {
   /** Shape of one event (one draw of one distribution of the batch). */
   readonly eventShape: readonly number[];
 
+  /**
+   * Stores what a subclass reports about itself; subclasses call it first.
+   * @param p - the class name, the instance name, and the batch and event shapes
+   * @throws TypeError when `p.name` is not a non-empty string
+   */
   protected constructor(p: DistributionParameters) {
     this.className = p.className;
     this.name = checkName(p.name, p.className);
@@ -155,9 +175,12 @@ export abstract class Distribution {
   /**
    * Samples and their log-density together; a `TransformedDistribution` does both in one pass
    * through its bijector (for a MAF: `eventSize` network passes, not `eventSize + 1`).
+   * @param sampleShape - `n` or a shape; default `[]` (one draw per batch member)
+   * @param options - `seed` and `bijectorKwargs`, as for {@link Distribution.sample}
    * @returns `sample` `[...sampleShape, ...batchShape, ...eventShape]`, `logProb` `[...sampleShape, ...batchShape]`
+   * @throws TypeError / RangeError for a malformed `sampleShape` or `seed`, as {@link Distribution.sample}
    */
-  sampleAndLogProb(sampleShape: SampleShape = [], options: SampleOptions = {}): { sample: Tensor; logProb: Tensor } {
+  sampleAndLogProb(sampleShape: SampleShape = [], options: SampleOptions = {}): SampleResult {
     const where = `${this.className}.sampleAndLogProb`;
     const shape = toSampleShape(sampleShape, where);
     assert(isPlainObject(options), () => `${where}: 'options' must be an object { seed?, bijectorKwargs? }, got ${describe(options)}`, TypeError);
@@ -197,7 +220,7 @@ export abstract class Distribution {
   protected abstract _logProb(x: Tensor, bijectorKwargs: BijectorKwargs): Tensor;
 
   /** Default: sample, then evaluate; override when both share work. */
-  protected _sampleAndLogProb(sampleShape: number[], rng: Random, bijectorKwargs: BijectorKwargs): { sample: Tensor; logProb: Tensor } {
+  protected _sampleAndLogProb(sampleShape: number[], rng: Random, bijectorKwargs: BijectorKwargs): SampleResult {
     const sample = this._sample(sampleShape, rng, bijectorKwargs);
     return { sample, logProb: this._logProb(sample, bijectorKwargs) };
   }

@@ -6,7 +6,7 @@ import type { Random } from '../../lib/util/random.js';
 import { fmt } from '../../lib/util/shape.js';
 import { checkOptions } from '../../lib/util/validate.js';
 import { Bijector, describe, isPlainObject, type BijectorKwargs } from '../bijectors/bijector.js';
-import { Distribution, type DistributionConfig } from './distribution.js';
+import { Distribution, type DistributionConfig, type SampleResult } from './distribution.js';
 
 /** Options of {@link TransformedDistribution}. */
 export interface TransformedDistributionOptions {
@@ -95,7 +95,7 @@ export class TransformedDistribution extends Distribution {
 
   // log p_Y(f(x)) = log p_X(x) − log|det ∂f(x)/∂x|: no inverse pass over the samples. The base's
   // own sampleAndLogProb keeps a nested TransformedDistribution one pass per level as well.
-  protected override _sampleAndLogProb(sampleShape: number[], rng: Random, bijectorKwargs: BijectorKwargs): { sample: Tensor; logProb: Tensor } {
+  protected override _sampleAndLogProb(sampleShape: number[], rng: Random, bijectorKwargs: BijectorKwargs): SampleResult {
     const base = this.distribution.sampleAndLogProb(sampleShape, { seed: rng });
     const { y, logDet } = this.bijector.forwardAndLogDet(base.sample, { ...bijectorKwargs, eventNdims: this.eventNdims });
     return { sample: y, logProb: sub(base.logProb, logDet) };

@@ -4,7 +4,9 @@ import { assert, ValueError } from '../util/errors.js';
 
 /** A parsed numeric CSV: the header's column names and the values as a [rows, columns] tensor. */
 export interface CsvTable {
+  /** The header's column names, in file order. */
   columns: string[];
+  /** The numbers, shape `[rows, columns]`, one row per data line. */
   values: Tensor;
 }
 

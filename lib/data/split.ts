@@ -7,14 +7,17 @@ import { toRandom, type Seed } from '../util/random.js';
 
 /** The three parts of a split, each a tensor of whole rows. */
 export interface Split {
+  /** The rows left after validation and test are taken, shape `[nTrain, ...]`. */
   train: Tensor;
+  /** `round(rows · validation)` rows, shape `[nValidation, ...]`. */
   validation: Tensor;
+  /** `round(rows · test)` rows, shape `[nTest, ...]`. */
   test: Tensor;
 }
 
 /**
  * Shuffles the rows of `x` with a seeded permutation and cuts them into train, validation and test
- * parts of the given fractions (the test part takes the rounding remainder).
+ * parts of the given fractions (validation and test get `round(rows · fraction)` rows each; train takes the rest).
  *
  * @param x - data, shape [rows, ...]
  * @param fractions - `{ validation, test }`, each in [0, 1) with a sum < 1; default 0.1 and 0.1 (an 80/10/10 split)

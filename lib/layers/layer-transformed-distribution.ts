@@ -2,6 +2,7 @@
 import { add, sub } from '../../autodiff/ops/binary.js';
 import type { Tensor } from '../../autodiff/tensor.js';
 import type { BijectorKwargs } from '../../flows/bijectors/bijector.js';
+import type { SampleResult } from '../../flows/distributions/distribution.js';
 import { TransformedDistribution, type TransformedDistributionOptions } from '../../flows/distributions/transformed-distribution.js';
 import type { Random } from '../util/random.js';
 
@@ -46,7 +47,7 @@ export class LayerTransformedDistribution extends TransformedDistribution {
   }
 
   // log p(f(x)) = log p_inner(x) − log|det ∂f(x)/∂x|, with p_inner(x) from the level below's own sampling pass.
-  protected override _sampleAndLogProb(sampleShape: number[], rng: Random, kwargs: BijectorKwargs): { sample: Tensor; logProb: Tensor } {
+  protected override _sampleAndLogProb(sampleShape: number[], rng: Random, kwargs: BijectorKwargs): SampleResult {
     const inner = this.distribution.sampleAndLogProb(sampleShape, { seed: rng, bijectorKwargs: kwargs });
     const { y, logDet } = this.bijector.forwardAndLogDet(inner.sample, { ...this.boundKwargs, ...kwargs, eventNdims: this.eventShape.length });
     return { sample: y, logProb: sub(inner.logProb, logDet) };

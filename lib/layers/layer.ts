@@ -52,6 +52,7 @@ export function applyConvertToTensorFn<D extends Distribution>(fn: ConvertToTens
 
 /** A layer's JSON-safe configuration, as {@link Layer.getConfig} returns it (rebuilt by `layerFromConfig`). */
 export interface LayerConfig {
+  /** The layer's `name`. */
   name: string;
   [option: string]: unknown;
 }
@@ -145,6 +146,11 @@ export abstract class Layer<Out extends LayerOutput = LayerOutput> {
     return this.trainableFlag;
   }
 
+  /**
+   * Freezes (`false`) or unfreezes (`true`) the layer's weights: they move between `trainableWeights`
+   * and `nonTrainableWeights`, so the optimizer leaves frozen ones alone.
+   * @throws TypeError when `value` is not a boolean
+   */
   set trainable(value: boolean) {
     assert(typeof value === 'boolean', () => `${this.className}.trainable: expected a boolean, got ${typeof value}`, TypeError);
     this.trainableFlag = value;

@@ -18,12 +18,15 @@ export interface CallbackModel {
 
 /** The training parameters every callback receives before training starts. */
 export interface TrainParams {
+  /** Epochs `fit` will run unless stopped early. */
   epochs: number;
   /** Optimizer steps per epoch. */
   steps: number;
   /** Training rows. */
   samples: number;
+  /** Rows per optimizer step (the last batch of a pass may be smaller). */
   batchSize: number;
+  /** `fit`'s verbosity: 0 silent, 1 a progress bar per epoch, 2 one line per epoch. */
   verbose: 0 | 1 | 2;
   /** `'loss'`, plus `'val_loss'` when there is validation data. */
   metrics: string[];
@@ -177,11 +180,17 @@ const EARLY_STOPPING_OPTIONS = ['monitor', 'minDelta', 'patience', 'mode', 'base
  *   callbacks: [new EarlyStopping({ patience: 5, restoreBestWeights: true })] });
  */
 export class EarlyStopping extends Callback {
+  /** The epoch log watched, e.g. `'val_loss'`. */
   readonly monitor: string;
+  /** The smallest change that counts as an improvement, ≥ 0. */
   readonly minDelta: number;
+  /** Epochs without improvement to wait before stopping. */
   readonly patience: number;
+  /** Whether lower (`'min'`) or higher (`'max'`) is better; `'auto'` is resolved at construction. */
   readonly mode: 'min' | 'max';
+  /** The value an epoch must beat for the wait to restart, or `undefined` for none. */
   readonly baseline: number | undefined;
+  /** Whether the best epoch's weights are put back when training ends. */
   readonly restoreBestWeights: boolean;
   /** The 0-based epoch training stopped after, or −1 if it ran all its epochs. */
   stoppedEpoch = -1;

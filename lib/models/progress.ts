@@ -8,7 +8,12 @@ import { Callback, type Logs } from './callbacks.js';
  * `isTTY` true means the stream is a terminal, where a bar can be redrawn in place with `\r`.
  */
 export interface OutputStream {
+  /**
+   * Writes `chunk` as is: progress text, with `\r` to redraw a bar and `\n` to end a line.
+   * @returns ignored (Node's streams return a backpressure flag)
+   */
   write(chunk: string): unknown;
+  /** True for a terminal, where a bar is redrawn in place; absent or false otherwise. */
   isTTY?: boolean;
 }
 
@@ -107,7 +112,7 @@ export function progressLine(state: ProgressState): string {
 
 /** Options of {@link ProgressBar}. */
 export interface ProgressBarOptions {
-  /** Where to write; default {@link defaultOutput}. */
+  /** Where to write; default `process.stdout` in Node, or a stream of `console.log` lines in a browser. */
   stream?: OutputStream;
   /** 1: a bar (redrawn in place on a TTY, printed once when done otherwise); 2: one line when done. */
   verbose?: 1 | 2;
@@ -122,6 +127,7 @@ export interface ProgressBarOptions {
  * `interval` seconds); `finish(values)` writes the final line and a line end.
  */
 export class ProgressBar {
+  /** Steps in the epoch: the count at which the bar is full. */
   readonly target: number;
   private readonly stream: OutputStream;
   private readonly verbose: 1 | 2;

@@ -13,16 +13,27 @@ export const MODEL_FORMAT_VERSION = 1;
 
 /** One tensor in a file: its shape and its float64 values, little-endian, in base64 (8 bytes per value). */
 export interface EncodedTensor {
+  /** The tensor's shape; `data` holds the product of its entries values, in row-major order. */
   shape: number[];
+  /** Always `'float64'`, the only dtype maflow has; written so a reader need not guess. */
   dtype: 'float64';
+  /** Standard base64 (RFC 4648, `=` padded) of the values' little-endian float64 bytes. */
   data: string;
 }
 
 /** A saved optimizer: the class, its constructor options, and its state with every slot array encoded. */
 export interface OptimizerJSON {
+  /** The optimizer's class, `'Adam'`, `'SGD'` or a name given to {@link registerOptimizer}. */
   className: string;
+  /** Its `getConfig()`: the constructor options that rebuild it (e.g. `learningRate`). */
   config: Record<string, unknown>;
-  state: { iterations: number; slots: Record<string, EncodedTensor[]> };
+  /** Where training left off, so `fit` can resume exactly. */
+  state: {
+    /** Steps applied so far (Adam's bias corrections depend on it). */
+    iterations: number;
+    /** Each slot's arrays (e.g. Adam's `m` and `v`), one per trainable weight, in `model.trainableWeights` order. */
+    slots: Record<string, EncodedTensor[]>;
+  };
 }
 
 /**
@@ -35,15 +46,28 @@ export interface OptimizerJSON {
  * - `loss`: the loss's name if it was given by name, else `null` (a function cannot be saved).
  */
 export interface ModelJSON {
+  /** Always {@link MODEL_FORMAT}, `'maflow-model'`: marks the file as a maflow model. */
   format: typeof MODEL_FORMAT;
+  /** The file version, {@link MODEL_FORMAT_VERSION} when written by this code; other versions are refused on load. */
   version: number;
+  /** The model class; only `Sequential` models are saved. */
   className: 'Sequential';
+  /** The model's `name`. */
   name: string;
   /** The shape of one example the model was built for, or `null` if it was never built. */
   inputShape: number[] | null;
-  layers: Array<{ className: string; config: Record<string, unknown> }>;
+  /** The layers in order, each as the key `layerFromConfig` rebuilds it from. */
+  layers: Array<{
+    /** The layer class, e.g. `'AutoregressiveTransform'` or a name given to `registerLayer`. */
+    className: string;
+    /** The layer's `getConfig()`. */
+    config: Record<string, unknown>;
+  }>;
+  /** Every weight of every layer, in `model.getWeights()` order, bit-exact. */
   weights: EncodedTensor[];
+  /** The compiled optimizer with its state, or `null` if the model was never compiled. */
   optimizer: OptimizerJSON | null;
+  /** The loss's name when `compile` got one, else `null` (a loss function cannot be saved). */
   loss: string | null;
 }
 
@@ -148,7 +172,11 @@ export function decodeTensor(value: unknown, where: string): Tensor {
   return new Tensor(decodeFloat64(data, sizeOf(s), `${where}.data`), s);
 }
 
-type OptimizerFactory = (config: Record<string, unknown>) => Optimizer;
+/**
+ * Rebuilds an optimizer from the `config` a file holds (its `getConfig()`), as `Adam.fromConfig`
+ * does; the loader then restores its state. Given to {@link registerOptimizer}.
+ */
+export type OptimizerFactory = (config: Record<string, unknown>) => Optimizer;
 
 const OPTIMIZERS = new Map<string, OptimizerFactory>([
   ['Adam', (c) => Adam.fromConfig(c)],

@@ -60,6 +60,7 @@ export interface SummaryOptions {
  * const distribution = model.call(zeros([0]));
  */
 export class Sequential<Out extends LayerOutput = LayerOutput> implements TrainableModel<Out> {
+  /** Always `'Sequential'`: the class name error messages and saved files use. */
   readonly className = 'Sequential';
   /** The model's name. */
   readonly name: string;

@@ -63,8 +63,9 @@ const EVALUATE_OPTIONS = ['batchSize', 'validateArgs'];
  * model holds the last weights that gave a finite loss.
  */
 export class NonFiniteLossError extends Error {
-  /** The 0-based epoch and step where it happened. */
+  /** The 0-based epoch where it happened. */
   readonly epoch: number;
+  /** The 0-based step within that epoch where it happened. */
   readonly step: number;
   /** The loss value (NaN or ±∞), or the loss of the step whose gradient was not finite. */
   readonly value: number;
@@ -78,14 +79,32 @@ export class NonFiniteLossError extends Error {
   }
 }
 
-/** What the training loop needs of a model (a `Sequential`). */
+/**
+ * What the training loop behind `fit` and `evaluate` needs of a model; `Sequential` implements it.
+ * `Out` is the model's output: a Tensor, or a Distribution for a flow.
+ */
 export interface TrainableModel<Out extends LayerOutput = LayerOutput> extends CallbackModel {
+  /** The model's name, as messages print it. */
   readonly name: string;
+  /** The optimizer `compile` set; `null` until then, and `fit` refuses to run. */
   optimizer: Optimizer | null;
+  /** The loss `compile` set, a function of `(yTrue, yPred)`; `null` until then. */
   lossFn: LossFn<Out> | null;
+  /** The shape of one example (without the batch axis), or `undefined` until the model knows it. */
   readonly inputShape: Shape | undefined;
+  /** The weights the optimizer updates. */
   readonly trainableWeights: Tensor[];
+  /**
+   * Runs the model on a batch.
+   * @param x - shape `[batch, ...inputShape]`
+   * @param options - `training` (batch statistics in batch norm) and a `seed`
+   * @returns the model's output for the batch
+   */
   call(x: Tensor, options?: CallOptions): Out;
+  /**
+   * Makes the weights, for examples of `inputShape` (default: the model's own).
+   * @throws ValueError when the shape is unknown or differs from the model's
+   */
   build(inputShape?: Shape): void;
 }
 
