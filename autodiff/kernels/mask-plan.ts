@@ -15,7 +15,9 @@ import { ValueError } from '../../lib/util/errors.js';
  * identity (`rowsSorted`, `colsSorted`), and no permutation is needed at all.
  */
 export interface MaskPlan {
+  /** Rows of the mask: the layer's inputs (the length of `rowOrder`). */
   readonly fanIn: number;
+  /** Columns of the mask: the layer's outputs (the length of `colOrder`). */
   readonly fanOut: number;
   /** Whether the sorted mask is exactly a staircase. False for a pattern no reordering makes one (use a dense product). */
   readonly staircase: boolean;
