@@ -68,11 +68,11 @@ export class Tensor {
    * @throws ValueError when `data.length` is not the size of `shape`
    */
   constructor(data: Float64Array, shape: Shape, options: { requiresGrad?: boolean; op?: string } = {}) {
-    checkShape(shape, 'Tensor');
-    const size = sizeOf(shape);
+    const size = checkedSize(shape);
     assert(data.length === size, () => `Tensor: data has ${data.length} values but shape ${fmt(shape)} holds ${size}`);
     this.data = data;
-    this.shape = Object.freeze(shape.slice());
+    // Op outputs and gradients reuse an input's shape, already frozen: sharing it saves a copy per op.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.size = size;
     this.requiresGrad = options.requiresGrad ?? false;
     this.op = options.op ?? 'leaf';
@@ -91,7 +91,7 @@ export class Tensor {
    * @internal
    */
   gradData(): Float64Array {
-    if (this.grad === null) this.grad = new Tensor(new Float64Array(this.size), this.shape);
+    if (this.grad === null) this.grad = new Tensor(zeroBuffer(this.size), this.shape);
     return this.grad.data;
   }
 
@@ -130,7 +130,10 @@ export class Tensor {
           }
         }
       }
-      node.grad = null; // intermediate gradients are not kept (as PyTorch does by default)
+      // Intermediate gradients are not kept (as PyTorch does by default); no one else holds their
+      // buffers (ops only add into gradData() and read outGrad() while their backward runs), so they are reused.
+      if (node.grad !== null) releaseBuffer(node.grad.data);
+      node.grad = null;
     }
   }
 
@@ -173,24 +176,68 @@ export class Tensor {
   }
 }
 
+/**
+ * `checkShape(shape, 'Tensor')` then `sizeOf(shape)`, in one indexed loop: every op output and
+ * gradient is built here, and the two iterator loops cost three times as much. A bad shape is left
+ * to checkShape, which throws its own message.
+ */
+function checkedSize(shape: Shape): number {
+  if (!Array.isArray(shape)) checkShape(shape, 'Tensor');
+  let size = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!(typeof d === 'number' && Number.isInteger(d) && d >= 0)) checkShape(shape, 'Tensor');
+    size *= d;
+  }
+  return size;
+}
+
+// Gradient buffers of intermediate tensors, kept for the next backward pass: a training step frees
+// and allocates the same sizes every time, and a fresh Float64Array of more than 8 values lives
+// outside V8's heap, so it costs about as much as a small op (0.3–0.7 µs) plus garbage-collector
+// work. Only small buffers are kept (a large one costs its zeroing either way), POOL_DEPTH per size.
+const POOL_MAX_SIZE = 4096;
+const POOL_DEPTH = 32;
+const gradPool = new Map<number, Float64Array[]>();
+
+/** A zero buffer of `size` values: a released one if there is one, else a new one. */
+function zeroBuffer(size: number): Float64Array {
+  const buf = size <= POOL_MAX_SIZE ? gradPool.get(size)?.pop() : undefined;
+  return buf === undefined ? new Float64Array(size) : buf.fill(0);
+}
+
+/** Keeps a gradient buffer that nothing references any more for {@link zeroBuffer}. */
+function releaseBuffer(buf: Float64Array): void {
+  const size = buf.length; // 0 also for a buffer transferred away (detached)
+  if (size === 0 || size > POOL_MAX_SIZE) return;
+  let free = gradPool.get(size);
+  if (free === undefined) gradPool.set(size, (free = []));
+  if (free.length < POOL_DEPTH) free.push(buf);
+}
+
 /** Every node reachable from `root` through recorded parents, parents before children. */
 function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>();
   // Iterative depth-first search: graphs from long recursions would overflow the call stack.
-  const stack: Array<{ node: Tensor; next: number }> = [{ node: root, next: 0 }];
+  // The stack holds each open node and the index of its next parent to visit, in two arrays.
+  const nodes: Tensor[] = [root];
+  const next: number[] = [0];
   visited.add(root);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    if (top.next < top.node.parents.length) {
-      const p = top.node.parents[top.next++];
+  while (nodes.length > 0) {
+    const top = nodes.length - 1;
+    const node = nodes[top];
+    if (next[top] < node.parents.length) {
+      const p = node.parents[next[top]++];
       if (!visited.has(p) && p.requiresGrad) {
         visited.add(p);
-        stack.push({ node: p, next: 0 });
+        nodes.push(p);
+        next.push(0);
       }
     } else {
-      order.push(top.node);
-      stack.pop();
+      order.push(node);
+      nodes.pop();
+      next.pop();
     }
   }
   return order;
@@ -206,12 +253,18 @@ function topologicalOrder(root: Tensor): Tensor[] {
  */
 export function record(op: string, data: Float64Array, shape: Shape, parents: readonly Tensor[], backward: (out: Tensor) => void): Tensor {
   const out = new Tensor(data, shape, { op });
-  if (noGradDepth === 0 && parents.some((p) => p.requiresGrad)) {
+  if (noGradDepth === 0 && anyRequiresGrad(parents)) {
     out.requiresGrad = true;
     out.parents = parents;
     out.backwardFn = () => backward(out);
   }
   return out;
+}
+
+/** `parents.some((p) => p.requiresGrad)`, as a loop: this runs once per op, and small ops are all overhead. */
+function anyRequiresGrad(parents: readonly Tensor[]): boolean {
+  for (let i = 0; i < parents.length; i++) if (parents[i].requiresGrad) return true;
+  return false;
 }
 
 /** The gradient buffer of `out` during its backward function. @internal */
@@ -311,7 +364,9 @@ export function tensor(values: TensorData, shape?: Shape, options: { requiresGra
   const flat = values as ArrayLike<number>;
   const s = shape ?? [flat.length];
   assert(flat.length === sizeOf(s), () => `${where}: ${flat.length} values do not fit shape ${fmt(s)} (${sizeOf(s)} values)`);
-  const data = flat instanceof Float64Array ? flat : Float64Array.from(flat as ArrayLike<number>);
+  // A Float64Array holds only numbers: it is wrapped as is, with no per-entry check.
+  if (flat instanceof Float64Array) return new Tensor(flat, s, options);
+  const data = Float64Array.from(flat as ArrayLike<number>);
   for (let i = 0; i < data.length; i++) {
     assert(typeof flat[i] === 'number', () => `${where}: value ${i} is ${typeof flat[i]}, expected a number`, TypeError);
   }
@@ -336,9 +391,12 @@ export function ones(shape: Shape, options: { requiresGrad?: boolean } = {}): Te
   return full(shape, 1, options);
 }
 
+// Frozen, so scalars (one for every number an op is given) share it instead of copying `[]`.
+const SCALAR_SHAPE: Shape = Object.freeze([]);
+
 /** A rank-0 tensor holding `value`. */
 export function scalar(value: number): Tensor {
-  return new Tensor(Float64Array.of(value), []);
+  return new Tensor(Float64Array.of(value), SCALAR_SHAPE);
 }
 
 /** A number or a tensor: binary ops accept either and turn numbers into scalars. */

@@ -1,40 +1,118 @@
 // Reductions over axes: sum, mean, max, logSumExp, each with keepDims.
 import { assert } from '../../lib/util/errors.js';
-import { normalizeAxis, offsetMap, sizeOf, stridesOf, type Shape } from '../../lib/util/shape.js';
+import { normalizeAxis, offsetMap, stridesOf, type Shape } from '../../lib/util/shape.js';
 import { outGrad, record, type Tensor } from '../tensor.js';
 
 /** Axes to reduce: one axis, several, or `undefined` for all. Negative axes count from the end. */
 export type Axes = number | readonly number[] | undefined;
 
 /**
- * Where each input element lands in the reduced output. `map[i]` is the flat
- * output index of flat input index `i`; the backward passes use it to send each
- * output gradient back to every input it summarised.
+ * Where each input element lands in the reduced output. Input element `i` goes to output
+ * `⌊i / count⌋` when the reduced axes are the last ones (`'trailing'`: each output sums a
+ * contiguous run), to `i mod outSize` when they are the first ones (`'leading'`), and to
+ * `map[i]` otherwise; the backward passes send each output gradient back along the same path.
  */
 interface ReducePlan {
   outShape: number[];
   keptShape: number[]; // the output shape with keepDims: true
   outSize: number;
   count: number; // elements reduced into each output
-  map: Int32Array;
+  order: 'trailing' | 'leading' | 'general';
+  map: Int32Array | null; // only for 'general'
 }
 
 function reducePlan(op: string, shape: Shape, axes: Axes, keepDims: boolean): ReducePlan {
   const rank = shape.length;
-  const list = axes === undefined ? shape.map((_, i) => i) : typeof axes === 'number' ? [axes] : Array.from(axes);
-  const reduced = new Array<boolean>(rank).fill(false);
-  for (const a of list) {
-    const axis = normalizeAxis(a, rank, op);
-    assert(!reduced[axis], () => `${op}: axis ${a} is listed twice in axes [${list.join(',')}]`);
-    reduced[axis] = true;
+  const reduced = new Array<boolean>(rank).fill(axes === undefined);
+  if (typeof axes === 'number') {
+    reduced[normalizeAxis(axes, rank, op)] = true;
+  } else if (axes !== undefined) {
+    const list = Array.from(axes);
+    for (const a of list) {
+      const axis = normalizeAxis(a, rank, op);
+      assert(!reduced[axis], () => `${op}: axis ${a} is listed twice in axes [${list.join(',')}]`);
+      reduced[axis] = true;
+    }
   }
-  const keptShape = shape.map((d, i) => (reduced[i] ? 1 : d));
-  const outShape = keepDims ? keptShape : shape.filter((_, i) => !reduced[i]);
-  const outStrides = stridesOf(keptShape).map((s, i) => (reduced[i] ? 0 : s));
-  const size = sizeOf(shape);
-  const map = offsetMap(shape, outStrides);
-  const outSize = sizeOf(keptShape);
-  return { outShape, keptShape, outSize, count: outSize === 0 ? 0 : size / outSize, map };
+  const keptShape = new Array<number>(rank);
+  const squeezed: number[] = []; // the output shape with keepDims: false
+  let size = 1;
+  let outSize = 1;
+  for (let i = 0; i < rank; i++) {
+    size *= shape[i];
+    keptShape[i] = reduced[i] ? 1 : shape[i];
+    if (!reduced[i]) {
+      outSize *= shape[i];
+      squeezed.push(shape[i]);
+    }
+  }
+  const outShape = keepDims ? keptShape : squeezed;
+  const count = outSize === 0 ? 0 : size / outSize;
+  // Trailing: no kept axis after a reduced one; leading: no reduced axis after a kept one. Axes of
+  // length 1 move no index, so they count as either.
+  let trailing = true;
+  let leading = true;
+  let sawReduced = false;
+  let sawKept = false;
+  for (let i = 0; i < rank; i++) {
+    if (shape[i] === 1) continue;
+    if (reduced[i]) {
+      if (sawKept) leading = false;
+      sawReduced = true;
+    } else {
+      if (sawReduced) trailing = false;
+      sawKept = true;
+    }
+  }
+  const order = trailing ? 'trailing' : leading ? 'leading' : 'general';
+  const map = order === 'general' ? offsetMap(shape, stridesOf(keptShape).map((st, i) => (reduced[i] ? 0 : st))) : null;
+  return { outShape, keptShape, outSize, count, order, map };
+}
+
+/** The output index of every input element, as an array (max and logSumExp read it directly). */
+function indexMap(plan: ReducePlan, size: number): Int32Array {
+  if (plan.map !== null) return plan.map;
+  const map = new Int32Array(size);
+  if (plan.order === 'trailing') for (let i = 0; i < size; i++) map[i] = Math.floor(i / plan.count);
+  else for (let i = 0; i < size; i++) map[i] = i % plan.outSize;
+  return map;
+}
+
+/** y[map(i)] += x[i] for every i in order: the sum of each output's inputs, in the same order for every path. */
+function sumInto(plan: ReducePlan, xd: Float64Array, y: Float64Array): void {
+  const { order, outSize, count, map } = plan;
+  if (order === 'trailing') {
+    for (let o = 0, i = 0; o < outSize; o++) {
+      let s = 0; // = y[o], so s + x adds in the same order with the same bits
+      for (let c = 0; c < count; c++) s += xd[i++];
+      y[o] = s;
+    }
+  } else if (order === 'leading') {
+    for (let base = 0; base < xd.length; base += outSize) for (let o = 0; o < outSize; o++) y[o] += xd[base + o];
+  } else {
+    const m = map as Int32Array;
+    for (let i = 0; i < xd.length; i++) y[m[i]] += xd[i];
+  }
+}
+
+/** gx[i] += g[map(i)], or g[map(i)] / divisor for mean (divided, not multiplied by 1/count, for the same bits): the adjoint of {@link sumInto}. */
+function spreadBack(plan: ReducePlan, g: Float64Array, gx: Float64Array, divisor: number | null): void {
+  const { order, outSize, count, map } = plan;
+  if (order === 'trailing') {
+    for (let o = 0, i = 0; o < outSize; o++) {
+      const go = divisor === null ? g[o] : g[o] / divisor;
+      for (let c = 0; c < count; c++) gx[i++] += go;
+    }
+  } else if (order === 'leading') {
+    for (let base = 0; base < gx.length; base += outSize) {
+      if (divisor === null) for (let o = 0; o < outSize; o++) gx[base + o] += g[o];
+      else for (let o = 0; o < outSize; o++) gx[base + o] += g[o] / divisor;
+    }
+  } else {
+    const m = map as Int32Array;
+    if (divisor === null) for (let i = 0; i < gx.length; i++) gx[i] += g[m[i]];
+    else for (let i = 0; i < gx.length; i++) gx[i] += g[m[i]] / divisor;
+  }
 }
 
 /**
@@ -44,15 +122,10 @@ function reducePlan(op: string, shape: Shape, axes: Axes, keepDims: boolean): Re
  * sum(tensor([[1, 2], [3, 4]]), 1); // [3, 7]
  */
 export function sum(x: Tensor, axes?: Axes, keepDims = false): Tensor {
-  const { outShape, outSize, map } = reducePlan('sum', x.shape, axes, keepDims);
-  const y = new Float64Array(outSize);
-  const xd = x.data;
-  for (let i = 0; i < xd.length; i++) y[map[i]] += xd[i];
-  return record('sum', y, outShape, [x], (out) => {
-    const g = outGrad(out);
-    const gx = x.gradData();
-    for (let i = 0; i < gx.length; i++) gx[i] += g[map[i]];
-  });
+  const plan = reducePlan('sum', x.shape, axes, keepDims);
+  const y = new Float64Array(plan.outSize);
+  sumInto(plan, x.data, y);
+  return record('sum', y, plan.outShape, [x], (out) => spreadBack(plan, outGrad(out), x.gradData(), null));
 }
 
 /**
@@ -60,17 +133,13 @@ export function sum(x: Tensor, axes?: Axes, keepDims = false): Tensor {
  * @throws ValueError when reducing over an empty axis (the mean of nothing is undefined)
  */
 export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
-  const { outShape, outSize, count, map } = reducePlan('mean', x.shape, axes, keepDims);
+  const plan = reducePlan('mean', x.shape, axes, keepDims);
+  const { outShape, outSize, count } = plan;
   assert(count > 0 || outSize === 0, () => `mean: cannot average over an empty axis of shape [${x.shape}]`);
   const y = new Float64Array(outSize);
-  const xd = x.data;
-  for (let i = 0; i < xd.length; i++) y[map[i]] += xd[i];
+  sumInto(plan, x.data, y);
   for (let o = 0; o < outSize; o++) y[o] /= count;
-  return record('mean', y, outShape, [x], (out) => {
-    const g = outGrad(out);
-    const gx = x.gradData();
-    for (let i = 0; i < gx.length; i++) gx[i] += g[map[i]] / count;
-  });
+  return record('mean', y, outShape, [x], (out) => spreadBack(plan, outGrad(out), x.gradData(), count));
 }
 
 /**
@@ -79,8 +148,10 @@ export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
  * @throws ValueError when reducing over an empty axis
  */
 export function max(x: Tensor, axes?: Axes, keepDims = false): Tensor {
-  const { outShape, outSize, count, map } = reducePlan('max', x.shape, axes, keepDims);
+  const plan = reducePlan('max', x.shape, axes, keepDims);
+  const { outShape, outSize, count } = plan;
   assert(count > 0 || outSize === 0, () => `max: cannot reduce over an empty axis of shape [${x.shape}]`);
+  const map = indexMap(plan, x.size);
   const y = new Float64Array(outSize).fill(-Infinity);
   const arg = new Int32Array(outSize).fill(-1);
   const xd = x.data;
@@ -105,8 +176,10 @@ export function max(x: Tensor, axes?: Axes, keepDims = false): Tensor {
  * Backward: `dx[i] = dy · exp(x[i] − y)` (the softmax).
  */
 export function logSumExp(x: Tensor, axes?: Axes, keepDims = false): Tensor {
-  const { outShape, outSize, count, map } = reducePlan('logSumExp', x.shape, axes, keepDims);
+  const plan = reducePlan('logSumExp', x.shape, axes, keepDims);
+  const { outShape, outSize, count } = plan;
   assert(count > 0 || outSize === 0, () => `logSumExp: cannot reduce over an empty axis of shape [${x.shape}]`);
+  const map = indexMap(plan, x.size);
   const xd = x.data;
   const m = new Float64Array(outSize).fill(-Infinity);
   for (let i = 0; i < xd.length; i++) if (xd[i] > m[map[i]]) m[map[i]] = xd[i];

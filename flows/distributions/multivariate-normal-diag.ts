@@ -4,14 +4,14 @@ import { add, div, mul, sub } from '../../autodiff/ops/binary.js';
 import { sum } from '../../autodiff/ops/reduce.js';
 import { broadcastTo } from '../../autodiff/ops/shape.js';
 import { log, square } from '../../autodiff/ops/unary.js';
-import { ones, tensor, zeros, type NestedArray, type Tensor } from '../../autodiff/tensor.js';
+import { ones, Tensor, tensor, zeros, type NestedArray } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import type { Random } from '../../lib/util/random.js';
 import { fmt, sizeOf } from '../../lib/util/shape.js';
 import { checkOptions } from '../../lib/util/validate.js';
 import { checkEntries, describe, isPlainObject, isTrainableLeaf, toParameter, type ParamLike } from '../bijectors/bijector.js';
 import { Distribution, type DistributionConfig } from './distribution.js';
-import { HALF_LOG_TWO_PI } from './normal.js';
+import { graphWanted, HALF_LOG_TWO_PI, readsCyclically } from './normal.js';
 
 /** Options of {@link MultivariateNormalDiag}: at least one of `loc` and `scaleDiag`. */
 export interface MultivariateNormalDiagOptions {
@@ -78,14 +78,34 @@ export class MultivariateNormalDiag extends Distribution {
 
   protected _sample(sampleShape: number[], rng: Random): Tensor {
     const shape = [...sampleShape, ...this.fullShape];
-    let x = tensor(rng.fillNormal(new Float64Array(sizeOf(shape))), shape);
-    if (this.scaleDiag !== null) x = mul(this.scaleDiag, x);
-    if (this.loc !== null) x = add(this.loc, x);
+    const z = rng.fillNormal(new Float64Array(sizeOf(shape)));
+    const { loc, scaleDiag } = this;
+    if (!graphWanted(loc, scaleDiag) && [loc, scaleDiag].every((p) => p === null || readsCyclically(p, shape))) {
+      // The graph's x = μ + s ⊙ z in one loop over z, with the same roundings per element.
+      const s = scaleDiag?.data;
+      const l = loc?.data;
+      for (let i = 0, js = 0, jl = 0; i < z.length; i++) {
+        if (s !== undefined) {
+          z[i] = s[js] * z[i];
+          if (++js === s.length) js = 0;
+        }
+        if (l !== undefined) {
+          z[i] = l[jl] + z[i];
+          if (++jl === l.length) jl = 0;
+        }
+      }
+      return new Tensor(z, shape, { op: 'sample' }); // no graph, but not a user-made leaf
+    }
+    let x = tensor(z, shape);
+    if (scaleDiag !== null) x = mul(scaleDiag, x);
+    if (loc !== null) x = add(loc, x);
     return x;
   }
 
   protected _logProb(x: Tensor): Tensor {
     const k = this.eventShape[0];
+    // The common unbatched case (loc and scaleDiag [k] or [1]) without a graph: one loop.
+    if (this.batchShape.length === 0 && !graphWanted(x, this.loc, this.scaleDiag)) return this.logProbFused(x);
     let z = this.loc === null ? x : sub(x, this.loc);
     if (this.scaleDiag !== null) z = div(z, this.scaleDiag);
     // Σ z · (−½z) rather than −½ Σ z²: the same bits, without the sum of squares overflowing first.
@@ -95,10 +115,42 @@ export class MultivariateNormalDiag extends Distribution {
     return lp;
   }
 
+  /**
+   * The graph's log-density in one pass over `x` `[..., k]`, for an unbatched distribution when no
+   * gradient is wanted: per row the same operations in the same order (z, then Σ z·(−½z) from 0,
+   * then − (k/2) log 2π, then − Σ log s), so the same bits.
+   */
+  private logProbFused(x: Tensor): Tensor {
+    const k = this.eventShape[0];
+    const xd = x.data;
+    // A parameter of shape [1] stands for k equal values: step 0 instead of 1.
+    const l = this.loc?.data;
+    const lStep = l !== undefined && l.length === k ? 1 : 0;
+    const s = this.scaleDiag?.data;
+    const sStep = s !== undefined && s.length === k ? 1 : 0;
+    let sumLog = 0;
+    if (s !== undefined) for (let i = 0; i < k; i++) sumLog += Math.log(s[i * sStep]);
+    const c = k * HALF_LOG_TWO_PI;
+    const y = new Float64Array(k === 0 ? sizeOf(x.shape.slice(0, -1)) : xd.length / k);
+    for (let r = 0, at = 0; r < y.length; r++) {
+      let acc = 0;
+      for (let i = 0; i < k; i++, at++) {
+        let z = xd[at];
+        if (l !== undefined) z = z - l[i * lStep];
+        if (s !== undefined) z = z / s[i * sStep];
+        acc += z * (z * -0.5);
+      }
+      y[r] = s === undefined ? acc - c : acc - c - sumLog;
+    }
+    return new Tensor(y, x.shape.slice(0, -1), { op: 'logProb' });
+  }
+
   /** Σ_i log s_i, shape `[...batch of scaleDiag]`. */
   private sumLogScale(): Tensor {
     const s = this.scaleDiag as Tensor;
-    return sum(broadcastTo(log(s), [...s.shape.slice(0, -1), this.eventShape[0]]), -1);
+    const k = this.eventShape[0];
+    // Broadcast only a last axis of 1 (k equal scales); [..., k] is summed as it is, with the same bits.
+    return sum(s.shape[s.rank - 1] === k ? log(s) : broadcastTo(log(s), [...s.shape.slice(0, -1), k]), -1);
   }
 
   /** μ broadcast to `[...batchShape, k]`. */

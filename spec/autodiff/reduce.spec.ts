@@ -170,3 +170,70 @@ describe('max: NaN', () => {
     expect(max(tensor([1, Number.NaN])).item()).toBeNaN();
   });
 });
+
+describe('sum and mean: the contiguous loops give the bits of the index-map definition', () => {
+  /** For each flat input index, its flat output index: the multi-index with the reduced axes dropped. */
+  function outIndex(shape: number[], reduced: boolean[]): number[] {
+    const size = shape.reduce((p, q) => p * q, 1);
+    return Array.from({ length: size }, (_, i) => {
+      let o = 0;
+      for (let axis = shape.length - 1, rest = i, stride = 1; axis >= 0; axis--) {
+        const at = rest % shape[axis];
+        rest = Math.floor(rest / shape[axis]);
+        if (!reduced[axis]) {
+          o += at * stride;
+          stride *= shape[axis];
+        }
+      }
+      return o;
+    });
+  }
+
+  /** True when the two arrays hold the same doubles bit for bit. */
+  const sameBits = (p: ArrayLike<number>, q: ArrayLike<number>): boolean => p.length === q.length && Array.from(p).every((v, i) => Object.is(v, q[i]));
+
+  // Trailing axes (each output sums a contiguous run), leading axes (outputs interleaved), a length-1
+  // axis in between that counts as either, and a middle axis (the index map itself).
+  const cases: Array<[number[], number[]]> = [
+    [[4, 5, 3], [2]], [[4, 5, 3], [1, 2]], [[4, 5, 3], [0, 1, 2]],
+    [[4, 5, 3], [0]], [[4, 5, 3], [0, 1]],
+    [[4, 1, 3], [0, 1]], [[4, 1, 3], [1, 2]], [[1, 6], [1]],
+    [[4, 5, 3], [1]], [[4, 5, 3], [0, 2]],
+    [[3, 0], [1]], [[0, 3], [0]],
+  ];
+  for (const [shape, axes] of cases) {
+    it(`shape [${shape}], axes [${axes}]`, () => {
+      const rng = seededRng(`reduce-bits-${shape}-${axes}`);
+      // Magnitudes from 1e-8 to 1e8, so any change in the order of the additions changes the bits.
+      const x = randn(rng, shape);
+      for (let i = 0; i < x.size; i++) x.data[i] *= 10 ** Math.round(16 * rng.uniform() - 8);
+      const reduced = shape.map((_, a) => axes.includes(a));
+      const map = outIndex(shape, reduced);
+      const outSize = shape.reduce((p, d, a) => (reduced[a] ? p : p * d), 1);
+      const count = outSize === 0 ? 0 : x.size / outSize;
+      const want = new Float64Array(outSize);
+      map.forEach((o, i) => { want[o] += x.data[i]; });
+      const g = randn(rng, [outSize]);
+      // (mean of an empty axis throws; its message is checked above)
+      const ops = x.size === 0 ? ([[sum, 1]] as const) : ([[sum, 1], [mean, count]] as const);
+      for (const [op, scale] of ops) {
+        const p = new Tensor(x.data.slice(), shape, { requiresGrad: true });
+        const y = op(p, axes);
+        expect(sameBits(y.data, scale === 1 ? want : want.map((v) => v / scale))).toBe(true);
+        if (x.size === 0) continue;
+        y.backward(new Tensor(g.data.slice(), y.shape));
+        const wantGrad = map.map((o) => (scale === 1 ? 0 + g.data[o] : 0 + g.data[o] / scale));
+        expect(sameBits(p.grad!.data, wantGrad)).toBe(true);
+      }
+      // max and logSumExp read the same map, materialised from the contiguous plan.
+      if (x.size > 0 && count > 0) {
+        const m = new Float64Array(outSize).fill(-Infinity);
+        map.forEach((o, i) => { if (x.data[i] > m[o]) m[o] = x.data[i]; });
+        expect(sameBits(max(x, axes).data, m)).toBe(true);
+        const s = new Float64Array(outSize);
+        map.forEach((o, i) => { s[o] += Math.exp(x.data[i] - m[o]); });
+        expect(sameBits(logSumExp(x, axes).data, m.map((v, o) => v + Math.log(s[o])))).toBe(true);
+      }
+    });
+  }
+});

@@ -194,6 +194,35 @@ describe('Tensor.backward', () => {
     expect(c.grad).toBeNull();
   });
 
+  it('reuses freed intermediate gradient buffers, zeroed, and never a leaf’s', () => {
+    // f(x) = Σ (3x)²: df/dx = 18x. Every round frees the [4]-sized gradients of 3x and (3x)² and
+    // takes them again; a buffer handed back unzeroed would add the last round's gradient in.
+    const kept: Float64Array[] = [];
+    for (const xs of [[1, 2, 3, 4], [-1, 0.5, 0, 2], [7, 7, 7, 7]]) {
+      const x = tensor(xs, [4], { requiresGrad: true });
+      const h = mul(x, 3);
+      sum(mul(h, h)).backward();
+      expect(Array.from(x.grad!.data)).toEqual(xs.map((v) => 18 * v));
+      kept.push(x.grad!.data);
+    }
+    // the leaves' gradients are three different buffers, still holding their own values
+    expect(new Set(kept).size).toBe(3);
+    expect(Array.from(kept[0])).toEqual([18, 36, 54, 72]);
+  });
+
+  it('shares a frozen shape and copies any other', () => {
+    const frozen = Object.freeze([2, 3]);
+    expect(new Tensor(new Float64Array(6), frozen).shape).toBe(frozen);
+    const open = [2, 3];
+    const t = new Tensor(new Float64Array(6), open);
+    open[0] = 3;
+    expect(t.shape).toEqual([2, 3]);
+    expect(Object.isFrozen(t.shape)).toBe(true);
+    // a frozen shape is still checked, with the constructor's message
+    expect(() => new Tensor(new Float64Array(2), Object.freeze([2, -1]))).toThrow(/Tensor: shape entries must be non-negative integers, got \[2,-1\]/);
+    expect(() => new Tensor(new Float64Array(2), 'x' as unknown as number[])).toThrow(/Tensor: shape must be an array of integers, got x/);
+  });
+
   it('handles a deep chain without overflowing the stack', () => {
     const x = tensor([1], [1], { requiresGrad: true });
     let y = x;

@@ -203,3 +203,50 @@ describe('unary ops: gradient edge cases', () => {
     expect(Math.abs(slope(elu, [-30])[0] / want - 1)).toBeLessThan(1e-12);
   });
 });
+
+/** True when the two arrays hold the same doubles bit for bit (−0 ≠ 0, NaN = NaN), as Object.is compares. */
+function sameBits(p: ArrayLike<number>, q: ArrayLike<number>): boolean {
+  if (p.length !== q.length) return false;
+  for (let i = 0; i < p.length; i++) if (!Object.is(p[i], q[i])) return false;
+  return true;
+}
+
+describe('unary ops: the loops give the bits of the scalar definitions', () => {
+  // The definitions, one number at a time: y = f(x) and dx = g · f'(x, y), as each op's TSDoc states.
+  const sigmoidOf = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
+  const defs: Array<[string, (x: Tensor) => Tensor, (v: number) => number, (v: number, y: number) => number]> = [
+    ['neg', neg, (v) => -v, () => -1],
+    ['exp', exp, Math.exp, (_v, y) => y],
+    ['log', log, Math.log, (v) => 1 / v],
+    ['log1p', log1p, Math.log1p, (v) => 1 / (1 + v)],
+    ['expm1', expm1, Math.expm1, (v) => Math.exp(v)],
+    ['sqrt', sqrt, Math.sqrt, (_v, y) => 0.5 / y],
+    ['square', square, (v) => v * v, (v) => 2 * v],
+    ['pow 3', (x) => pow(x, 3), (v) => Math.pow(v, 3), (v) => 3 * Math.pow(v, 2)],
+    ['pow 0', (x) => pow(x, 0), (v) => Math.pow(v, 0), () => 0],
+    ['abs', abs, Math.abs, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0)],
+    ['tanh', tanh, Math.tanh, (_v, y) => 1 - y * y],
+    ['sigmoid', sigmoid, sigmoidOf, (_v, y) => y * (1 - y)],
+    ['relu', relu, (v) => (v > 0 ? v : 0), (v) => (v > 0 ? 1 : 0)],
+    ['elu', elu, (v) => (v > 0 ? v : Math.expm1(v)), (v) => (v > 0 ? 1 : Math.exp(v))],
+    ['softplus', softplus, (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))), (v) => sigmoidOf(v)],
+    ['clip', (x) => clip(x, -0.5, 0.5), (v) => (v < -0.5 ? -0.5 : v > 0.5 ? 0.5 : v), (v) => (v >= -0.5 && v <= 0.5 ? 1 : 0)],
+  ];
+  // Random normals and every awkward double: ±0, ±∞, NaN, subnormals, the largest, and −800/710
+  // where e^x under- and overflows. The seed gradient has ±0, ∞ and NaN of its own, so a
+  // derivative of 0 must still give g · 0 (NaN for g = ∞, −0 for g < 0), not skip the term.
+  const rng = seededRng('unary-bits');
+  const specials = [0, -0, Infinity, -Infinity, NaN, 5e-324, -5e-324, 1.7e308, -1.7e308, -800, 710, 0.5, -0.5];
+  const xs = Float64Array.from([...specials, ...randn(rng, [200], 3).data]);
+  const gs = Float64Array.from(xs, (_, i) => (i < specials.length ? specials[(i + 3) % specials.length] : xs[(i * 7) % xs.length] - 0.1));
+  for (const [name, op, f, df] of defs) {
+    it(name, () => {
+      const x = new Tensor(xs.slice(), [xs.length], { requiresGrad: true });
+      const y = op(x);
+      y.backward(new Tensor(gs.slice(), [gs.length]));
+      const wantY = xs.map(f);
+      expect(sameBits(y.data, wantY)).toBe(true);
+      expect(sameBits(x.grad!.data, xs.map((v, i) => 0 + gs[i] * df(v, wantY[i])))).toBe(true);
+    });
+  }
+});

@@ -1,5 +1,5 @@
 import { sum } from '../../../autodiff/ops/reduce.js';
-import { noGrad, tensor, zeros } from '../../../autodiff/tensor.js';
+import { noGrad, Tensor, tensor, zeros } from '../../../autodiff/tensor.js';
 import { MultivariateNormalDiag } from '../../../flows/distributions/multivariate-normal-diag.js';
 import { Normal } from '../../../flows/distributions/normal.js';
 import { distributionFromConfig } from '../../../flows/distributions/serialization.js';
@@ -102,6 +102,73 @@ describe('MultivariateNormalDiag', () => {
   it('getConfig round-trips, including absent parameters', () => {
     for (const d of [new MultivariateNormalDiag({ loc: [1, 2], scaleDiag: [3, 4] }), new MultivariateNormalDiag({ scaleDiag: [2] })]) {
       expect(distributionFromConfig(JSON.parse(JSON.stringify(d.getConfig()))).getConfig()).toEqual(d.getConfig());
+    }
+  });
+});
+
+describe('MultivariateNormalDiag: the fused loops give the graph’s bits', () => {
+  /** True when the two arrays hold the same doubles bit for bit. */
+  const sameBits = (p: ArrayLike<number>, q: ArrayLike<number>): boolean => p.length === q.length && Array.from(p).every((v, i) => Object.is(v, q[i]));
+  const withGrad = (t: Tensor): Tensor => new Tensor(t.data.slice(), t.shape, { requiresGrad: true });
+
+  // [loc, scaleDiag] (null = not given), unbatched so logProb may fuse, and one batched pair for sample.
+  const params: Array<[number[] | null, number[] | null]> = [
+    [[0.5, -1, 2], [0.3, 1, 2.5]],
+    [[0.5, -1, 2], null],
+    [null, [0.3, 1, 2.5]],
+    [[0.5, -1, 2], [2]], // [1] stands for k equal scales
+    [[7], [0.3, 1, 2.5]],
+  ];
+  it('logProb: noGrad and no-gradient inputs (fused) equal the recorded graph, x of rank 1 to 3', () => {
+    const rng = seededRng('mvn-fused-lp');
+    for (const [loc, scaleDiag] of params) {
+      const d = new MultivariateNormalDiag({ loc: loc ?? undefined, scaleDiag: scaleDiag ?? undefined });
+      for (const shape of [[3], [5, 3], [2, 4, 3], [0, 3]]) {
+        const x = randn(rng, shape, 4);
+        // z ≈ 1.5e154: z² overflows, z·(−½z) does not, on both paths
+        if (x.size > 0) x.data[0] = 1.5e154 * (scaleDiag?.[0] ?? 1);
+        const graph = d.logProb(withGrad(x));
+        expect(graph.requiresGrad).toBe(true);
+        const fused = d.logProb(x);
+        expect(fused.requiresGrad).toBe(false);
+        expect(fused.shape).toEqual(graph.shape);
+        expect(sameBits(fused.data, graph.data)).toBe(true);
+        expect(sameBits(noGrad(() => d.logProb(withGrad(x))).data, graph.data)).toBe(true);
+      }
+    }
+  });
+
+  it('logProb: trainable parameters still get the graph and their gradients', () => {
+    const loc = tensor([0.1, -0.2], [2], { requiresGrad: true });
+    const d = new MultivariateNormalDiag({ loc, scaleDiag: [1.5, 0.5] });
+    const x = randn(seededRng('mvn-fused-train'), [4, 2]);
+    const lp = d.logProb(x);
+    expect(lp.requiresGrad).toBe(true);
+    sum(lp).backward();
+    // d/dμ Σ_b log p = Σ_b (x_b − μ)/s²
+    for (const [k, s] of [[0, 1.5], [1, 0.5]] as const) {
+      let want = 0;
+      for (let b = 0; b < 4; b++) want += (x.data[b * 2 + k] - loc.data[k]) / (s * s);
+      expect(Math.abs(loc.grad!.data[k] - want)).toBeLessThan(1e-12);
+    }
+  });
+
+  it('sample: the fused loop and the graph draw the same bits from the same seed', () => {
+    const cases: Array<[number[] | number[][] | null, number[] | null]> = [...params, [[[0, 1], [2, 3], [4, 5]], [0.5, 2]]];
+    for (const [loc, scaleDiag] of cases) {
+      const fused = new MultivariateNormalDiag({ loc: loc ?? undefined, scaleDiag: scaleDiag ?? undefined });
+      // Trainable copies of the same parameters take the graph path.
+      const graphed = new MultivariateNormalDiag({
+        loc: loc === null ? undefined : withGrad(tensor(loc)),
+        scaleDiag: scaleDiag === null ? undefined : withGrad(tensor(scaleDiag)),
+      });
+      for (const n of [[], 4, [2, 3]] as const) {
+        const a = fused.sample(n as number | number[], { seed: 'mvn-fused-sample' });
+        const b = graphed.sample(n as number | number[], { seed: 'mvn-fused-sample' });
+        expect(b.requiresGrad).toBe(true);
+        expect(a.shape).toEqual(b.shape);
+        expect(sameBits(a.data, b.data)).toBe(true);
+      }
     }
   });
 });

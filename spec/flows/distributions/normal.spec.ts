@@ -1,6 +1,6 @@
 import { mul } from '../../../autodiff/ops/binary.js';
 import { sum } from '../../../autodiff/ops/reduce.js';
-import { tensor, zeros } from '../../../autodiff/tensor.js';
+import { noGrad, Tensor, tensor, zeros } from '../../../autodiff/tensor.js';
 import { Normal } from '../../../flows/distributions/normal.js';
 import { distributionFromConfig } from '../../../flows/distributions/serialization.js';
 import { Random } from '../../../lib/util/random.js';
@@ -103,5 +103,51 @@ describe('Normal', () => {
   it('getConfig round-trips', () => {
     const d = new Normal({ loc: [1, 2], scale: 3, name: 'n' });
     expect(distributionFromConfig(JSON.parse(JSON.stringify(d.getConfig()))).getConfig()).toEqual(d.getConfig());
+  });
+});
+
+describe('Normal: the fused loops give the graph’s bits', () => {
+  /** True when the two arrays hold the same doubles bit for bit. */
+  const sameBits = (p: ArrayLike<number>, q: ArrayLike<number>): boolean => p.length === q.length && Array.from(p).every((v, i) => Object.is(v, q[i]));
+  const withGrad = (t: Tensor): Tensor => new Tensor(t.data.slice(), t.shape, { requiresGrad: true });
+
+  // [loc, scale, x shape]: scalars, a batch read cyclically by x, and two that broadcast x up
+  // (x [3] against loc [2, 1] gives [2, 3]; loc [1, 3] has more axes than x), which keep the graph.
+  const cases: Array<[number | number[] | number[][], number | number[] | number[][], number[]]> = [
+    [0, 1, [5]],
+    [0.7, 1.3, []],
+    [[0, 1, -2], [1, 0.5, 3], [4, 3]],
+    [[0, 1, -2], 2, [2, 2, 3]],
+    [1.5, [[0.5], [2]], [3, 2, 1]],
+    [[[1], [2]], [1, 4, 0.25], [3]],
+    [[[1, 2, 3]], 0.5, [3]],
+  ];
+  it('logProb under noGrad or with no gradient wanted equals the recorded graph', () => {
+    const rng = seededRng('normal-fused-lp');
+    for (const [loc, scale, shape] of cases) {
+      const d = new Normal({ loc, scale });
+      const x = randn(rng, shape, 3);
+      // z ≈ ±1.5e154: z² overflows, z·(−½z) does not, on both paths
+      if (x.size > 1) x.data[1] = -1.5e154 * d.scale.data[0];
+      const graph = d.logProb(withGrad(x));
+      expect(graph.requiresGrad).toBe(true);
+      for (const fused of [d.logProb(x), noGrad(() => d.logProb(withGrad(x)))]) {
+        expect(fused.requiresGrad).toBe(false);
+        expect(fused.shape).toEqual(graph.shape);
+        expect(sameBits(fused.data, graph.data)).toBe(true);
+      }
+    }
+  });
+
+  it('sample: the fused loop and the graph (trainable parameters) draw the same bits', () => {
+    for (const [loc, scale] of cases) {
+      const fused = new Normal({ loc, scale });
+      const graphed = new Normal({ loc: withGrad(tensor(loc)), scale: withGrad(tensor(scale)) });
+      const a = fused.sample([2, 3], { seed: 'normal-fused-sample' });
+      const b = graphed.sample([2, 3], { seed: 'normal-fused-sample' });
+      expect(b.requiresGrad).toBe(true);
+      expect(a.shape).toEqual(b.shape);
+      expect(sameBits(a.data, b.data)).toBe(true);
+    }
   });
 });
