@@ -5,24 +5,7 @@ import { sum } from '../../../autodiff/ops/reduce.js';
 import { Tensor, tensor } from '../../../autodiff/tensor.js';
 import { ValueError } from '../../../lib/util/errors.js';
 import { randn, seededRng } from '../../helpers/grad-check.js';
-
-function param(values: number[]): Tensor {
-  return tensor(values, [values.length], { requiresGrad: true });
-}
-
-/** Sets each parameter's gradient to that of f(w) = Σ w², i.e. g = 2w. */
-function setSquareGrads(params: Tensor[]): void {
-  for (const p of params) p.grad = tensor(Array.from(p.data, (w) => 2 * w), [p.size]);
-}
-
-function expectClose(actual: ArrayLike<number>, expected: number[], tol = 1e-12): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    if (Math.abs(actual[i] - expected[i]) > tol) {
-      throw new Error(`entry ${i}: got ${actual[i]}, expected ${expected[i]} (|diff| ${Math.abs(actual[i] - expected[i]).toExponential(2)} > ${tol})`);
-    }
-  }
-}
+import { expectClose, param, setSquareGrads } from '../../helpers/optimizer-helpers.js';
 
 /** Runs 3 steps of f(w) = Σ w² from w = [1, −0.5] and returns w after each step. */
 function trajectory(opt: SGD): number[][] {
