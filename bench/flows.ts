@@ -1,10 +1,13 @@
 // Benchmark of whole MAF flows (issue 6, configs i–iv): samples/s for a training step, logProb and sampling, plus JSON, optionally beside the PyTorch yardstick.
-// Usage: node scripts/run-ts.mjs bench/flows.ts [--json FILE] [--configs i,ii] [--seconds S] [--torch [PYTHON]]
-//   (npm run bench:flows -- --json FILE; default FILE out/bench-flows.json, configs i,ii,iii,iv, S = 2)
+// Usage: node scripts/run-ts.mjs bench/flows.ts [--json FILE] [--configs i,ii] [--seconds S] [--threads N[,N…]] [--torch [PYTHON]]
+//   (npm run bench:flows -- --json FILE; default FILE out/bench-flows.json, configs i,ii,iii,iv, S = 2, threads getNumThreads();
+//   with several thread counts each config runs once per count in turn, and the last count is the one compared with the yardstick)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { arch, cpus, platform } from 'node:os';
+import { arch, cpus, loadavg, platform } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { getNumThreads, setNumThreads } from '../autodiff/kernels/config.js';
+import { startThreads } from '../autodiff/kernels/threads.js';
 import { mean } from '../autodiff/ops/reduce.js';
 import { neg } from '../autodiff/ops/unary.js';
 import { Adam } from '../autodiff/optimizers/adam.js';
@@ -45,13 +48,15 @@ interface Args {
   seconds: number;
   /** The Python that runs the yardstick, or null to skip it. */
   torch: string | null;
+  /** Thread counts to measure each config with (setNumThreads), in turn; null for the default alone. */
+  threads: number[] | null;
 }
 
-const USAGE = 'usage: bench/flows.ts [--json FILE] [--configs i,ii,iii,iv] [--seconds S] [--torch [PYTHON]]';
+const USAGE = 'usage: bench/flows.ts [--json FILE] [--configs i,ii,iii,iv] [--seconds S] [--threads N[,N…]] [--torch [PYTHON]]';
 const YARDSTICK = '../shared/reference/torch_maf_bench.py';
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: 'out/bench-flows.json', configs: Object.keys(CONFIGS), seconds: 2, torch: null };
+  const args: Args = { json: 'out/bench-flows.json', configs: Object.keys(CONFIGS), seconds: 2, torch: null, threads: null };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -62,6 +67,7 @@ function parseArgs(argv: string[]): Args {
     if (flag === '--json') args.json = value();
     else if (flag === '--configs') args.configs = value().split(',').filter((s) => s !== '');
     else if (flag === '--seconds') args.seconds = Number(value());
+    else if (flag === '--threads') args.threads = value().split(',').filter((v) => v !== '').map(Number);
     else if (flag === '--torch') args.torch = argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : '/usr/bin/python3';
     else throw new Error(`bench/flows: unknown argument '${flag}' (${USAGE})`);
   }
@@ -69,6 +75,9 @@ function parseArgs(argv: string[]): Args {
     if (!(c in CONFIGS)) throw new Error(`bench/flows: unknown config '${c}'; expected some of ${Object.keys(CONFIGS).join(',')}`);
   }
   if (!(args.seconds > 0)) throw new Error(`bench/flows: '--seconds' must be a positive number, got ${args.seconds}`);
+  if (args.threads !== null && (args.threads.length === 0 || !args.threads.every((t) => Number.isInteger(t) && t >= 1))) {
+    throw new Error(`bench/flows: '--threads' must list whole numbers ≥ 1, got ${args.threads.join(',')}`);
+  }
   return args;
 }
 
@@ -177,12 +186,18 @@ function fmtRate(v: number): string {
   return v >= 1e4 ? `${(v / 1e3).toFixed(0)}k` : v >= 100 ? v.toFixed(0) : v.toPrecision(3);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const counts = args.threads ?? [getNumThreads()];
+  setNumThreads(Math.max(...counts));
+  // The loops below never yield to the event loop, so the workers must be up before they start.
+  const available = await startThreads();
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: platform(), arch: arch(),
+    threads: counts, load: loadavg().map((v) => Number(v.toFixed(2))),
   };
-  console.log(`node ${machine.node}, ${machine.cpu} (${machine.cores} cores); samples/s, median of repeats after warm-up, ~${args.seconds} s each`);
+  console.log(`node ${machine.node}, ${machine.cpu} (${machine.cores} cores, load ${machine.load.join(' ')}), threads ${counts.join(' then ')} (${available} available); samples/s, median of repeats after warm-up, ~${args.seconds} s each`);
+  const byThreads: Record<string, Record<string, Rates>> = {};
   const configs: Record<string, Rates> = {};
   const gflops: Record<string, Rates> = {};
   const yardstick: Record<string, Rates> = {};
@@ -191,19 +206,30 @@ function main(): void {
   const started = nowMs();
   for (const name of args.configs) {
     const c = CONFIGS[name];
-    const r = measure(name, c, args.seconds);
-    configs[name] = r.rates;
-    gflops[name] = r.gflops;
-    const line = (['train', 'logProb', 'sample'] as const)
-      .map((m) => `${m} ${fmtRate(r.rates[m]).padStart(6)} (${r.gflops[m].toFixed(2)} GFLOP/s)`).join('  ');
-    console.log(`${name.padEnd(4)} D ${String(c.eventSize).padEnd(3)} hidden [${c.hiddenUnits}] × ${c.layers}: ${line}`);
+    let r: { rates: Rates; gflops: Rates } | null = null;
+    // With several thread counts, each in turn within the same minute, so that their ratio means something here.
+    for (const t of counts) {
+      setNumThreads(t);
+      r = measure(name, c, args.seconds);
+      (byThreads[t] ??= {})[name] = r.rates;
+      const line = (['train', 'logProb', 'sample'] as const)
+        .map((m) => `${m} ${fmtRate(r!.rates[m]).padStart(6)} (${r!.gflops[m].toFixed(2)} GFLOP/s)`).join('  ');
+      console.log(`${name.padEnd(4)} D ${String(c.eventSize).padEnd(3)} hidden [${c.hiddenUnits}] × ${c.layers}, ${t} thread${t === 1 ? ' ' : 's'}: ${line}`);
+    }
+    configs[name] = r!.rates;
+    gflops[name] = r!.gflops;
+    if (counts.length > 1) {
+      const [first, last] = [byThreads[counts[0]][name], byThreads[counts[counts.length - 1]][name]];
+      console.log(`${''.padEnd(4)} ${counts[counts.length - 1]} threads / ${counts[0]}: ${(['train', 'logProb', 'sample'] as const).map((m) => `${m} ${(last[m] / first[m]).toFixed(2)}×`).join('  ')}`);
+    }
     if (args.torch !== null) {
       // Right after ours, so both run in the same minute on this noisy machine.
       const t = runYardstick(args.torch, name, args.seconds);
       if (t !== null) {
+        const mine = configs[name];
         torchVersion = t.torch;
         yardstick[name] = t.rates;
-        ratios[name] = { train: r.rates.train / t.rates.train, logProb: r.rates.logProb / t.rates.logProb, sample: r.rates.sample / t.rates.sample };
+        ratios[name] = { train: mine.train / t.rates.train, logProb: mine.logProb / t.rates.logProb, sample: mine.sample / t.rates.sample };
         const cmp = (['train', 'logProb', 'sample'] as const)
           .map((m) => `${m} ${fmtRate(t.rates[m]).padStart(6)} → ${ratios[name][m].toFixed(1)}×`).join('  ');
         console.log(`${''.padEnd(4)} torch ${t.torch}: ${cmp}`);
@@ -212,10 +238,11 @@ function main(): void {
   }
   console.log(`total ${((nowMs() - started) / 1000).toFixed(0)} s`);
   const result: Record<string, unknown> = { configs, gflops, machine, date: new Date().toISOString() };
+  if (counts.length > 1) result.byThreads = byThreads;
   if (args.torch !== null) result.yardstick = { torch: torchVersion, configs: yardstick, ratios };
   mkdirSync(dirname(args.json), { recursive: true });
   writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wrote ${args.json}`);
 }
 
-main();
+await main();

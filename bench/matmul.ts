@@ -1,22 +1,25 @@
-// Benchmark of the matrix-multiply kernels and maskedMatmul on MADE masks: prints GFLOP/s per case and writes JSON.
-// Usage: node scripts/run-ts.mjs bench/matmul.ts [--json FILE]   (default FILE: out/bench-matmul.json)
+// Benchmark of the matrix-multiply kernels and maskedMatmul on MADE masks, on 1 and 2 threads: prints GFLOP/s per case and writes JSON.
+// Usage: node scripts/run-ts.mjs bench/matmul.ts [--json FILE] [--quick]
+//   (npm run bench -- --json FILE; default FILE out/bench-matmul.json; --quick skips the naive loop and the 'dense' masked kernel)
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, arch, platform } from 'node:os';
+import { arch, cpus, loadavg, platform } from 'node:os';
 import { dirname } from 'node:path';
-import { withKernelMode, type KernelMode } from '../autodiff/kernels/config.js';
-import { gemm, gemmReference } from '../autodiff/kernels/gemm.js';
+import { setNumThreads, withKernelMode, type KernelMode } from '../autodiff/kernels/config.js';
+import { gemm, gemmReference, gemmStaircase } from '../autodiff/kernels/gemm.js';
+import { PARALLEL_MIN_WORK, setParallelMinWork, startThreads } from '../autodiff/kernels/threads.js';
 import { maskedMatmul } from '../autodiff/ops/masked-matmul.js';
 import { Tensor } from '../autodiff/tensor.js';
 import type { InputOrder } from '../flows/degrees.js';
 import { makeMasks } from '../flows/masks.js';
 import { Random } from '../lib/util/random.js';
 
-/** One timed case. Every case is a layer x [m, k] · w [k, n], so sizes read the same across cases. */
+/** One timed product of gemm. Every case is a layer x [m, k] · w [k, n], so sizes read the same across cases. */
 interface BenchCase {
   name: string;
   m: number;
   k: number;
   n: number;
+  threads: number;
   gflops: number;
   ms: number;
 }
@@ -27,22 +30,26 @@ const SIZES: Array<[number, number, number]> = [
   [256, 512, 512],
   [100, 784, 1024],
 ];
+const THREADS = [1, 2] as const;
 const BUDGET_MS = 1500; // timed repeats per case stop after about this long
 const MIN_REPEATS = 3;
 const MAX_REPEATS = 25;
 
-function parseArgs(argv: string[]): { json: string } {
+function parseArgs(argv: string[]): { json: string; quick: boolean } {
   let json = 'out/bench-matmul.json';
+  let quick = false;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--json') {
       const file = argv[++i];
       if (file === undefined) throw new Error("bench/matmul: '--json' needs a file name");
       json = file;
+    } else if (argv[i] === '--quick') {
+      quick = true;
     } else {
-      throw new Error(`bench/matmul: unknown argument '${argv[i]}' (usage: bench/matmul.ts [--json FILE])`);
+      throw new Error(`bench/matmul: unknown argument '${argv[i]}' (usage: bench/matmul.ts [--json FILE] [--quick])`);
     }
   }
-  return { json };
+  return { json, quick };
 }
 
 function nowMs(): number {
@@ -53,14 +60,14 @@ function nowMs(): number {
  * Median wall time of `run` in ms, after two warm-up calls (so V8 has optimised the kernel).
  * `setup`, when given, runs before each call outside the timing.
  */
-function timeIt(run: () => void, setup: () => void = () => {}): number {
+function timeIt(run: () => void, setup: () => void = () => {}, budgetMs = BUDGET_MS): number {
   for (let w = 0; w < 2; w++) {
     setup();
     run();
   }
   const times: number[] = [];
   const start = nowMs();
-  while (times.length < MIN_REPEATS || (times.length < MAX_REPEATS && nowMs() - start < BUDGET_MS)) {
+  while (times.length < MIN_REPEATS || (times.length < MAX_REPEATS && nowMs() - start < budgetMs)) {
     setup();
     const t0 = nowMs();
     run();
@@ -71,6 +78,20 @@ function timeIt(run: () => void, setup: () => void = () => {}): number {
   return times.length % 2 === 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
 }
 
+/** Times `run` with each thread count; returns ms per count. */
+function timeThreads(run: () => void, setup?: () => void, budgetMs?: number): Record<number, number> {
+  const ms: Record<number, number> = {};
+  for (const t of THREADS) {
+    const before = setNumThreads(t);
+    try {
+      ms[t] = timeIt(run, setup, budgetMs);
+    } finally {
+      setNumThreads(before);
+    }
+  }
+  return ms;
+}
+
 function randomArray(rng: Random, size: number): Float64Array {
   return rng.fillNormal(new Float64Array(size));
 }
@@ -79,6 +100,7 @@ function randomArray(rng: Random, size: number): Float64Array {
 interface MaskedCase {
   name: string;
   mode: KernelMode;
+  threads: number;
   product: 'forward' | 'dx' | 'dw';
   batch: number;
   fanIn: number;
@@ -107,44 +129,62 @@ const MADE_CONFIGS: MadeConfig[] = [
 const PARAMS = 2; // shift and logScale per dimension, as in a MAF layer
 
 /**
- * Times forward, dx and dw of one masked layer in one kernel mode. The backward products are timed
- * apart by letting only x (for dx) or only w (for dw) require a gradient; the forward that records
- * the graph runs untimed before each repeat.
+ * Times forward, dx and dw of one masked layer in one kernel mode and thread count. The backward
+ * products are timed apart by letting only x (for dx) or only w (for dw) require a gradient; the
+ * forward that records the graph runs untimed before each repeat.
  */
-function timeMaskedLayer(mode: KernelMode, rng: Random, batch: number, mask: Tensor): Record<'forward' | 'dx' | 'dw', number> {
+function timeMaskedLayer(mode: KernelMode, threads: number, rng: Random, batch: number, mask: Tensor): Record<'forward' | 'dx' | 'dw', number> {
   const [fanIn, fanOut] = mask.shape;
   const x = new Tensor(randomArray(rng, batch * fanIn), [batch, fanIn]);
   const w = new Tensor(randomArray(rng, fanIn * fanOut), [fanIn, fanOut]);
   const bias = new Tensor(randomArray(rng, fanOut), [fanOut]);
   const gradient = new Tensor(randomArray(rng, batch * fanOut), [batch, fanOut]);
-  // The backward runs the kernel its forward chose, so only the forwards need the mode.
-  const forwardOnce = (): Tensor => withKernelMode(mode, () => maskedMatmul(x, w, mask, bias));
-  const backwardOf = (leaf: Tensor): number => {
-    leaf.requiresGrad = true;
-    let out = forwardOnce();
-    const fresh = (): void => {
+  const before = setNumThreads(threads);
+  try {
+    // The backward runs the kernel its forward chose, so only the forwards need the mode.
+    const forwardOnce = (): Tensor => withKernelMode(mode, () => maskedMatmul(x, w, mask, bias));
+    const backwardOf = (leaf: Tensor): number => {
+      leaf.requiresGrad = true;
+      let out = forwardOnce();
+      const fresh = (): void => {
+        leaf.zeroGrad();
+        out = forwardOnce();
+      };
+      // Includes Tensor.backward's own work (seeding dy, allocating the gradient), as a training step pays it.
+      const ms = timeIt(() => out.backward(gradient), fresh);
+      leaf.requiresGrad = false;
       leaf.zeroGrad();
-      out = forwardOnce();
+      return ms;
     };
-    // Includes Tensor.backward's own work (seeding dy, allocating the gradient), as a training step pays it.
-    const ms = timeIt(() => out.backward(gradient), fresh);
-    leaf.requiresGrad = false;
-    leaf.zeroGrad();
-    return ms;
-  };
-  return { forward: timeIt(forwardOnce), dx: backwardOf(x), dw: backwardOf(w) };
+    return { forward: timeIt(forwardOnce), dx: backwardOf(x), dw: backwardOf(w) };
+  } finally {
+    setNumThreads(before);
+  }
 }
 
-function main(): void {
-  const { json } = parseArgs(process.argv.slice(2));
+function fmtMs(ms: number): string {
+  return `${ms.toFixed(2).padStart(7)} ms`;
+}
+
+async function main(): Promise<void> {
+  const { json, quick } = parseArgs(process.argv.slice(2));
+  // The timing loops never yield to the event loop, so the worker must be up before they start.
+  const threads = await startThreads();
+  if (threads < 2) console.log(`(only ${threads} thread available: the 2-thread columns run on one)`);
   const rng = new Random('bench-matmul');
   const cases: BenchCase[] = [];
-  const report = (name: string, m: number, k: number, n: number, products: number, ms: number): void => {
-    const gflops = (products * 2 * m * k * n) / (ms * 1e6);
-    cases.push({ name, m, k, n, gflops: Number(gflops.toFixed(3)), ms: Number(ms.toFixed(3)) });
-    console.log(`${name.padEnd(34)} ${`[${m}×${k}]·[${k}×${n}]`.padEnd(20)} ${gflops.toFixed(2).padStart(6)} GFLOP/s ${ms.toFixed(2).padStart(9)} ms`);
+  const load = loadavg().map((v) => Number(v.toFixed(2)));
+  console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, load ${load.join(' ')}`);
+  console.log('gemm: GFLOP/s counts 2·m·k·n per product; 1 thread vs 2 (the calling thread and one worker)');
+  const report = (name: string, m: number, k: number, n: number, ms: Record<number, number>): void => {
+    const line: string[] = [];
+    for (const t of THREADS) {
+      const gflops = (2 * m * k * n) / (ms[t] * 1e6);
+      cases.push({ name, m, k, n, threads: t, gflops: Number(gflops.toFixed(3)), ms: Number(ms[t].toFixed(3)) });
+      line.push(`${t}T ${fmtMs(ms[t])} ${gflops.toFixed(2).padStart(5)} GFLOP/s`);
+    }
+    console.log(`${name.padEnd(28)} ${`[${m}×${k}]·[${k}×${n}]`.padEnd(20)} ${line.join('   ')}   ×${(ms[1] / ms[2]).toFixed(2)}`);
   };
-  console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'}; GFLOP/s counts 2·m·k·n per product (the masked zeros included)`);
 
   for (const [m, k, n] of SIZES) {
     const x = randomArray(rng, m * k); // [m, k]
@@ -153,16 +193,41 @@ function main(): void {
     const y = new Float64Array(m * n);
     const dx = new Float64Array(m * k);
     const dw = new Float64Array(k * n);
-    report('gemm A·B (forward y = x·w)', m, k, n, 1, timeIt(() => gemm(m, n, k, x, w, y)));
-    report('gemm A·Bᵀ (dx = dy·wᵀ)', m, k, n, 1, timeIt(() => gemm(m, k, n, dy, w, dx, { transB: true })));
-    report('gemm Aᵀ·B (dw = xᵀ·dy)', m, k, n, 1, timeIt(() => gemm(k, n, m, x, dy, dw, { transA: true })));
-
-    if (k === 512) {
-      report('gemmReference A·B (naive loop)', m, k, n, 1, timeIt(() => gemmReference(m, n, k, x, w, y)));
+    report('gemm A·B (forward y = x·w)', m, k, n, timeThreads(() => gemm(m, n, k, x, w, y)));
+    report('gemm A·Bᵀ (dx = dy·wᵀ)', m, k, n, timeThreads(() => gemm(m, k, n, dy, w, dx, { transB: true })));
+    report('gemm Aᵀ·B (dw = xᵀ·dy)', m, k, n, timeThreads(() => gemm(k, n, m, x, dy, dw, { transA: true })));
+    if (k === 512 && !quick) {
+      const ms = timeIt(() => gemmReference(m, n, k, x, w, y));
+      cases.push({ name: 'gemmReference', m, k, n, threads: 1, gflops: Number(((2 * m * k * n) / (ms * 1e6)).toFixed(3)), ms: Number(ms.toFixed(3)) });
+      console.log(`${'gemmReference (naive loop)'.padEnd(28)} ${`[${m}×${k}]·[${k}×${n}]`.padEnd(20)} 1T ${fmtMs(ms)} ${((2 * m * k * n) / (ms * 1e6)).toFixed(2).padStart(5)} GFLOP/s`);
     }
   }
 
-  console.log('\nmaskedMatmul on MADE masks (params 2, equal hidden degrees); GFLOP/s counts only kept multiply-adds, 2·batch·nnz(mask)');
+  // Where sharing starts to pay: staircase products (a MADE layer's forward, about half kept) of
+  // growing size, timed on 1 and 2 threads whatever the threshold (products below it run alone).
+  console.log(`\nthreshold sweep: gemmStaircase [batch×fanIn]·[fanIn×fanOut], half the entries kept; MACs counts kept multiply-adds (PARALLEL_MIN_WORK = ${PARALLEL_MIN_WORK})`);
+  const sweep: Array<{ batch: number; fanIn: number; fanOut: number; macs: number; ms1: number; ms2: number; shared: boolean }> = [];
+  for (const [batch, fanIn, fanOut] of [[64, 64, 64], [64, 128, 128], [128, 128, 128], [100, 200, 128], [128, 256, 128], [128, 256, 256], [256, 256, 256], [256, 512, 256]]) {
+    const x = randomArray(rng, batch * fanIn);
+    const w = randomArray(rng, fanIn * fanOut);
+    const y = new Float64Array(batch * fanOut);
+    const depthEnd = Int32Array.from({ length: fanOut }, (_, j) => Math.floor(((j + 1) * fanIn) / fanOut));
+    let macs = 0;
+    for (const d of depthEnd) macs += batch * d;
+    const before = setParallelMinWork(0);
+    let ms: Record<number, number>;
+    try {
+      ms = timeThreads(() => gemmStaircase(batch, fanOut, fanIn, x, w, y, { depthEnd }), undefined, 400);
+    } finally {
+      setParallelMinWork(before);
+    }
+    const shared = macs >= PARALLEL_MIN_WORK;
+    sweep.push({ batch, fanIn, fanOut, macs, ms1: Number(ms[1].toFixed(4)), ms2: Number(ms[2].toFixed(4)), shared });
+    console.log(`${`[${batch}×${fanIn}]·[${fanIn}×${fanOut}]`.padEnd(22)} ${String(macs).padStart(9)} MACs   1T ${fmtMs(ms[1])}   2T ${fmtMs(ms[2])}   ×${(ms[1] / ms[2]).toFixed(2)}${shared ? '' : '   (below the threshold: run alone)'}`);
+  }
+
+  const modes: KernelMode[] = quick ? ['structured'] : ['dense', 'structured'];
+  console.log(`\nmaskedMatmul on MADE masks (params 2, equal hidden degrees); GFLOP/s counts only kept multiply-adds, 2·batch·nnz(mask); ×: structured 1T / 2T`);
   const masked: MaskedCase[] = [];
   for (const config of MADE_CONFIGS) {
     const { eventSize, hiddenUnits, batch, inputOrder } = config;
@@ -172,25 +237,29 @@ function main(): void {
       let nnz = 0;
       for (const v of mask.data) nnz += v;
       const name = `${config.label} D${eventSize} ${fanIn}→${fanOut}`;
-      const times = { dense: timeMaskedLayer('dense', rng, batch, mask), structured: timeMaskedLayer('structured', rng, batch, mask) };
+      const runs: Array<{ mode: KernelMode; threads: number; ms: Record<'forward' | 'dx' | 'dw', number> }> = [];
+      for (const mode of modes) {
+        for (const t of mode === 'structured' ? THREADS : [1]) runs.push({ mode, threads: t, ms: timeMaskedLayer(mode, t, rng, batch, mask) });
+      }
       for (const product of ['forward', 'dx', 'dw'] as const) {
         const line: string[] = [];
-        for (const mode of ['dense', 'structured'] as const) {
-          const ms = times[mode][product];
+        for (const r of runs) {
+          const ms = r.ms[product];
           const gflops = (2 * batch * nnz) / (ms * 1e6);
-          masked.push({ name, mode, product, batch, fanIn, fanOut, nnz, gflops: Number(gflops.toFixed(3)), ms: Number(ms.toFixed(3)) });
-          line.push(`${mode} ${ms.toFixed(2).padStart(7)} ms ${gflops.toFixed(2).padStart(5)} GFLOP/s`);
+          masked.push({ name, mode: r.mode, threads: r.threads, product, batch, fanIn, fanOut, nnz, gflops: Number(gflops.toFixed(3)), ms: Number(ms.toFixed(3)) });
+          line.push(`${r.mode} ${r.threads}T ${fmtMs(ms)} ${gflops.toFixed(2).padStart(5)} GFLOP/s`);
         }
-        const speedup = times.dense[product] / times.structured[product];
-        console.log(`${name.padEnd(22)} batch ${String(batch).padEnd(4)} ${product.padEnd(8)} ${line.join('   ')}   ×${speedup.toFixed(2)}`);
+        const one = runs.find((r) => r.mode === 'structured' && r.threads === 1)!.ms[product];
+        const two = runs.find((r) => r.mode === 'structured' && r.threads === 2)!.ms[product];
+        console.log(`${name.padEnd(22)} batch ${String(batch).padEnd(4)} ${product.padEnd(8)} ${line.join('   ')}   ×${(one / two).toFixed(2)}`);
       }
     }
   }
 
-  const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: platform(), arch: arch() };
+  const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: platform(), arch: arch(), threads, load };
   mkdirSync(dirname(json), { recursive: true });
-  writeFileSync(json, `${JSON.stringify({ machine, date: new Date().toISOString(), cases, masked }, null, 2)}\n`);
+  writeFileSync(json, `${JSON.stringify({ machine, date: new Date().toISOString(), threshold: PARALLEL_MIN_WORK, cases, sweep, masked }, null, 2)}\n`);
   console.log(`wrote ${json}`);
 }
 
-main();
+await main();

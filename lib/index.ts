@@ -22,7 +22,10 @@ export {
   gemm, gemmReference, gemmStaircase, gemmStaircaseReference, type GemmOptions, type Staircase,
 } from '../autodiff/kernels/gemm.js';
 export { maskPlan, type MaskPlan } from '../autodiff/kernels/mask-plan.js';
-export { setKernelMode, getKernelMode, withKernelMode, type KernelMode } from '../autodiff/kernels/config.js';
+export {
+  setKernelMode, getKernelMode, withKernelMode, setNumThreads, getNumThreads, MAX_THREADS, type KernelMode,
+} from '../autodiff/kernels/config.js';
+export { startThreads, stopThreads, threadStats, type ThreadStats } from '../autodiff/kernels/threads.js';
 export { Optimizer, type ClipOptions, type OptimizerState } from '../autodiff/optimizers/optimizer.js';
 export { Adam, type AdamOptions, type AdamConfig } from '../autodiff/optimizers/adam.js';
 export { SGD, type SGDOptions, type SGDConfig } from '../autodiff/optimizers/sgd.js';

@@ -1,4 +1,4 @@
-// Which kernel maskedMatmul runs: a switch for tests and for checking that the fast kernels leave training results unchanged.
+// Which kernel maskedMatmul runs, and how many threads the large products may use: process-wide switches, also for checking that neither changes training results.
 
 /**
  * The kernel behind `maskedMatmul` (autodiff/ops/masked-matmul.ts):
@@ -59,4 +59,79 @@ export function withKernelMode<T>(next: KernelMode, fn: () => T): T {
   } finally {
     mode = previous;
   }
+}
+
+// ---- threads -----------------------------------------------------------------------------------
+
+/** The most threads {@link setNumThreads} accepts (the calling thread and up to 31 workers). */
+export const MAX_THREADS = 32;
+
+// Node is where worker_threads exists; browsers (the demo page) run every product on the calling thread.
+const inNode = typeof process === 'object' && process !== null && typeof process.versions === 'object' && typeof process.versions.node === 'string';
+
+// Cores as node:os reports them, once its lazy import has resolved (the first tick after this module
+// loads); until then Node is assumed to have at least 2, which only matters for what getNumThreads
+// reports: no worker can start before the same tick.
+let cores: number | undefined;
+if (inNode) {
+  import('node:os').then(
+    (os) => { cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length; },
+    () => { cores = 1; },
+  );
+}
+
+/** MAFLOW_THREADS, when set to a whole number in [1, MAX_THREADS]; anything else is ignored with one warning. */
+function threadsFromEnv(): number | undefined {
+  const raw = inNode ? process.env.MAFLOW_THREADS : undefined;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= 1 && n <= MAX_THREADS) return n;
+  console.warn(`maflow: ignoring MAFLOW_THREADS='${raw}'; expected a whole number from 1 to ${MAX_THREADS}`);
+  return undefined;
+}
+
+const envThreads = threadsFromEnv();
+let threads: number | undefined; // set by setNumThreads; undefined = the default
+
+/**
+ * How many threads the large matrix products may use: the calling thread plus `getNumThreads() − 1`
+ * workers from `node:worker_threads` (kernels/threads.ts). Each such product is split by whole rows
+ * or columns of its output, so the result is bit-for-bit the single-threaded one.
+ *
+ * Default: the environment variable `MAFLOW_THREADS` when it holds a whole number from 1 to
+ * {@link MAX_THREADS}; otherwise, in Node, 2 when `os.availableParallelism()` is at least 2 (until
+ * `node:os` has loaded, one tick after this module, Node counts as having 2) and else 1; 1 outside Node.
+ * Outside Node, or where a worker fails to start, products run on the calling thread whatever this says.
+ *
+ * @returns the number set by {@link setNumThreads}, or the default
+ */
+export function getNumThreads(): number {
+  if (threads !== undefined) return threads;
+  if (envThreads !== undefined) return envThreads;
+  if (!inNode) return 1;
+  return cores === undefined || cores >= 2 ? 2 : 1;
+}
+
+/**
+ * Sets how many threads later large products may use, process-wide; 1 keeps every product on the
+ * calling thread. Workers start in the background at the first product large enough to share (or
+ * at `startThreads()`, kernels/threads.ts), so the products until they are up run single-threaded;
+ * the results are the same either way, bit for bit.
+ *
+ * @param n - a whole number from 1 to {@link MAX_THREADS}
+ * @returns the previous value of {@link getNumThreads}, so a caller can restore it
+ * @throws TypeError when `n` is not a number; RangeError for any other number, naming it
+ *
+ * @example
+ * const before = setNumThreads(1); // e.g. to time the single-threaded kernels
+ * try { runBenchmark(); } finally { setNumThreads(before); }
+ */
+export function setNumThreads(n: number): number {
+  if (typeof n !== 'number') throw new TypeError(`setNumThreads: 'n' must be a number, got ${n === null ? 'null' : typeof n}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new RangeError(`setNumThreads: 'n' must be a whole number from 1 to ${MAX_THREADS}, got ${n}`);
+  }
+  const previous = getNumThreads();
+  threads = n;
+  return previous;
 }
