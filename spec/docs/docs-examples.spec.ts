@@ -1,10 +1,9 @@
 // Every ```ts block in docs/**/*.md runs, so the docs cannot rot (as zuko's doctests).
 // A block is bundled with esbuild (its imports of '../lib/index.js' or 'maflow' resolve to the
 // sources) and run in a fresh Node process; a block fenced as ```ts no-run (a fragment) is skipped.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
+import { bundleAndRun } from '../helpers/run-snippet.js';
 
 const root = resolve(__dirname, '../..');
 const outDir = join(root, 'out/.docs');
@@ -43,24 +42,8 @@ describe('docs examples', () => {
     it(`runs ${name}`, () => {
       mkdirSync(outDir, { recursive: true });
       const outfile = join(outDir, `${name.replace(/[/:.]/g, '_')}.mjs`);
-      buildSync({
-        stdin: { contents: block.code, resolveDir: join(root, 'docs'), loader: 'ts', sourcefile: name },
-        bundle: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node20',
-        packages: 'external',
-        alias: { maflow: join(root, 'lib/index.ts') },
-        outfile,
-        logLevel: 'silent',
-      });
       writeFileSync(`${outfile}.txt`, block.code);
-      try {
-        execFileSync(process.execPath, [outfile], { cwd: root, encoding: 'utf8', stdio: 'pipe', timeout: 120_000 });
-      } catch (e) {
-        const err = e as { stderr?: string; stdout?: string };
-        throw new Error(`${name} failed:\n${err.stderr ?? ''}${err.stdout ?? ''}`);
-      }
+      bundleAndRun({ contents: block.code, resolveDir: join(root, 'docs'), sourcefile: name }, outfile, name);
     }, 150_000);
   }
 });

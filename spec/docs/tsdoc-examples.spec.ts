@@ -14,7 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
+import { bundleAndRun } from '../helpers/run-snippet.js';
 
 const root = resolve(__dirname, '../..');
 // One directory per process: another Jest run in the same tree must not delete this one's files.
@@ -287,24 +287,7 @@ function generate(ex: Example, index: number): Generated {
 
 /** Bundles a generated module and runs it in Node. @throws with its output when it throws */
 function run(g: Generated): void {
-  const outfile = join(outDir, 'run', `${g.name}.mjs`);
-  buildSync({
-    entryPoints: [g.path],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    alias: { maflow: join(root, 'lib/index.ts') },
-    outfile,
-    logLevel: 'silent',
-  });
-  try {
-    execFileSync(process.execPath, [outfile], { cwd: root, encoding: 'utf8', stdio: 'pipe', timeout: 60_000 });
-  } catch (e) {
-    const err = e as { stderr?: string; stdout?: string };
-    throw new Error(`${g.ex.file}:${g.ex.line} failed:\n${err.stderr ?? ''}${err.stdout ?? ''}`);
-  }
+  bundleAndRun({ path: g.path }, join(outDir, 'run', `${g.name}.mjs`), `${g.ex.file}:${g.ex.line}`, 60_000);
 }
 
 interface Diagnostic { line: number; code: string; message: string }
