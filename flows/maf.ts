@@ -12,6 +12,8 @@ import { MaskedAutoregressiveFlow } from './bijectors/masked-autoregressive-flow
 import { Permute, Reverse } from './bijectors/permute.js';
 import { MultivariateNormalDiag } from './distributions/multivariate-normal-diag.js';
 import { TransformedDistribution } from './distributions/transformed-distribution.js';
+import { checkOptions } from '../lib/util/validate.js';
+import type { LogScaleClamp } from './bijectors/log-scale-clamp.js';
 
 /** Options of {@link maskedAutoregressiveFlow}. */
 export interface MaskedAutoregressiveFlowStackOptions {
@@ -43,6 +45,12 @@ export interface MaskedAutoregressiveFlowStackOptions {
    * `logProb` is the density of the ORIGINAL data, its log-det included.
    */
   preprocessing?: Bijector;
+  /**
+   * Soft bounds on every MAF layer's log-scale (see `MaskedAutoregressiveFlowOptions.logScaleClamp`);
+   * default none, as TFP. Keeps a deep flow without batch norm from exploding on points outside
+   * the training range.
+   */
+  logScaleClamp?: number | LogScaleClamp;
   /** Seeds every MADE's initial weights and a `'random'` permutation; default 0. */
   seed?: number | string;
   /** Name of the distribution; default `'maf'`. */
@@ -78,8 +86,8 @@ export interface MaskedAutoregressiveFlowStackOptions {
  * `E·H₁ + H₁ + Σ_l H_l·H_{l+1} + H_{l+1} + H_L·2E + 2E` weights (full kernels, masked entries
  * included, as TFP counts them), plus `C·H_l` per hidden layer and `C·2E` when conditional.
  *
- * Cost: `logProb` is K network passes; `sample` is K·E passes (each MADE is inverted dimension by
- * dimension).
+ * Cost: `logProb` is K network passes; `sample` is K passes under `noGrad` (the one-pass sampler),
+ * K·E passes when a gradient may be wanted (each MADE inverted dimension by dimension).
  *
  * @param options - see {@link MaskedAutoregressiveFlowStackOptions}
  * @returns a `TransformedDistribution` with event shape `[E]` and batch shape `[]`
@@ -100,8 +108,12 @@ export function maskedAutoregressiveFlow(options: MaskedAutoregressiveFlowStackO
   assert(isPlainObject(options), () => `${where}: expected an options object { eventSize, … }, got ${describe(options)}`, TypeError);
   const {
     eventSize, numLayers = 5, hiddenUnits = [512, 512], activation = 'relu', permutation = 'reverse',
-    batchNorm = false, batchNormMomentum = 0.99, conditional = false, conditionalEventShape, preprocessing, seed = 0, name = 'maf',
+    batchNorm = false, batchNormMomentum = 0.99, conditional = false, conditionalEventShape, preprocessing, logScaleClamp, seed = 0, name = 'maf',
   } = options;
+  checkOptions(options, [
+    'eventSize', 'numLayers', 'hiddenUnits', 'activation', 'permutation', 'batchNorm', 'batchNormMomentum',
+    'conditional', 'conditionalEventShape', 'preprocessing', 'logScaleClamp', 'seed', 'name',
+  ], where);
   assert(typeof eventSize === 'number' && Number.isInteger(eventSize) && eventSize >= 1,
     () => `${where}: 'eventSize' must be a positive integer, got ${describe(eventSize)}`, RangeError);
   assert(typeof numLayers === 'number' && Number.isInteger(numLayers) && numLayers >= 1,
@@ -134,7 +146,7 @@ export function maskedAutoregressiveFlow(options: MaskedAutoregressiveFlowStackO
       seed: Math.floor(rng.uniform() * 2 ** 32),
       name: `made_${k}`,
     });
-    members.push(new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made }, { name: `maf_${k}` }));
+    members.push(new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made }, { name: `maf_${k}`, logScaleClamp }));
     if (batchNorm) {
       members.push(new BatchNormalization({ eventSize, momentum: batchNormMomentum, training: false, name: `batch_normalization_${k}` }));
     }

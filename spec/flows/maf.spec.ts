@@ -110,6 +110,27 @@ describe('maskedAutoregressiveFlow: structure', () => {
   });
 });
 
+describe('maskedAutoregressiveFlow: options', () => {
+  it('rejects an unknown option by name, with the nearest valid one', () => {
+    expect(() => maskedAutoregressiveFlow({ eventSize: 2, numLayer: 3 } as never)).toThrow(TypeError);
+    expect(() => maskedAutoregressiveFlow({ eventSize: 2, numLayer: 3 } as never)).toThrow(/numLayer.*numLayers/);
+  });
+
+  it('logScaleClamp reaches every MAF layer and bounds each layer\'s log-det', () => {
+    const flow = maskedAutoregressiveFlow({ eventSize: 3, numLayers: 3, hiddenUnits: [8], logScaleClamp: 0.5, seed: 4 });
+    const mafs = (flow.bijector as Chain).bijectors.filter((b): b is MaskedAutoregressiveFlow => b instanceof MaskedAutoregressiveFlow);
+    expect(mafs).toHaveLength(3);
+    for (const maf of mafs) expect(maf.logScaleClamp).toEqual({ min: -0.5, max: 0.5 });
+    // |logScale_d| < 0.5 in every dimension of every layer: |Σ log-dets| < 3 layers · 3 dims · 0.5 = 4.5,
+    // even at a point far outside anything the networks were built for
+    const far = tensor([[1e3, -1e3, 5e2]]);
+    const logp = noGrad(() => flow.logProb(far)).item();
+    expect(Number.isFinite(logp)).toBe(true);
+    const base = noGrad(() => flow.bijector.inverseAndLogDet(far, { eventNdims: 1 })).logDet.item();
+    expect(Math.abs(base)).toBeLessThan(4.5);
+  });
+});
+
 describe('maskedAutoregressiveFlow: densities', () => {
   it('logProb = log N(u; 0, I) + Σ inverse log-dets, member by member in the density direction', () => {
     const rng = seededRng('maf-logprob-by-hand');
