@@ -28,13 +28,15 @@ export interface BenchFlags {
   quick: boolean;
   /** Where the JSON summary goes. */
   json: string;
+  /** Soft bound on every MAF layer's log-scale (`logScaleClamp`), or undefined for none (the default, as TFP). */
+  clamp?: number;
 }
 
 /** The models of the paper's comparison, by key. */
 export const MODEL_KEYS = ['gaussian', 'made', 'maf', 'maf-bn'] as const;
 
 /**
- * Parses `--epochs N --patience N --batch N --lr X --hidden 256,256 --models made,maf --seed N --quick --json FILE`.
+ * Parses `--epochs N --patience N --batch N --lr X --hidden 256,256 --models made,maf --seed N --clamp B --quick --json FILE`.
  * @throws Error naming an unknown flag or a flag without its value
  */
 export function parseFlags(argv: readonly string[], defaults: Omit<BenchFlags, 'quick'>): BenchFlags {
@@ -56,6 +58,7 @@ export function parseFlags(argv: readonly string[], defaults: Omit<BenchFlags, '
       case '--seed': f.seed = Number(value()); break;
       case '--json': f.json = value(); break;
       case '--quick': f.quick = true; break;
+      case '--clamp': f.clamp = Number(value()); break;
       default: throw new Error(`bench: unknown flag '${flag}'; known: --epochs --patience --batch --lr --hidden --models --seed --quick --json`);
     }
   }
@@ -151,7 +154,7 @@ export async function trainFlow(
 
 /** The builder options of a model key: MADE = one layer; MAF (5) with and without batch norm. */
 export function modelOptions(key: string, eventSize: number, f: BenchFlags, extra: Partial<MaskedAutoregressiveFlowStackOptions>): MaskedAutoregressiveFlowStackOptions {
-  const base = { eventSize, hiddenUnits: f.hidden, activation: 'relu' as const, seed: f.seed, ...extra };
+  const base = { eventSize, hiddenUnits: f.hidden, activation: 'relu' as const, seed: f.seed, ...(f.clamp === undefined ? {} : { logScaleClamp: f.clamp }), ...extra };
   if (key === 'made') return { ...base, numLayers: 1, name: 'made' };
   if (key === 'maf') return { ...base, numLayers: 5, name: 'maf5' };
   return { ...base, numLayers: 5, batchNorm: true, name: 'maf5_bn' };
