@@ -1,5 +1,5 @@
 // NumPy broadcasting: the output shape of an elementwise op, and where each output element reads its inputs.
-import { assert, ValueError } from '../lib/util/errors.js';
+import { assert } from '../lib/util/errors.js';
 import { fmt, offsetMap, sameShape, sizeOf, type Shape } from '../lib/util/shape.js';
 
 /**
@@ -57,12 +57,4 @@ function inputIndex(inShape: Shape, outShape: Shape): Int32Array {
     s *= inShape[i];
   }
   return offsetMap(outShape, strides);
-}
-
-/** Throws unless `shape` broadcasts to exactly `target` (used where an input may not grow the output). */
-export function assertBroadcastsTo(op: string, arg: string, shape: Shape, target: Shape): void {
-  const out = broadcastShapes(op, shape, target);
-  if (!sameShape(out, target)) {
-    throw new ValueError(`${op}: '${arg}' of shape ${fmt(shape)} does not broadcast to ${fmt(target)}`);
-  }
 }

@@ -276,7 +276,7 @@ function isNdarray(v: unknown): v is NdArray {
   return typeof v === 'object' && v !== null && 'shape' in v && 'stride' in v && 'data' in v && typeof (v as NdArray).get === 'function';
 }
 
-function inferShape(values: NestedArray, where: string): number[] {
+function inferShape(values: NestedArray): number[] {
   const shape: number[] = [];
   let v: NestedArray = values;
   while (Array.isArray(v)) {
@@ -284,7 +284,6 @@ function inferShape(values: NestedArray, where: string): number[] {
     v = v[0];
     if (v === undefined) break;
   }
-  void where;
   return shape;
 }
 
@@ -351,7 +350,7 @@ export function tensor(values: TensorData, shape?: Shape, options: { requiresGra
     return new Tensor(Float64Array.of(values), s, options);
   }
   if (Array.isArray(values) && (values.length === 0 || Array.isArray(values[0]) || shape === undefined)) {
-    const inferred = inferShape(values as NestedArray, where);
+    const inferred = inferShape(values as NestedArray);
     const data = new Float64Array(sizeOf(inferred));
     flattenInto(values as NestedArray, inferred, 0, data, { i: 0 }, where);
     if (shape !== undefined) {
