@@ -40,7 +40,8 @@ export { makeMasks, masksFromDegrees, type MaskOptions } from '../flows/masks.js
 export { getActivation, ACTIVATION_NAMES, type Activation, type ActivationName } from '../flows/activations.js';
 export {
   AutoregressiveNetwork, type AutoregressiveNetworkOptions, type AutoregressiveNetworkConfig,
-  type InitializerSpec, type ConditionalInputLayers,
+  type InitializerSpec, type ConditionalInputLayers, type LayerInitializers, type NetworkCallOptions,
+  type NetworkStructure, type MaskedLayerStructure,
 } from '../flows/autoregressive-network.js';
 
 // ---- flows: bijectors (forward = base → data, the sampling direction; inverse = density) --------
@@ -63,7 +64,20 @@ export { bijectorFromConfig } from '../flows/bijectors/serialization.js';
 export { onePassForward } from '../flows/one-pass-sampler.js';
 export { Logit, type LogitOptions } from '../flows/bijectors/logit.js';
 export { Standardize, type StandardizeOptions } from '../flows/bijectors/standardize.js';
-export { maskedAutoregressiveFlow, type MaskedAutoregressiveFlowStackOptions } from '../flows/maf.js';
+// ---- flows: transform families (what a MAF layer does to each dimension, from its P parameters) ----
+export type { TransformFamily, TransformFamilyConfig, TransformFamilyName } from '../flows/transforms/family.js';
+export {
+  affineFamily, boundedAffineFamily, type AffineFamilyOptions, type BoundedAffineFamilyOptions,
+} from '../flows/transforms/affine.js';
+export { transformFamilyFromConfig } from '../flows/transforms/registry.js';
+export { applyTransform, type TransformDirection, type TransformResult } from '../flows/transforms/transform-op.js';
+/** TFP's rational-quadratic spline bijector (Durkan et al. 2019): elementwise, K bins, the identity outside its range. */
+export { RationalQuadraticSpline, type RationalQuadraticSplineOptions } from '../flows/bijectors/rational-quadratic-spline.js';
+/** The rational-quadratic spline family (P = 3K − 1 parameters per dimension) and its reading as TFP's bijector parameters. */
+export {
+  splineFamily, splineParametersOf, type SplineFamily, type SplineFamilyOptions, type SplineParameters,
+} from '../flows/transforms/spline.js';
+export { maskedAutoregressiveFlow, type MaskedAutoregressiveFlowStackOptions, type StackTransform } from '../flows/maf.js';
 
 // ---- flows: distributions --------------------------------------------------------------------
 export {

@@ -9,6 +9,7 @@ import { Permute, Reverse } from './permute.js';
 import { Scale } from './scale.js';
 import { Shift } from './shift.js';
 import { Logit } from './logit.js';
+import { RationalQuadraticSpline } from './rational-quadratic-spline.js';
 import { Standardize } from './standardize.js';
 
 const leaves: Record<string, (config: BijectorConfig) => Bijector> = {
@@ -20,6 +21,7 @@ const leaves: Record<string, (config: BijectorConfig) => Bijector> = {
   MaskedAutoregressiveFlow: (c) => MaskedAutoregressiveFlow.fromConfig(c),
   Logit: (c) => Logit.fromConfig(c),
   Standardize: (c) => Standardize.fromConfig(c),
+  RationalQuadraticSpline: (c) => RationalQuadraticSpline.fromConfig(c),
 };
 
 /**

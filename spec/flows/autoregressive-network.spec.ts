@@ -336,7 +336,8 @@ describe('AutoregressiveNetwork: config and weights', () => {
     expect(config).toEqual({
       params: 2, eventShape: [4], hiddenUnits: [6, 5], activation: 'softplus', inputOrder: 'random', hiddenDegrees: 'random',
       conditional: true, conditionalEventShape: [2], conditionalInputLayers: 'first_layer', useBias: true,
-      kernelInitializer: 'heNormal', biasInitializer: 'glorotUniform', seed: 77, name: 'made',
+      kernelInitializer: 'heNormal', biasInitializer: 'glorotUniform', zeroInitOutput: false, residualBlocks: false, dropout: 0,
+      seed: 77, name: 'made',
     });
     const copy = AutoregressiveNetwork.fromConfig(JSON.parse(JSON.stringify(config)) as AutoregressiveNetworkConfig);
     expect(copy.masks.map((mk) => mk.toArray())).toEqual(made.masks.map((mk) => mk.toArray()));
