@@ -5,6 +5,7 @@ import { matmul } from '../autodiff/ops/matmul.js';
 import { broadcastTo, reshape } from '../autodiff/ops/shape.js';
 import { getInitializer, type Initializer, type InitializerName } from '../autodiff/initializers.js';
 import { Tensor } from '../autodiff/tensor.js';
+import { toTensor, type TensorLike } from '../autodiff/tensor-like.js';
 import { broadcastShapes } from '../autodiff/broadcast.js';
 import { assert, ValueError } from '../lib/util/errors.js';
 import { Random, toRandom, type Seed } from '../lib/util/random.js';
@@ -432,15 +433,15 @@ export class AutoregressiveNetwork {
    *   network gets no `conditionalInput` or one whose last dim is not C, when a non-conditional one
    *   gets one, or when the batch shapes do not broadcast
    */
-  call(x: Tensor, options: { conditionalInput?: Tensor } = {}): Tensor {
+  call(xIn: TensorLike, options: { conditionalInput?: TensorLike } = {}): Tensor {
     const where = `${WHERE}.call`;
-    assert(x instanceof Tensor, () => `${where}: 'x' must be a Tensor, got ${show(x)}`, TypeError);
+    const x = toTensor(xIn, where, 'x');
     checkOptions(options, ['conditionalInput'], where);
     assert(x.rank >= 1, () => `${where}: 'x' has shape ${fmt(x.shape)}, expected [..., E] with rank ≥ 1`);
     if (this.parts === null) this.build(x.shape);
     const E = this.eventSize;
     assert(x.shape[x.rank - 1] === E, () => `${where}: 'x' has shape ${fmt(x.shape)}, expected [..., ${E}]`);
-    const c = options?.conditionalInput;
+    const c = options?.conditionalInput === undefined ? undefined : toTensor(options.conditionalInput, where, 'conditionalInput');
     const xBatch = x.shape.slice(0, -1);
     if (!this.conditional) {
       assert(c === undefined, () => `${where}: 'conditionalInput' was given but the network is not conditional`);

@@ -4,8 +4,9 @@ import '../autodiff/methods.js'; // installs x.add(y), x.neg(), ... on Tensor.pr
 // ---- autodiff: tensors, ops, kernels, optimizers -----------------------------------------
 export {
   Tensor, tensor, zeros, ones, full, scalar, noGrad, isGradEnabled,
-  type TensorLike, type TensorData, type NestedArray,
+  type TensorData, type NestedArray, type NdArrayLike, type NdArrayView, type NumericArray, type ShapedArray,
 } from '../autodiff/tensor.js';
+export { toTensor, type TensorLike } from '../autodiff/tensor-like.js';
 export { broadcastShapes } from '../autodiff/broadcast.js';
 export { add, sub, mul, div, maximum, minimum, mulExp } from '../autodiff/ops/binary.js';
 export {

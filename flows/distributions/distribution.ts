@@ -1,7 +1,8 @@
 // Distribution: the common surface of every distribution (sample, logProb, moments), in TFP's shape conventions.
 import { broadcastShapes } from '../../autodiff/broadcast.js';
 import { exp } from '../../autodiff/ops/unary.js';
-import type { NestedArray, Tensor } from '../../autodiff/tensor.js';
+import type { Tensor } from '../../autodiff/tensor.js';
+import type { TensorLike } from '../../autodiff/tensor-like.js';
 import { assert } from '../../lib/util/errors.js';
 import { Random, toRandom, type Seed } from '../../lib/util/random.js';
 import { fmt, type Shape } from '../../lib/util/shape.js';
@@ -31,8 +32,8 @@ export interface LogProbOptions {
   validateArgs?: boolean;
 }
 
-/** A value `logProb` accepts: a Tensor, or numbers / nested arrays (copied into a Tensor). */
-export type ValueLike = Tensor | NestedArray;
+/** A value `logProb` accepts: any {@link TensorLike} (a Tensor is used as is; other forms are converted). */
+export type ValueLike = TensorLike;
 
 /** JSON-safe options that rebuild a distribution (see `distributionFromConfig`). */
 export interface DistributionConfig {

@@ -1,6 +1,7 @@
 import { add, binaryReference, div, maximum, minimum, mul, mulExp, sub, type BinaryOpName } from '../../autodiff/ops/binary.js';
 import { sum } from '../../autodiff/ops/reduce.js';
-import { noGrad, Tensor, tensor, zeros, type TensorLike } from '../../autodiff/tensor.js';
+import { noGrad, Tensor, tensor, zeros } from '../../autodiff/tensor.js';
+import type { TensorLike } from '../../autodiff/tensor-like.js';
 import type { Shape } from '../../lib/util/shape.js';
 import { expectGradClose, randn, seededRng } from '../helpers/grad-check.js';
 import type { Random } from '../../lib/util/random.js';
