@@ -6,7 +6,7 @@ import {
   Adam, AutoregressiveNetwork, AutoregressiveTransform, DistributionLambda, InputLayer,
   MultivariateNormalDiag, Sequential, noGrad, readCsv, tensor, zeros,
   type Distribution, type Tensor,
-} from 'maflow';
+} from 'maflow/node';
 import { densityPanel, figure, scatterPanel, type Box } from './svg.js';
 
 const epochs = Number(process.env.EPOCHS ?? 10);

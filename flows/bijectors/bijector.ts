@@ -6,6 +6,7 @@ import { toTensor, type TensorLike } from '../../autodiff/tensor-like.js';
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
 import { checkEntries as checkEntriesOf, describe } from '../../lib/util/validate.js';
+import { copyWeightsInto } from '../../lib/util/weights.js';
 
 /**
  * Extra arguments a bijector call passes on to its parts.
@@ -179,6 +180,20 @@ export abstract class Bijector {
   /** `trainableWeights` then `nonTrainableWeights`. */
   get weights(): Tensor[] {
     return [...this.trainableWeights, ...this.nonTrainableWeights];
+  }
+
+  /** Copies of {@link Bijector.weights}, the state `getConfig` leaves out (a saved flow stores both). */
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => w.clone());
+  }
+
+  /**
+   * Copies `weights` into {@link Bijector.weights}, in place, after checking every count and shape.
+   * @param weights - as many tensors (any TensorLike) as `getWeights()` returns, with the same shapes
+   * @throws TypeError for a non-array or an entry of the wrong kind; ValueError naming the first mismatch
+   */
+  setWeights(weights: readonly TensorLike[]): void {
+    copyWeightsInto(this.weights, weights, `${this.className}.setWeights`);
   }
 
   /** This bijector's name and those of the bijectors inside it: what {@link BijectorKwargs} may address. */

@@ -87,6 +87,21 @@ export class Callback implements CallbackHooks {
 
 const HOOK_NAMES = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
 
+/** What `fit` and `fitDataset` take as `callbacks`: one callback (TF.js's `{ onEpochEnd }`) or an array of them. */
+export type CallbacksArg = Callback | CallbackHooks | ReadonlyArray<Callback | CallbackHooks>;
+
+/**
+ * `callbacks` as an array: `undefined` → `[]`, one callback → `[callback]`.
+ * @throws TypeError naming `where` for a value that is neither an object nor an array
+ */
+export function callbackArray(callbacks: unknown, where: string): Array<Callback | CallbackHooks> {
+  if (callbacks === undefined) return [];
+  if (Array.isArray(callbacks)) return callbacks.slice() as Array<Callback | CallbackHooks>;
+  assert(typeof callbacks === 'object' && callbacks !== null,
+    () => `${where}: 'callbacks' must be a callback ({ onEpochEnd, … } or a Callback) or an array of them, got ${callbacks === null ? 'null' : typeof callbacks}`, TypeError);
+  return [callbacks as Callback | CallbackHooks];
+}
+
 /**
  * Runs a list of callbacks in order, awaiting each hook.
  * @internal

@@ -7,7 +7,7 @@ import {
   Random, Reverse, Scale, SGD, Sequential, Shift, Tensor, TransformedDistribution, ValueError, clip, createDegrees,
   createInputOrder, gather, getActivation, getInitializer, getLoss, loadModel, logSumExp, makeMasks, matmul, parseCsv, pow,
   registerDistributionFn, registerLayer, reshape, setKernelMode, sum, tensor, trainValidationTestSplit, transpose, zeros,
-} from '../../lib/index.js';
+} from '../../lib/node/index.js';
 
 // The bad-call catalogue: every public entry point, fed what a user gets wrong. Each call must
 // throw an Error subclass of the expected kind (TypeError: wrong kind of value; RangeError: a
