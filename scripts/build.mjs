@@ -30,13 +30,14 @@ await build({ ...common, entryPoints: ['lib/node/index.ts'], outfile: 'dist/node
 
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 // CommonJS-flavoured copies of the declarations for `require` (TypeScript reads a .d.ts next to an
-// ESM file as ESM): each x.d.ts gets an x.d.cts whose relative imports name './y.cjs' (→ y.d.cts).
+// ESM file as ESM): each x.d.ts gets an x.d.cts whose relative imports (and module augmentations)
+// name './y.cjs' (→ y.d.cts).
 function cjsTypes(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) cjsTypes(path);
     else if (name.endsWith('.d.ts')) {
-      const text = readFileSync(path, 'utf8').replace(/((?:from|import)\s*\(?\s*['"]\.{1,2}\/[^'"]*?)\.js(['"])/g, '$1.cjs$2');
+      const text = readFileSync(path, 'utf8').replace(/((?:from|import|declare module)\s*\(?\s*['"]\.{1,2}\/[^'"]*?)\.js(['"])/g, '$1.cjs$2');
       writeFileSync(path.replace(/\.d\.ts$/, '.d.cts'), text);
     }
   }
