@@ -75,6 +75,12 @@ export type TensorData = NestedArray | NumericArray | ArrayLike<number> | NdArra
 
 let noGradDepth = 0;
 
+// Node's util.inspect (and so console.log) calls the method under this symbol, when it exists.
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom');
+// NumPy's print options: past 1000 values, EDGE entries at each end of every axis.
+const SUMMARY_SIZE = 1000;
+const EDGE = 3;
+
 /** True unless inside {@link noGrad}: ops record the graph only then. */
 export function isGradEnabled(): boolean {
   return noGradDepth === 0;
@@ -232,10 +238,34 @@ export class Tensor {
     return ndarray(this.data, this.shape.slice()) as unknown as NdArrayView;
   }
 
-  /** Prints shape and values, e.g. `Tensor [2,2] [[1,2],[3,4]]`. */
+  /**
+   * Shape and values, e.g. `Tensor [2,2] [[1,2],[3,4]]`. Past 1000 values, as NumPy does, each
+   * axis shows its first and last 3 entries around `…`, so a large tensor prints in a few lines.
+   */
   toString(): string {
-    return `Tensor ${fmt(this.shape)} ${JSON.stringify(this.toArray())}`;
+    return `Tensor ${fmt(this.shape)} ${formatValues(this)}`;
   }
+
+  /** What `console.log(tensor)` and Node's `util.inspect` print: {@link Tensor.toString}, not the fields. */
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
+
+/** Values as nested brackets, with each axis cut to its first and last EDGE entries past SUMMARY_SIZE values. */
+function formatValues(t: Tensor): string {
+  const summarise = t.size > SUMMARY_SIZE;
+  const strides = stridesOf(t.shape);
+  const build = (axis: number, offset: number): string => {
+    if (axis === t.rank) return String(t.data[offset]);
+    const n = t.shape[axis];
+    const at = (i: number): string => build(axis + 1, offset + i * strides[axis]);
+    const items = summarise && n > 2 * EDGE
+      ? [...Array.from({ length: EDGE }, (_, i) => at(i)), '…', ...Array.from({ length: EDGE }, (_, i) => at(n - EDGE + i))]
+      : Array.from({ length: n }, (_, i) => at(i));
+    return `[${items.join(',')}]`;
+  };
+  return build(0, 0);
 }
 
 /**

@@ -353,7 +353,8 @@ export abstract class Bijector {
     let own: Record<string, unknown> | undefined;
     for (const [key, value] of Object.entries(kwargs)) {
       if (key === 'eventNdims') continue; // consumed by the public method, never passed on
-      if (!isPlainObject(value)) {
+      // conditionalInput is data, whatever its form ({ data, shape } is a plain object too), never a bijector's name.
+      if (!isPlainObject(value) || key === 'conditionalInput') {
         flat[key] = value;
         continue;
       }
