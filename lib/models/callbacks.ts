@@ -91,15 +91,17 @@ const HOOK_NAMES = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 
 export type CallbacksArg = Callback | CallbackHooks | ReadonlyArray<Callback | CallbackHooks>;
 
 /**
- * `callbacks` as an array: `undefined` → `[]`, one callback → `[callback]`.
- * @throws TypeError naming `where` for a value that is neither an object nor an array
+ * `callbacks` as an array: `undefined` → `[]`, one callback → `[callback]`, each entry checked.
+ * @throws TypeError naming `where` for a value that is neither an object nor an array, or an entry
+ *   with a hook that does not exist
  */
 export function callbackArray(callbacks: unknown, where: string): Array<Callback | CallbackHooks> {
   if (callbacks === undefined) return [];
-  if (Array.isArray(callbacks)) return callbacks.slice() as Array<Callback | CallbackHooks>;
   assert(typeof callbacks === 'object' && callbacks !== null,
     () => `${where}: 'callbacks' must be a callback ({ onEpochEnd, … } or a Callback) or an array of them, got ${callbacks === null ? 'null' : typeof callbacks}`, TypeError);
-  return [callbacks as Callback | CallbackHooks];
+  const list = (Array.isArray(callbacks) ? callbacks.slice() : [callbacks]) as Array<Callback | CallbackHooks>;
+  new CallbackList(list, where); // checks every entry, named by its index in the user's list
+  return list;
 }
 
 /**

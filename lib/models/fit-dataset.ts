@@ -90,7 +90,13 @@ function walk(dataset: Dataset): AsyncIterator<DatasetBatch> | Iterator<DatasetB
 }
 
 function isDataset(v: unknown): v is Dataset {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && (Symbol.asyncIterator in v || Symbol.iterator in v);
+  return typeof v === 'object' && v !== null && (Symbol.asyncIterator in v || Symbol.iterator in v);
+}
+
+/** `validationData` as a dataset: anything iterable but a pair `[x, y]` (an array whose entries are not `{ ys }` batches). */
+function isValidationDataset(v: unknown): v is Dataset {
+  const isBatch = (b: unknown): boolean => typeof b === 'object' && b !== null && 'ys' in b;
+  return isDataset(v) && (!Array.isArray(v) || v.every(isBatch));
 }
 
 /**
@@ -140,7 +146,7 @@ export async function fitDatasetModel<Out extends LayerOutput>(model: TrainableM
   assert(output === undefined || (typeof output === 'object' && output !== null && typeof output.write === 'function'),
     () => `${where}: 'output' must be a stream with a write(text) method, got ${describe(output)}`, TypeError);
   const vd = o.validationData;
-  const valTensors = vd === undefined || isDataset(vd) ? null : (() => {
+  const valTensors = vd === undefined || isValidationDataset(vd) ? null : (() => {
     assert(Array.isArray(vd) && vd.length === 2, () => `${where}: 'validationData' must be a pair [x, y] or a dataset, got ${describe(vd)}`, TypeError);
     return checkData(model, vd[0], vd[1], ['validationData[0]', 'validationData[1]'], where, validate);
   })();
