@@ -217,17 +217,16 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
     assert(t.rank >= 1 && (shape === undefined || sameShape(t.shape.slice(1), shape)),
       () => `${where}: 'x' has shape ${fmt(t.shape)}, expected [rows, ${(shape ?? ['...']).join(', ')}] (the model's inputShape ${shape === undefined ? 'is not known yet' : fmt(shape)})`);
     this.build(t.shape.slice(1));
-    const rng = options.seed === undefined ? new Random('predict') : toRandom(options.seed);
+    const opts: CallOptions = { training: false, seed: options.seed === undefined ? new Random('predict') : toRandom(options.seed) };
+    const n = t.shape[0];
     return noGrad(() => {
-      const first = this.forward(rows(t, 0, Math.min(batchSize, t.shape[0])), { training: false, seed: rng });
-      if (!(first instanceof Tensor) || t.shape[0] <= batchSize) {
-        return (first instanceof Tensor ? first : this.forward(t, { training: false, seed: rng })) as Out;
-      }
+      const run = (s: number, e: number): LayerOutput => this.forward(s === 0 && e === n ? t : rows(t, s, e), opts);
+      const first = run(0, Math.min(n, batchSize));
+      // A distribution is not cut into batches: it is returned for every row at once.
+      if (!(first instanceof Tensor)) return (n <= batchSize ? first : run(0, n)) as Out;
       const parts = [first];
-      for (let s = batchSize; s < t.shape[0]; s += batchSize) {
-        parts.push(this.forward(rows(t, s, Math.min(t.shape[0], s + batchSize)), { training: false, seed: rng }) as Tensor);
-      }
-      return concat(parts, 0) as Out;
+      for (let s = batchSize; s < n; s += batchSize) parts.push(run(s, Math.min(n, s + batchSize)) as Tensor);
+      return (parts.length === 1 ? first : concat(parts, 0)) as Out;
     });
   }
 

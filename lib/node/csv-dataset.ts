@@ -70,14 +70,15 @@ export class CsvDataset implements AsyncIterable<DatasetBatch> {
   async *[Symbol.asyncIterator](): AsyncGenerator<DatasetBatch> {
     const where = `csvDataset: ${this.path}`;
     const rng = this.rng.fork();
-    let pick: { y: number[]; x: number[]; header: string[]; width: number } | null = null;
+    // Set by the header line inside parseLine; `as` keeps TypeScript from narrowing them to null for good.
+    let pick = null as { y: number[]; x: number[]; header: string[]; width: number; order: number[] } | null;
     let lineNo = 0;
     let rest = '';
     // The shuffle buffer: `held` rows of ky + kx values each, in one flat array.
     let buffer = new Float64Array(0);
     let held = 0;
     let row = new Float64Array(0);
-    let batch: Batcher | null = null;
+    let batch = null as Batcher | null;
 
     /** Parses one line into `row`; true for a data row (false for the header and blank lines). */
     const parseLine = (line: string): boolean => {
@@ -94,7 +95,7 @@ export class CsvDataset implements AsyncIterable<DatasetBatch> {
       if (fields.length !== pick.width) {
         throw new ValueError(`${where} line ${lineNo} has ${fields.length} fields, expected ${pick.width} (the header's column count)`);
       }
-      const order = [...pick.y, ...pick.x];
+      const order = pick.order;
       for (let k = 0; k < order.length; k++) {
         const f = fields[order[k]].trim();
         const v = Number(f);
@@ -106,18 +107,19 @@ export class CsvDataset implements AsyncIterable<DatasetBatch> {
       }
       return true;
     };
-    const width = (): number => row.length;
-    // TF.js's shuffle: fill the buffer, then every new row takes the place of a random one, which goes out.
-    const take = (): Float64Array | null => {
-      if (this.shuffleBuffer === 0) return row;
+    // TF.js's shuffle: fill the buffer, then every new row takes the place of a random one, which goes
+    // into the batch. Returns true when that filled the batch.
+    const admit = (b: Batcher): boolean => {
+      const w = row.length;
+      if (this.shuffleBuffer === 0) return b.push(row);
       if (held < this.shuffleBuffer) {
-        buffer.set(row, held++ * width());
-        return null;
+        buffer.set(row, held++ * w);
+        return false;
       }
       const i = rng.int(0, held - 1);
-      const out = buffer.slice(i * width(), (i + 1) * width());
-      buffer.set(row, i * width());
-      return out;
+      const full = b.push(buffer.subarray(i * w, (i + 1) * w));
+      buffer.set(row, i * w);
+      return full;
     };
 
     const stream = createReadStream(this.path, { encoding: 'utf8', highWaterMark: this.chunkSize });
@@ -126,32 +128,28 @@ export class CsvDataset implements AsyncIterable<DatasetBatch> {
         const lines = (rest + chunk).split('\n');
         rest = lines.pop() ?? '';
         for (const line of lines) {
-          if (!parseLine(line.endsWith('\r') ? line.slice(0, -1) : line)) continue;
-          const out = take();
-          if (out !== null && (batch as unknown as Batcher).push(out)) yield (batch as unknown as Batcher).flush();
+          if (parseLine(line.endsWith('\r') ? line.slice(0, -1) : line) && batch !== null && admit(batch)) yield batch.flush();
         }
       }
     } finally {
       stream.destroy();
     }
-    if (parseLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest)) {
-      const out = take();
-      if (out !== null && (batch as unknown as Batcher).push(out)) yield (batch as unknown as Batcher).flush();
-    }
-    assert(batch !== null, () => `${where} is empty, expected a header row`);
-    const b = batch as Batcher;
+    if (parseLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest) && batch !== null && admit(batch)) yield batch.flush();
+    const b = batch;
+    assert(b !== null, () => `${where} is empty, expected a header row`);
     // Drain the buffer in random order.
+    const w = row.length;
     while (held > 0) {
       const i = rng.int(0, held - 1);
-      if (b.push(buffer.subarray(i * width(), (i + 1) * width()))) yield b.flush();
-      buffer.copyWithin(i * width(), (held - 1) * width(), held * width());
+      if (b.push(buffer.subarray(i * w, (i + 1) * w))) yield b.flush();
+      buffer.copyWithin(i * w, (held - 1) * w, held * w);
       held--;
     }
     if (b.rows > 0) yield b.flush();
   }
 
   /** Indices of the `ys` and `xs` columns in the header. @throws ValueError for a name the header lacks */
-  private columnsOf(header: string[], where: string): { y: number[]; x: number[]; header: string[]; width: number } {
+  private columnsOf(header: string[], where: string): { y: number[]; x: number[]; header: string[]; width: number; order: number[] } {
     const index = (name: string, option: string): number => {
       const i = header.indexOf(name);
       assert(i >= 0, () => `${where}: '${option}' names column '${name}', which the header lacks; it has ${header.join(', ')}`);
@@ -159,7 +157,7 @@ export class CsvDataset implements AsyncIterable<DatasetBatch> {
     };
     const x = this.xColumns.map((c) => index(c, 'xColumns'));
     const y = this.yColumns === undefined ? header.map((_, i) => i).filter((i) => !x.includes(i)) : this.yColumns.map((c) => index(c, 'columns'));
-    return { y, x, header, width: header.length };
+    return { y, x, header, width: header.length, order: [...y, ...x] };
   }
 }
 

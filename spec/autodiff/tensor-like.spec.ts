@@ -33,7 +33,7 @@ function forms(values: number[][] = rows): Array<[string, TensorLike]> {
   ];
 }
 
-function flowModel(): Sequential {
+function flowModel() {
   const model = new Sequential([
     new InputLayer({ inputShape: [0] }),
     new DistributionLambda((t) => new MultivariateNormalDiag({ loc: zeros([...t.shape.slice(0, -1), 2]) })),
