@@ -426,7 +426,7 @@ export class AutoregressiveNetwork {
    * With a conditional input, the output batch shape is the NumPy broadcast of both batch shapes
    * (x `[2,1,3]`, c `[1,2,4]` → `[2,2,3,params]`; x `[3]`, c `[2,2,4]` → `[2,2,3,params]`).
    *
-   * @param x - shape `[...batch, E]` (any number of batch dims, including none)
+   * @param xIn - any TensorLike of shape `[...batch, E]` (any number of batch dims, including none)
    * @param options.conditionalInput - shape `[...condBatch, C]`; required iff the network is conditional
    * @returns shape `[...broadcast(batch, condBatch), E, params]`
    * @throws TypeError if `x` is not a Tensor; ValueError when its last dim is not E, when a conditional
