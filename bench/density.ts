@@ -19,7 +19,7 @@ import { maskedAutoregressiveFlow } from '../flows/maf.js';
 import { affineFamily, boundedAffineFamily } from '../flows/transforms/affine.js';
 import type { TransformFamily } from '../flows/transforms/family.js';
 import { splineFamily } from '../flows/transforms/spline.js';
-import { readCsv } from '../lib/data/csv.js';
+import { readCsv } from '../lib/node/files.js';
 import { Random } from '../lib/util/random.js';
 import { writeJson } from './compare-density.js';
 

@@ -6,8 +6,8 @@ import {
   Adam, AutoregressiveNetwork, AutoregressiveTransform, DistributionLambda, InputLayer,
   MultivariateNormalDiag, Sequential, noGrad, readCsv, tensor, zeros,
   type Distribution, type Tensor,
-} from 'maflow';
-import { densityPanel, figure, scatterPanel, type Box } from './svg.js';
+} from 'maflow/node';
+import { densityPanel, figure, scatterPanel, withAxes, type Box } from './svg.js';
 
 const epochs = Number(process.env.EPOCHS ?? 10);
 const data = (await readCsv('data/banana_train.csv')).values; // [2000, 2]: x2 ~ N(0, 4), x1 ~ N(x2²/4, 1)
@@ -50,6 +50,6 @@ await mkdir('out', { recursive: true });
 await writeFile('out/banana.svg', figure([
   scatterPanel('data (banana_train.csv)', data.data, box),
   scatterPanel('2000 samples from the model', samples, box, '#ff7f0e'),
-  densityPanel('learned density p(x)', density, nx, ny),
+  withAxes(densityPanel('learned density p(x)', density, nx, ny), box),
 ], `MAF, MADE hidden [10], relu, ${epochs} epochs; test NLL ${nll(test).toFixed(3)} nats`));
 console.log('wrote out/banana.svg');

@@ -5,6 +5,7 @@ import { matmul } from '../autodiff/ops/matmul.js';
 import { broadcastTo, reshape } from '../autodiff/ops/shape.js';
 import { getInitializer, type Initializer, type InitializerName } from '../autodiff/initializers.js';
 import { Tensor } from '../autodiff/tensor.js';
+import { toTensor, type TensorLike } from '../autodiff/tensor-like.js';
 import { broadcastShapes } from '../autodiff/broadcast.js';
 import { assert, ValueError } from '../lib/util/errors.js';
 import { Random, toRandom, type Seed } from '../lib/util/random.js';
@@ -575,7 +576,7 @@ export class AutoregressiveNetwork {
    * With a conditional input, the output batch shape is the NumPy broadcast of both batch shapes
    * (x `[2,1,3]`, c `[1,2,4]` → `[2,2,3,params]`; x `[3]`, c `[2,2,4]` → `[2,2,3,params]`).
    *
-   * @param x - shape `[...batch, E]` (any number of batch dims, including none)
+   * @param xIn - any TensorLike of shape `[...batch, E]` (any number of batch dims, including none)
    * @param options.conditionalInput - shape `[...condBatch, C]`; required iff the network is conditional
    * @param options.training - applies dropout (if the network has any); default false
    * @returns shape `[...broadcast(batch, condBatch), E, params]`
@@ -583,16 +584,16 @@ export class AutoregressiveNetwork {
    *   network gets no `conditionalInput` or one whose last dim is not C, when a non-conditional one
    *   gets one, or when the batch shapes do not broadcast
    */
-  call(x: Tensor, options: NetworkCallOptions = {}): Tensor {
+  call(xIn: TensorLike, options: NetworkCallOptions = {}): Tensor {
     const where = `${WHERE}.call`;
-    assert(x instanceof Tensor, () => `${where}: 'x' must be a Tensor, got ${show(x)}`, TypeError);
+    const x = toTensor(xIn, where, 'x');
     checkOptions(options, ['conditionalInput', 'training'], where);
     const training = checkBoolean(options.training, 'training', where, false);
     assert(x.rank >= 1, () => `${where}: 'x' has shape ${fmt(x.shape)}, expected [..., E] with rank ≥ 1`);
     if (this.parts === null) this.build(x.shape);
     const E = this.eventSize;
     assert(x.shape[x.rank - 1] === E, () => `${where}: 'x' has shape ${fmt(x.shape)}, expected [..., ${E}]`);
-    const c = options?.conditionalInput;
+    const c = options?.conditionalInput === undefined ? undefined : toTensor(options.conditionalInput, where, 'conditionalInput');
     const xBatch = x.shape.slice(0, -1);
     if (!this.conditional) {
       assert(c === undefined, () => `${where}: 'conditionalInput' was given but the network is not conditional`);
@@ -690,7 +691,7 @@ export class AutoregressiveNetwork {
 /** Options of {@link AutoregressiveNetwork.call}. */
 export interface NetworkCallOptions {
   /** `[...condBatch, C]`; required iff the network is conditional. */
-  conditionalInput?: Tensor;
+  conditionalInput?: TensorLike;
   /** Whether this is a training step (dropout on); default false. */
   training?: boolean;
 }

@@ -1,11 +1,13 @@
-// maflow's one entry point: every public name, grouped by layer (autodiff → flows → Keras-like surface).
+// maflow's root entry: every public name, grouped by layer (autodiff → flows → Keras-like surface). It runs
+// anywhere, browsers included; what needs Node's file system is in lib/node/index.ts (`maflow/node`).
 import '../autodiff/methods.js'; // installs x.add(y), x.neg(), ... on Tensor.prototype
 
 // ---- autodiff: tensors, ops, kernels, optimizers -----------------------------------------
 export {
   Tensor, tensor, zeros, ones, full, scalar, noGrad, isGradEnabled,
-  type TensorLike, type TensorData, type NestedArray,
+  type TensorData, type NestedArray, type NdArrayLike, type NdArrayView, type NumericArray, type ShapedArray,
 } from '../autodiff/tensor.js';
+export { toTensor, type TensorLike } from '../autodiff/tensor-like.js';
 export { broadcastShapes } from '../autodiff/broadcast.js';
 export { add, sub, mul, div, maximum, minimum, mulExp } from '../autodiff/ops/binary.js';
 export {
@@ -100,10 +102,14 @@ export { FlowLayer, type FlowLayerArgs } from './layers/flow-layer.js';
 export { LayerTransformedDistribution } from './layers/layer-transformed-distribution.js';
 export { registerLayer, layerFromConfig, type LayerFactory } from './layers/registry.js';
 export { getLoss, meanSquaredError, negativeLogLikelihood, LOSS_NAMES, type LossFn, type LossName } from './losses.js';
-export { Sequential, loadModel, type CompileArgs, type SequentialArgs, type SummaryOptions } from './models/sequential.js';
+export {
+  Sequential, type CompileArgs, type SequentialArgs, type SummaryOptions, type SequentialCallOptions, type PredictOptions,
+} from './models/sequential.js';
+export { type Dataset, type DatasetBatch, type FitDatasetOptions } from './models/fit-dataset.js';
+export { flowToJSON, distributionFromJSON, bijectorFromJSON, type FlowJSON } from './models/flow-json.js';
 export { NonFiniteLossError, type FitOptions, type EvaluateOptions, type DataInput, type TrainableModel } from './models/training.js';
 export {
-  Callback, EarlyStopping, TerminateOnNaN, type CallbackHooks, type CallbackModel, type EarlyStoppingOptions, type Logs, type TrainParams,
+  Callback, EarlyStopping, TerminateOnNaN, type CallbackHooks, type CallbacksArg, type CallbackModel, type EarlyStoppingOptions, type Logs, type TrainParams,
 } from './models/callbacks.js';
 export { History } from './models/history.js';
 export { ProgressBar, type OutputStream, type ProgressBarOptions } from './models/progress.js';
@@ -112,7 +118,7 @@ export {
 } from './models/save.js';
 
 // ---- data and utilities ----------------------------------------------------------------------
-export { parseCsv, readCsv, type CsvTable } from './data/csv.js';
+export { parseCsv, type CsvTable } from './data/csv.js';
 export { trainValidationTestSplit, type Split } from './data/split.js';
 export { dequantize, dequantizedLogProb, type DequantizeOptions } from './data/dequantize.js';
 export { ValueError } from './util/errors.js';

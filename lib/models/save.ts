@@ -4,7 +4,12 @@ import type { Optimizer, OptimizerState } from '../../autodiff/optimizers/optimi
 import { SGD } from '../../autodiff/optimizers/sgd.js';
 import { Tensor } from '../../autodiff/tensor.js';
 import { assert, ValueError } from '../util/errors.js';
+import { requireNodeBuiltin } from '../util/node-builtin.js';
 import { fmt, sizeOf } from '../util/shape.js';
+
+// What a browser user does instead of a file.
+const BROWSER_SAVE = 'in a browser, store JSON.stringify(model.toJSON()) (localStorage, IndexedDB or a download) and rebuild it with Sequential.fromJSON(text)';
+const BROWSER_LOAD = 'in a browser, rebuild the model from its saved text with Sequential.fromJSON(text)';
 
 /** The `format` field of every model file. */
 export const MODEL_FORMAT = 'maflow-model';
@@ -291,13 +296,13 @@ let tempCounter = 0;
  * disk, then renamed over `path`. A rename within one file system replaces the directory entry
  * in one step, so a reader (or a crash) sees the old file or the new one, never half of one.
  * On failure the temporary file is removed and `path` is left as it was. Node only
- * (`node:fs` is imported when called, so browser bundles never load it).
+ * (`node:fs` is reached through `process.getBuiltinModule`, so browser bundles never see it).
  *
  * @throws the file system's error (e.g. ENOENT for a missing directory), after cleaning up
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { dirname, basename, join } = await import('node:path');
+  const fs = requireNodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises', 'Sequential.save', BROWSER_SAVE);
+  const { dirname, basename, join } = requireNodeBuiltin<typeof import('node:path')>('node:path', 'Sequential.save', BROWSER_SAVE);
   const pid = (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
   const temp = join(dirname(path), `.${basename(path)}.${pid}.${Date.now()}.${tempCounter++}.tmp`);
   let handle: Awaited<ReturnType<typeof fs.open>> | null = null;
@@ -315,8 +320,8 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   }
 }
 
-/** Reads a UTF-8 text file (Node only; `node:fs` is imported when called). */
+/** Reads a UTF-8 text file (Node only; `node:fs` is reached when called). */
 export async function readTextFile(path: string): Promise<string> {
-  const fs = await import('node:fs/promises');
+  const fs = requireNodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises', 'Sequential.loadWeights', BROWSER_LOAD);
   return fs.readFile(path, 'utf8');
 }

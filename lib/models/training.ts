@@ -1,20 +1,21 @@
 // The training loop behind Sequential.fit and evaluate: checks, seeded batches, callbacks, and the non-finite guard.
 import { mean } from '../../autodiff/ops/reduce.js';
 import { gather } from '../../autodiff/ops/shape.js';
-import { noGrad, Tensor, type NestedArray } from '../../autodiff/tensor.js';
+import { noGrad, Tensor } from '../../autodiff/tensor.js';
+import type { TensorLike } from '../../autodiff/tensor-like.js';
 import type { Optimizer } from '../../autodiff/optimizers/optimizer.js';
 import { assert, ValueError } from '../util/errors.js';
 import { Random, toRandom, type Seed } from '../util/random.js';
 import { fmt, sameShape, type Shape } from '../util/shape.js';
 import { distributionName, isDistribution, type CallOptions, type LayerOutput } from '../layers/layer.js';
 import type { LossFn } from '../losses.js';
-import { Callback, CallbackList, type CallbackHooks, type CallbackModel, type Logs } from './callbacks.js';
+import { callbackArray, CallbackList, type Callback, type CallbackHooks, type CallbackModel, type CallbacksArg, type Logs } from './callbacks.js';
 import { checkFinite, checkOptionNames, describe, positiveInt, toTensorArg } from './checks.js';
 import { History } from './history.js';
 import { defaultOutput, ProgbarLogger, type OutputStream } from './progress.js';
 
-/** Data as `fit` and `evaluate` accept it: a Tensor `[rows, ...]` or nested arrays of numbers. */
-export type DataInput = Tensor | NestedArray;
+/** Data as `fit` and `evaluate` accept it: any {@link TensorLike} of shape `[rows, ...]`. */
+export type DataInput = TensorLike;
 
 /** Options of `Sequential.fit`, following TensorFlow.js's `ModelFitArgs` (Keras's names in camelCase). */
 export interface FitOptions {
@@ -36,8 +37,8 @@ export interface FitOptions {
   validationSplit?: number;
   /** 0 silent, 1 a progress bar per epoch (plain lines off a TTY), 2 one line per epoch; default 1. */
   verbose?: 0 | 1 | 2;
-  /** Called at the start and end of training, of each epoch and of each step. */
-  callbacks?: ReadonlyArray<Callback | CallbackHooks>;
+  /** Called at the start and end of training, of each epoch and of each step: one callback or an array. */
+  callbacks?: CallbacksArg;
   /** Seeds the shuffling (and any sampling inside the model), so a run repeats bit for bit. */
   seed?: Seed;
   /** Check `x` and `y` for NaN and ±∞ before training; default true. False skips one pass over the data. */
@@ -139,7 +140,7 @@ export function* batchStream(n: number, batchSize: number, shuffle: boolean, rng
 }
 
 /** The rows `[start, end)` of `t`. */
-function rows(t: Tensor, start: number, end: number): Tensor {
+export function rows(t: Tensor, start: number, end: number): Tensor {
   return noGrad(() => gather(t, Array.from({ length: end - start }, (_, i) => start + i)));
 }
 
@@ -147,7 +148,7 @@ function rows(t: Tensor, start: number, end: number): Tensor {
  * Checks a pair of data arguments: tensors of rank ≥ 1 with the same number of rows (≥ 1), finite
  * if `validate`, and `x` matching the model's input shape.
  */
-function checkData<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: unknown, yIn: unknown, names: [string, string], where: string, validate: boolean): [Tensor, Tensor] {
+export function checkData<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: unknown, yIn: unknown, names: [string, string], where: string, validate: boolean): [Tensor, Tensor] {
   const x = toTensorArg(xIn, names[0], where);
   const y = toTensorArg(yIn, names[1], where);
   assert(x.rank >= 1, () => `${where}: '${names[0]}' has shape ${fmt(x.shape)}, expected [rows, ...] (rank ≥ 1)`);
@@ -171,7 +172,7 @@ function checkData<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: unk
  * shape (after any batch axes) for a Distribution.
  * @throws ValueError naming the shape of `y` and what the model produces
  */
-function checkTargets<Out extends LayerOutput>(model: TrainableModel<Out>, x: Tensor, y: Tensor, yName: string, where: string): void {
+export function checkTargets<Out extends LayerOutput>(model: TrainableModel<Out>, x: Tensor, y: Tensor, yName: string, where: string): void {
   const out = noGrad(() => model.call(rows(x, 0, 1), { training: false, seed: new Random('shape-check') }));
   const rowShape = y.shape.slice(1);
   if (out instanceof Tensor) {
@@ -185,14 +186,14 @@ function checkTargets<Out extends LayerOutput>(model: TrainableModel<Out>, x: Te
 }
 
 /** Mean of the loss's per-example values; the loss function's result is checked. */
-function meanLoss<Out extends LayerOutput>(loss: LossFn<Out>, y: Tensor, out: Out, where: string): Tensor {
+export function meanLoss<Out extends LayerOutput>(loss: LossFn<Out>, y: Tensor, out: Out, where: string): Tensor {
   const perExample = loss(y, out);
   assert(perExample instanceof Tensor, () => `${where}: the loss function returned ${describe(perExample)}, expected a Tensor of per-example losses`, TypeError);
   assert(perExample.size > 0, () => `${where}: the loss function returned an empty tensor (shape ${fmt(perExample.shape)})`);
   return perExample.rank === 0 ? perExample : mean(perExample);
 }
 
-function checkCompiled<Out extends LayerOutput>(model: TrainableModel<Out>, where: string): { optimizer: Optimizer; loss: LossFn<Out> } {
+export function checkCompiled<Out extends LayerOutput>(model: TrainableModel<Out>, where: string): { optimizer: Optimizer; loss: LossFn<Out> } {
   assert(model.optimizer !== null && model.lossFn !== null,
     () => `${where}: the model is not compiled; call model.compile({ optimizer, loss }) first`);
   return { optimizer: model.optimizer, loss: model.lossFn };
@@ -221,8 +222,7 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
   assert(split === undefined || o.validationData === undefined, () => `${where}: give 'validationData' or 'validationSplit', not both`);
   const vd = o.validationData;
   assert(vd === undefined || (Array.isArray(vd) && vd.length === 2), () => `${where}: 'validationData' must be a pair [x, y], got ${describe(vd)}`, TypeError);
-  const callbacks = o.callbacks ?? [];
-  assert(Array.isArray(callbacks), () => `${where}: 'callbacks' must be an array, got ${describe(callbacks)}`, TypeError);
+  const callbacks = callbackArray(o.callbacks, where);
   const output = o.output ?? (verbose > 0 ? defaultOutput() : undefined);
   assert(output === undefined || (typeof output === 'object' && output !== null && typeof output.write === 'function'),
     () => `${where}: 'output' must be a stream with a write(text) method, got ${describe(output)}`, TypeError);
@@ -259,17 +259,7 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
   const cbs = new CallbackList(list, where);
   cbs.setup(model, { epochs, steps, samples: n, batchSize, verbose, metrics: val === null ? ['loss'] : ['loss', 'val_loss'] });
 
-  // The weights before the last applied step: they gave the last finite loss, so they are what a
-  // non-finite loss at the next step rolls back to.
-  const snapshot = params.map((p) => new Float64Array(p.size));
-  let lastGood: { epoch: number; step: number } | null = null;
-  const restore = (): void => {
-    if (lastGood !== null) params.forEach((p, i) => p.data.set(snapshot[i]));
-  };
-  const lastGoodText = (): string => lastGood === null
-    ? 'the initial weights were kept (no step had a finite loss)'
-    : `the weights were restored to those that gave the last finite loss (epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1})`;
-
+  const stepper = new TrainStep(model, optimizer, loss, params, where);
   const batches = batchStream(n, batchSize, shuffle, shuffleRng);
   model.stopTraining = false;
   await cbs.trainBegin({});
@@ -282,32 +272,7 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
       await cbs.batchBegin(step, { batch: step, size: idx.length });
       const xb = noGrad(() => gather(x, idx));
       const yb = noGrad(() => gather(y, idx));
-      let value: number;
-      try {
-        const lossTensor = meanLoss(loss, yb, model.call(xb, { training: true, seed: sampleRng }), where);
-        value = lossTensor.item();
-        if (!Number.isFinite(value)) {
-          restore();
-          throw new NonFiniteLossError(`${where}: the loss became ${value} at epoch ${epoch + 1}/${epochs}, step ${step + 1}/${steps}; ` +
-            `training stopped and ${lastGoodText()}. Try a smaller learning rate, or gradient clipping (clipNorm)`, epoch, step, value);
-        }
-        params.forEach((p, i) => snapshot[i].set(p.data));
-        optimizer.zeroGrad(params);
-        lossTensor.backward();
-        try {
-          optimizer.step(params);
-        } catch (e) {
-          // The optimizer changes nothing when it rejects a gradient, so the weights are still those of this finite loss.
-          if (e instanceof ValueError && /non-finite/.test(e.message)) {
-            throw new NonFiniteLossError(`${where}: a gradient became non-finite at epoch ${epoch + 1}/${epochs}, step ${step + 1}/${steps} ` +
-              `(loss ${value}); training stopped and the weights are those that gave this loss. ${e.message}`, epoch, step, value);
-          }
-          throw e;
-        }
-        lastGood = { epoch, step };
-      } finally {
-        optimizer.zeroGrad(params);
-      }
+      const value = stepper.run(xb, yb, sampleRng, epoch, step, `epoch ${epoch + 1}/${epochs}, step ${step + 1}/${steps}`);
       seen += idx.length;
       lossSum += value * idx.length;
       await cbs.batchEnd(step, { batch: step, size: idx.length, loss: value });
@@ -324,8 +289,66 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
   return history;
 }
 
+/**
+ * One optimizer step with the non-finite guard, shared by `fit` and `fitDataset`: the loss of a
+ * batch, its gradient, the update. A NaN or ±∞ loss restores the weights that gave the last finite
+ * one; a non-finite gradient (which the optimizer refuses) leaves the weights of this finite loss.
+ * @internal
+ */
+export class TrainStep<Out extends LayerOutput> {
+  // The weights before the last applied step: they gave the last finite loss, so they are what a
+  // non-finite loss at the next step rolls back to.
+  private readonly snapshot: Float64Array[];
+  private lastGood: { epoch: number; step: number } | null = null;
+
+  constructor(
+    private readonly model: TrainableModel<Out>, private readonly optimizer: Optimizer, private readonly loss: LossFn<Out>,
+    private readonly params: Tensor[], private readonly where: string,
+  ) {
+    this.snapshot = params.map((p) => new Float64Array(p.size));
+  }
+
+  /**
+   * Trains on one batch and returns its (finite) mean loss.
+   * @param at - where training is, for messages: `epoch 2/10, step 5/40`
+   * @throws NonFiniteLossError when the loss or a gradient is not finite
+   */
+  run(xb: Tensor, yb: Tensor, sampleRng: Random, epoch: number, step: number, at: string): number {
+    const { model, optimizer, params, where } = this;
+    const lastGoodText = (): string => this.lastGood === null
+      ? 'the initial weights were kept (no step had a finite loss)'
+      : `the weights were restored to those that gave the last finite loss (epoch ${this.lastGood.epoch + 1}, step ${this.lastGood.step + 1})`;
+    try {
+      const lossTensor = meanLoss(this.loss, yb, model.call(xb, { training: true, seed: sampleRng }), where);
+      const value = lossTensor.item();
+      if (!Number.isFinite(value)) {
+        if (this.lastGood !== null) params.forEach((p, i) => p.data.set(this.snapshot[i]));
+        throw new NonFiniteLossError(`${where}: the loss became ${value} at ${at}; ` +
+          `training stopped and ${lastGoodText()}. Try a smaller learning rate, or gradient clipping (clipNorm)`, epoch, step, value);
+      }
+      params.forEach((p, i) => this.snapshot[i].set(p.data));
+      optimizer.zeroGrad(params);
+      lossTensor.backward();
+      try {
+        optimizer.step(params);
+      } catch (e) {
+        // The optimizer changes nothing when it rejects a gradient, so the weights are still those of this finite loss.
+        if (e instanceof ValueError && /non-finite/.test(e.message)) {
+          throw new NonFiniteLossError(`${where}: a gradient became non-finite at ${at} ` +
+            `(loss ${value}); training stopped and the weights are those that gave this loss. ${e.message}`, epoch, step, value);
+        }
+        throw e;
+      }
+      this.lastGood = { epoch, step };
+      return value;
+    } finally {
+      optimizer.zeroGrad(params);
+    }
+  }
+}
+
 /** The mean loss over all rows, in batches, without a graph: Σ_batches rows·meanLoss / Σ rows. */
-function meanLossOver<Out extends LayerOutput>(model: TrainableModel<Out>, loss: LossFn<Out>, x: Tensor, y: Tensor, batchSize: number, where: string): number {
+export function meanLossOver<Out extends LayerOutput>(model: TrainableModel<Out>, loss: LossFn<Out>, x: Tensor, y: Tensor, batchSize: number, where: string): number {
   return noGrad(() => {
     const n = x.shape[0];
     let total = 0;
