@@ -8,7 +8,7 @@ import {
   MultivariateNormalDiag, Sequential, Standardize, maskedAutoregressiveFlow, noGrad, readCsv, tensor, zeros,
   type Distribution, type Tensor,
 } from 'maflow/node';
-import { densityPanel, figure, scatterPanel, withAxes, type Box } from './svg.js';
+import { densityPanel, figure, gridOver, scatterPanel, withAxes, type Box } from './svg.js';
 
 const epochs = Number(process.env.EPOCHS ?? 10);
 const data = (await readCsv('data/banana_train.csv')).values; // [2000, 2]: x2 ~ N(0, 4), x1 ~ N(x2²/4, 1)
@@ -55,13 +55,7 @@ console.log('  it can only spread one bump over both. Spline layers bend each co
 const box: Box = { xMin: -4, xMax: 12, yMin: -8, yMax: 8 };
 const nx = 120;
 const ny = 120;
-const grid = new Float64Array(nx * ny * 2);
-for (let j = 0; j < ny; j++) {
-  for (let i = 0; i < nx; i++) {
-    grid[2 * (j * nx + i)] = box.xMin + ((i + 0.5) / nx) * (box.xMax - box.xMin);
-    grid[2 * (j * nx + i) + 1] = box.yMin + ((j + 0.5) / ny) * (box.yMax - box.yMin);
-  }
-}
+const grid = gridOver(box, nx, ny);
 const densityOf = (d: Distribution): Float64Array => noGrad(() => d.prob(tensor(grid, [nx * ny, 2]))).data;
 await mkdir('out', { recursive: true });
 await writeFile('out/banana.svg', figure([

@@ -23,6 +23,21 @@ function px(box: Box, x: number, y: number): [number, number] {
   return [((x - box.xMin) / (box.xMax - box.xMin)) * SIZE, SIZE - ((y - box.yMin) / (box.yMax - box.yMin)) * SIZE];
 }
 
+/**
+ * The cell centres of an `nx × ny` grid over `box`, as [nx·ny, 2] row-major points: point j·nx + i is
+ * column i, row j from the bottom, which is the layout {@link densityPanel} reads.
+ */
+export function gridOver(box: Box, nx: number, ny: number): Float64Array {
+  const grid = new Float64Array(nx * ny * 2);
+  for (let j = 0; j < ny; j++) {
+    for (let i = 0; i < nx; i++) {
+      grid[2 * (j * nx + i)] = box.xMin + ((i + 0.5) / nx) * (box.xMax - box.xMin);
+      grid[2 * (j * nx + i) + 1] = box.yMin + ((j + 0.5) / ny) * (box.yMax - box.yMin);
+    }
+  }
+  return grid;
+}
+
 /** Points `xy` ([n, 2] row-major) as small dots, with axes named `labels`. */
 export function scatterPanel(title: string, xy: ArrayLike<number>, box: Box, color = '#1f77b4', labels: [string, string] = ['x₁', 'x₂']): Panel {
   const dots: string[] = [];

@@ -8,7 +8,7 @@ import {
   Standardize, tensor, TransformedDistribution, Chain, Invert, type Bijector, type Tensor, type TransformFamily,
 } from '../lib/index.js';
 import { readCsv } from '../lib/node/files.js';
-import { densityPanel, figure, scatterPanel, withAxes, type Box } from '../examples/svg.js';
+import { densityPanel, figure, gridOver, scatterPanel, withAxes, type Box } from '../examples/svg.js';
 
 const OUT_DIR = 'docs/figures';
 
@@ -368,13 +368,7 @@ async function bananaFigure(): Promise<string> {
   const spline = fit(splineFamily({ bins: 10, bound: 6 }), true, true);
   const box: Box = { xMin: -4, xMax: 12, yMin: -8, yMax: 8 };
   const nx = 60;
-  const grid = new Float64Array(nx * nx * 2);
-  for (let j = 0; j < nx; j++) {
-    for (let i = 0; i < nx; i++) {
-      grid[2 * (j * nx + i)] = box.xMin + ((i + 0.5) / nx) * (box.xMax - box.xMin);
-      grid[2 * (j * nx + i) + 1] = box.yMin + ((j + 0.5) / nx) * (box.yMax - box.yMin);
-    }
-  }
+  const grid = gridOver(box, nx, nx);
   const density = (d: TransformedDistribution): Float64Array => noGrad(() => d.prob(tensor(grid, [nx * nx, 2]))).data;
   // Rounded, so the file is the same on every platform.
   const round = (v: Float64Array): Float64Array => v.map((p) => Number(p.toPrecision(6)));

@@ -1,12 +1,13 @@
 // RationalQuadraticSpline: TFP's elementwise monotone spline bijector (Durkan et al. 2019), with trainable knots.
 import { broadcastShapes } from '../../autodiff/broadcast.js';
-import { broadcastTo } from '../../autodiff/ops/shape.js';
-import { neg } from '../../autodiff/ops/unary.js';
-import { noGrad, outGrad, record, tensor, type NestedArray, type Tensor } from '../../autodiff/tensor.js';
+import { broadcastTo, concat, reshape } from '../../autodiff/ops/shape.js';
+import { noGrad, tensor, type NestedArray, type Tensor } from '../../autodiff/tensor.js';
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt, sameShape, type Shape } from '../../lib/util/shape.js';
 import { checkBoolean, checkOptions } from '../../lib/util/validate.js';
-import { rqForward, rqForwardGrad, rqInverse, rqInverseGrad, type RQSpline, type RQSplineGrad } from '../transforms/rational-quadratic.js';
+import type { TransformFamily } from '../transforms/family.js';
+import { splineKnotsFamily } from '../transforms/spline-knots.js';
+import { applyTransform } from '../transforms/transform-op.js';
 import {
   Bijector, checkEntries, checkName, isTrainableLeaf, toParameter,
   type BijectorConfig, type ForwardResult, type InverseResult, type ParamLike,
@@ -36,37 +37,6 @@ const WHERE = 'RationalQuadraticSpline';
 const OPTION_NAMES = ['binWidths', 'binHeights', 'knotSlopes', 'rangeMin', 'validateArgs', 'name'];
 
 // ---- scratch for the element loops ---------------------------------------------------------------
-// One element's K + 1 knot slopes (the stored K − 1 interior ones padded with the boundary 1s) and
-// the gradients of one element's widths, heights and K + 1 slopes. Grown as K grows.
-let slopeRow = new Float64Array(17);
-let gW = new Float64Array(16);
-let gH = new Float64Array(16);
-let gD = new Float64Array(17);
-// The view of element i that rational-quadratic.ts reads (see `pointAt`), and where it adds element i's gradients.
-const view: RQSpline = { bins: 0, rangeMin: 0, widths: gW, widthsAt: 0, heights: gH, heightsAt: 0, slopes: slopeRow, slopesAt: 0 };
-const gradView: RQSplineGrad = { widths: gW, widthsAt: 0, heights: gH, heightsAt: 0, slopes: gD, slopesAt: 0 };
-
-/** Grows the scratch to K bins. */
-function ensureScratch(K: number): void {
-  if (slopeRow.length >= K + 1) return;
-  slopeRow = new Float64Array(2 * K + 1);
-  gW = new Float64Array(2 * K);
-  gH = new Float64Array(2 * K);
-  gD = new Float64Array(2 * K + 1);
-  gradView.widths = gW;
-  gradView.heights = gH;
-  gradView.slopes = gD;
-}
-
-/** The parameters broadcast to one input's shape `[...batch]`, flat: element i's bins at `i·K`. */
-interface Broadcast {
-  shape: Shape;
-  v: Tensor; //       the input, [...batch]
-  widths: Tensor; //  [...batch, K]
-  heights: Tensor; // [...batch, K]
-  slopes: Tensor; //  [...batch, K − 1]
-  rangeMin: Tensor; // [...batch]
-}
 
 /**
  * TFP's rational-quadratic spline bijector: an elementwise (`forwardMinEventNdims` 0), monotone
@@ -84,7 +54,8 @@ interface Broadcast {
  * batch axes that broadcast against each other and against the input, so `binWidths` `[K]` puts the
  * same spline on every element and `[3, K]` a different one on each of x's last 3 entries. The
  * output has the broadcast shape. Parameters given as tensors with `requiresGrad` train: forward,
- * inverse and both log-dets are differentiable in them (the inverse by the implicit function theorem).
+ * inverse and both log-dets are differentiable in them (the inverse by the implicit function theorem,
+ * in `applyTransform`, as for every MAF layer).
  *
  * Like TFP, the bijector is only continuous when `Σ binWidths = Σ binHeights` (so that x_K = y_K);
  * that is checked with `validateArgs` only. Unlike TFP, non-finite or non-positive parameters are
@@ -113,6 +84,8 @@ export class RationalQuadraticSpline extends Bijector {
   readonly bins: number;
   /** The parameters' batch shape: all their shapes without the bins axis, broadcast (rangeMin's whole). */
   readonly batchShape: readonly number[];
+  /** The knots family of K bins, which the bijector applies through `applyTransform`. */
+  private readonly family: TransformFamily;
 
   /**
    * @param options - `binWidths`, `binHeights`, `knotSlopes` (required), `rangeMin` (default −1),
@@ -172,6 +145,7 @@ export class RationalQuadraticSpline extends Bijector {
     this.rangeMin = rangeMin;
     this.bins = K;
     this.batchShape = Object.freeze(batch);
+    this.family = splineKnotsFamily(K);
   }
 
   override get trainableWeights(): Tensor[] {
@@ -218,34 +192,38 @@ export class RationalQuadraticSpline extends Bijector {
   }
 
   /**
-   * Broadcasts the input and the parameters to one shape with the `broadcastTo` op, so the
+   * The spline on every element of `v`, in one direction, through `applyTransform` with the
+   * knots family (θ = the element's widths, heights, interior slopes and first knot, P = 3K): the
+   * same op, and the same inverse gradients by the implicit function theorem, as every MAF layer.
+   * The input and the parameters are broadcast to one shape with the `broadcastTo` op first, so the
    * gradients of broadcast parameters are summed over the broadcast axes by that op's backward.
+   * Each element is an event of size 1, so the op's log-det is the element's own.
    */
-  private broadcast(v: Tensor, where: string, arg: string): Broadcast {
+  private apply(direction: 'forward' | 'inverse', v: Tensor, where: string, arg: string): { value: Tensor; logDet: Tensor } {
     const shape = this.jointShape(v, where, arg);
     const K = this.bins;
-    return {
-      shape,
-      v: sameShape(v.shape, shape) ? v : broadcastTo(v, shape),
-      widths: broadcastTo(this.binWidths, [...shape, K]),
-      heights: broadcastTo(this.binHeights, [...shape, K]),
-      slopes: broadcastTo(this.knotSlopes, [...shape, K - 1]),
-      rangeMin: broadcastTo(this.rangeMin, shape),
-    };
+    const parts = [
+      broadcastTo(this.binWidths, [...shape, K]),
+      broadcastTo(this.binHeights, [...shape, K]),
+      ...(K > 1 ? [broadcastTo(this.knotSlopes, [...shape, K - 1])] : []),
+      reshape(broadcastTo(this.rangeMin, shape), [...shape, 1]),
+    ];
+    const theta = reshape(concat(parts, -1), [...shape, 1, 3 * K]);
+    const z = reshape(sameShape(v.shape, shape) ? v : broadcastTo(v, shape), [...shape, 1]);
+    const r = applyTransform(this.family, direction, z, theta);
+    return { value: reshape(r.value, shape), logDet: r.logDet };
   }
 
-  /** y = f(x) and log f'(x), elementwise: two outputs of one evaluation. */
+  /** y = f(x) and log f'(x), elementwise. */
   private forwardOp(x: Tensor): ForwardResult {
-    const b = this.broadcast(x, `${WHERE}.forward`, 'x');
-    const { y, logDet } = evaluate(b, this.bins, 'forward');
-    return { y, logDet };
+    const { value, logDet } = this.apply('forward', x, `${WHERE}.forward`, 'x');
+    return { y: value, logDet };
   }
 
   /** x = f⁻¹(y) and −log f'(x), elementwise. */
   private inverseOp(y: Tensor): InverseResult {
-    const b = this.broadcast(y, `${WHERE}.inverse`, 'y');
-    const r = evaluate(b, this.bins, 'inverse');
-    return { x: r.y, logDet: neg(r.logDet) };
+    const { value, logDet } = this.apply('inverse', y, `${WHERE}.inverse`, 'y');
+    return { x: value, logDet };
   }
 
   /** `{ className, name, binWidths, binHeights, knotSlopes, rangeMin, validateArgs }`, values as nested arrays. */
@@ -293,75 +271,3 @@ function checkSums(widths: Tensor, heights: Tensor, batch: readonly number[], K:
   });
 }
 
-/** Points the shared {@link RQSpline} view at element i of the broadcast parameters. */
-function pointAt(b: Broadcast, K: number, i: number): void {
-  view.bins = K;
-  view.rangeMin = b.rangeMin.data[i];
-  view.widths = b.widths.data;
-  view.widthsAt = i * K;
-  view.heights = b.heights.data;
-  view.heightsAt = i * K;
-  // The stored slopes are the K − 1 interior ones; the spline wants all K + 1, the boundary ones 1.
-  const sd = b.slopes.data;
-  slopeRow[0] = 1;
-  for (let k = 1; k < K; k++) slopeRow[k] = sd[i * (K - 1) + k - 1];
-  slopeRow[K] = 1;
-  view.slopes = slopeRow;
-}
-
-/**
- * The spline over every element, in one direction: the mapped values and `L = log f'` at the
- * base-side point, as two autodiff ops over the same parents. Their backward passes use
- * {@link rqForwardGrad} (forward) or {@link rqInverseGrad} (inverse, by the implicit function
- * theorem), and `∂g/∂rangeMin = (gradient at the output) − (gradient at the input)`, since
- * rangeMin shifts the spline along the diagonal: f(v) = rangeMin + F(v − rangeMin).
- */
-function evaluate(b: Broadcast, K: number, direction: 'forward' | 'inverse'): { y: Tensor; logDet: Tensor } {
-  ensureScratch(K);
-  const n = b.v.size;
-  const vd = b.v.data;
-  const out = new Float64Array(n);
-  const logDet = new Float64Array(n);
-  const pair = new Float64Array(2);
-  const step = direction === 'forward' ? rqForward : rqInverse;
-  for (let i = 0; i < n; i++) {
-    pointAt(b, K, i);
-    step(vd[i], view, pair);
-    out[i] = pair[0];
-    logDet[i] = pair[1];
-  }
-  // The base-side point every gradient is evaluated at: the input going forward, the output going back.
-  const base = direction === 'forward' ? vd : out;
-  const parents = [b.v, b.widths, b.heights, b.slopes, b.rangeMin];
-  const backward = (which: 'value' | 'logDet') => (o: Tensor): void => {
-    const g = outGrad(o);
-    const gv = b.v.requiresGrad ? b.v.gradData() : null;
-    const gw = b.widths.requiresGrad ? b.widths.gradData() : null;
-    const gh = b.heights.requiresGrad ? b.heights.gradData() : null;
-    const gs = b.slopes.requiresGrad ? b.slopes.gradData() : null;
-    const gr = b.rangeMin.requiresGrad ? b.rangeMin.gradData() : null;
-    for (let i = 0; i < n; i++) {
-      if (g[i] === 0) continue;
-      pointAt(b, K, i);
-      gW.fill(0, 0, K);
-      gH.fill(0, 0, K);
-      gD.fill(0, 0, K + 1);
-      const gOut = which === 'value' ? g[i] : 0;
-      const gL = which === 'logDet' ? g[i] : 0;
-      const gIn = direction === 'forward'
-        ? rqForwardGrad(base[i], view, gOut, gL, gradView)
-        : rqInverseGrad(base[i], view, gOut, gL, gradView);
-      if (gv !== null) gv[i] += gIn;
-      if (gr !== null) gr[i] += gOut - gIn;
-      if (gw !== null) for (let k = 0; k < K; k++) gw[i * K + k] += gW[k];
-      if (gh !== null) for (let k = 0; k < K; k++) gh[i * K + k] += gH[k];
-      // Only the interior slopes are parameters; the boundary ones are the constant 1.
-      if (gs !== null) for (let k = 1; k < K; k++) gs[i * (K - 1) + k - 1] += gD[k];
-    }
-  };
-  const op = direction === 'forward' ? 'rationalQuadraticSpline' : 'rationalQuadraticSplineInverse';
-  return {
-    y: record(op, out, b.shape, parents, backward('value')),
-    logDet: record(`${op}LogDet`, logDet, b.shape, parents, backward('logDet')),
-  };
-}

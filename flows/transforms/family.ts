@@ -6,9 +6,11 @@ import type { JsonValue } from '../bijectors/bijector.js';
  * - `'affine'`: TFP's MAF, `x = u · exp(logScale) + shift` (P = 2), optionally soft-clamped;
  * - `'boundedAffine'`: nflows' bounded scale, `x = u · (softplus(a + c) + ε) + shift` (P = 2);
  * - `'spline'`: a monotone rational-quadratic spline (Durkan et al. 2019), `K` bins on `[−B, B]`,
- *   the identity outside (P = 3K − 1).
+ *   the identity outside (P = 3K − 1);
+ * - `'splineKnots'`: the same spline read straight from its knots (P = 3K), what TFP's
+ *   `RationalQuadraticSpline` bijector holds; for that bijector, not for a network to drive.
  */
-export type TransformFamilyName = 'affine' | 'boundedAffine' | 'spline';
+export type TransformFamilyName = 'affine' | 'boundedAffine' | 'spline' | 'splineKnots';
 
 /** A family's options as saved: its `name` and its own options, plain JSON. */
 export interface TransformFamilyConfig {

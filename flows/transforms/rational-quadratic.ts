@@ -36,20 +36,62 @@ export interface RQSpline {
   slopesAt: number;
 }
 
-/** Where {@link rqForwardGrad} and {@link rqInverseGrad} add the parameter gradients: the layout of {@link RQSpline}. */
-export interface RQSplineGrad {
-  /** ∂g/∂w_k is added into `widths[widthsAt + k]`. */
-  widths: Float64Array;
-  /** Offset of ∂g/∂w_0. */
-  widthsAt: number;
-  /** ∂g/∂h_k is added into `heights[heightsAt + k]`. */
-  heights: Float64Array;
-  /** Offset of ∂g/∂h_0. */
-  heightsAt: number;
-  /** ∂g/∂d_k (k = 0 … K) is added into `slopes[slopesAt + k]`. */
-  slopes: Float64Array;
-  /** Offset of ∂g/∂d_0. */
-  slopesAt: number;
+/**
+ * Where {@link rqForwardGrad} adds the parameter gradients, in the layout of {@link RQSpline}:
+ * ∂g/∂w_k into `widths[widthsAt + k]`, ∂g/∂h_k into `heights[heightsAt + k]`, ∂g/∂d_k (k = 0 … K,
+ * the boundary slopes included) into `slopes[slopesAt + k]`.
+ */
+export type RQSplineGrad = Omit<RQSpline, 'bins' | 'rangeMin'>;
+
+/**
+ * Scratch for the callers of this file: a spline view and a gradient view over buffers for K bins,
+ * grown (doubled) as K grows, so no call allocates. Callers may point the views' arrays elsewhere
+ * (at a parameter array, say) between calls; `ensure` and `clearGrad` hand back the views.
+ */
+export class RQScratch {
+  /** The spline view; `ensure` points its arrays at this scratch's own buffers. */
+  readonly spline: RQSpline;
+  /** The gradient view; `clearGrad` points its arrays at this scratch's own buffers. */
+  readonly grad: RQSplineGrad;
+  /** K + 1 slopes (the boundary ones included), for callers that build a slope row. */
+  slopes = new Float64Array(0);
+  private widths = new Float64Array(0);
+  private heights = new Float64Array(0);
+  private gWidths = new Float64Array(0);
+  private gHeights = new Float64Array(0);
+  private gSlopes = new Float64Array(0);
+
+  constructor() {
+    const empty = this.slopes;
+    this.spline = { bins: 0, rangeMin: 0, widths: empty, widthsAt: 0, heights: empty, heightsAt: 0, slopes: empty, slopesAt: 0 };
+    this.grad = { widths: empty, widthsAt: 0, heights: empty, heightsAt: 0, slopes: empty, slopesAt: 0 };
+  }
+
+  /** The spline view on this scratch's own buffers (offsets 0), with room for at least K bins. */
+  ensure(K: number): RQSpline {
+    if (this.widths.length < K) {
+      this.widths = new Float64Array(2 * K);
+      this.heights = new Float64Array(2 * K);
+      this.slopes = new Float64Array(2 * K + 1);
+      this.gWidths = new Float64Array(2 * K);
+      this.gHeights = new Float64Array(2 * K);
+      this.gSlopes = new Float64Array(2 * K + 1);
+    }
+    Object.assign(this.spline, { widths: this.widths, widthsAt: 0, heights: this.heights, heightsAt: 0, slopes: this.slopes, slopesAt: 0 });
+    return this.spline;
+  }
+
+  /**
+   * The gradient view on this scratch's own buffers (offsets 0), zeroed for K bins, so that
+   * {@link rqForwardGrad}'s additions start from 0. Call after `ensure(K)`.
+   */
+  clearGrad(K: number): RQSplineGrad {
+    this.gWidths.fill(0, 0, K);
+    this.gHeights.fill(0, 0, K);
+    this.gSlopes.fill(0, 0, K + 1);
+    Object.assign(this.grad, { widths: this.gWidths, widthsAt: 0, heights: this.gHeights, heightsAt: 0, slopes: this.gSlopes, slopesAt: 0 });
+    return this.grad;
+  }
 }
 
 // ---- scratch -------------------------------------------------------------------------------------
@@ -304,31 +346,3 @@ export function rqForwardGrad(u: number, sp: RQSpline, gx: number, gl: number, g
   return backprop(gx, gl, grad);
 }
 
-/**
- * Reverse mode through {@link rqInverse}, by the implicit function theorem. With u = f⁻¹(x; θ)
- * and L = log f'(u; θ), for `g = gu · u + gl · L`:
- *
- *   ∂u/∂x = 1/f'(u),   ∂u/∂θ = −(∂f/∂θ)/f'(u)
- *   ∂g/∂x = a,                         a = (gu + gl ∂L/∂u) / f'(u)
- *   ∂g/∂θ = gl ∂L/∂θ − a ∂f/∂θ
- *
- * The second line is the forward map's reverse mode with the weights (gx, gl) = (−a, gl), so no
- * derivative is written twice. (∂g/∂rangeMin = gu − ∂g/∂x, by the same shift argument.)
- *
- * @param u - the inverse's output, `u = f⁻¹(x)` (not x: everything is evaluated at u)
- * @param sp - the spline
- * @param gu - the gradient arriving at u
- * @param gl - the gradient arriving at L = log f'(u)
- * @param grad - receives the parameter gradients (added, `+=`)
- * @returns ∂g/∂x
- * @see Durkan et al. 2019, https://arxiv.org/abs/1906.04087
- */
-export function rqInverseGrad(u: number, sp: RQSpline, gu: number, gl: number, grad: RQSplineGrad): number {
-  locateX(u, sp);
-  if (!inside) return gu;
-  const fPrime = (s * s * M) / (D * D);
-  const dLdu = dLdXi() / w;
-  const a = (gu + gl * dLdu) / fPrime;
-  backprop(-a, gl, grad);
-  return a;
-}

@@ -4,11 +4,13 @@ import { describe } from '../../lib/util/validate.js';
 import { affineFamily, boundedAffineFamily, type AffineFamilyOptions, type BoundedAffineFamilyOptions } from './affine.js';
 import type { TransformFamily, TransformFamilyConfig, TransformFamilyName } from './family.js';
 import { splineFamily, type SplineFamilyOptions } from './spline.js';
+import { splineKnotsFamily } from './spline-knots.js';
 
 const factories: Record<TransformFamilyName, (options: Record<string, unknown>) => TransformFamily> = {
   affine: (o) => affineFamily(o as AffineFamilyOptions),
   boundedAffine: (o) => boundedAffineFamily(o as BoundedAffineFamilyOptions),
   spline: (o) => splineFamily(o as SplineFamilyOptions),
+  splineKnots: (o) => splineKnotsFamily(o.bins as number),
 };
 
 /**

@@ -2,7 +2,7 @@
 import { assert } from '../../lib/util/errors.js';
 import { checkFiniteNumber, checkOptions, describe } from '../../lib/util/validate.js';
 import type { TransformFamily, TransformFamilyConfig } from './family.js';
-import { rqForward, rqForwardGrad, rqInverse, type RQSpline, type RQSplineGrad } from './rational-quadratic.js';
+import { rqForward, rqForwardGrad, rqInverse, RQScratch } from './rational-quadratic.js';
 
 /** Options of {@link splineFamily}; every one is optional. */
 export interface SplineFamilyOptions {
@@ -54,37 +54,10 @@ const WHERE = 'splineFamily';
 const OPTION_NAMES = ['bins', 'bound', 'minBinWidth', 'minBinHeight', 'minSlope'] as const;
 
 // ---- scratch -------------------------------------------------------------------------------------
-// One dimension's spline, read from θ: widths, heights (K each), knot slopes (K + 1, the two
-// boundary ones fixed at 1), the softmax probabilities behind widths and heights (kept for the
-// backward), and the gradients of the absolute quantities. Shared by every spline family: calls do
-// not interleave (JavaScript runs one at a time), and each call reads θ afresh.
-let widths = new Float64Array(16);
-let heights = new Float64Array(16);
-let slopes = new Float64Array(17);
-let gWidths = new Float64Array(16);
-let gHeights = new Float64Array(16);
-let gSlopes = new Float64Array(17);
-
-/** Grows the scratch to K bins. */
-function ensureScratch(K: number): void {
-  if (widths.length >= K) return;
-  widths = new Float64Array(2 * K);
-  heights = new Float64Array(2 * K);
-  slopes = new Float64Array(2 * K + 1);
-  gWidths = new Float64Array(2 * K);
-  gHeights = new Float64Array(2 * K);
-  gSlopes = new Float64Array(2 * K + 1);
-  spline.widths = widths;
-  spline.heights = heights;
-  spline.slopes = slopes;
-  grad.widths = gWidths;
-  grad.heights = gHeights;
-  grad.slopes = gSlopes;
-}
-
-// The views handed to rational-quadratic.ts: always offset 0 into the scratch above.
-const spline: RQSpline = { bins: 0, rangeMin: 0, widths, widthsAt: 0, heights, heightsAt: 0, slopes, slopesAt: 0 };
-const grad: RQSplineGrad = { widths: gWidths, widthsAt: 0, heights: gHeights, heightsAt: 0, slopes: gSlopes, slopesAt: 0 };
+// One dimension's spline, read from θ (widths, heights, and K + 1 slopes with the two boundary ones
+// fixed at 1), and the gradients of those absolute quantities. Shared by every spline family: calls
+// do not interleave (JavaScript runs one at a time), and each call reads θ afresh.
+const scratch = new RQScratch();
 
 /**
  * `out[i] = lo + span · softmax(θ[o … o + K))_i`: K sizes ≥ lo summing to K·lo + span. The
@@ -157,11 +130,12 @@ class SplineTransformFamily implements SplineFamily {
    */
   private read(theta: Float64Array, o: number): void {
     const K = this.bins;
-    ensureScratch(K);
+    const spline = scratch.ensure(K);
     spline.bins = K;
     spline.rangeMin = -this.bound;
-    softmaxSizes(theta, o, K, this.minBinWidth, this.widthSpan, widths);
-    softmaxSizes(theta, o + K, K, this.minBinHeight, this.heightSpan, heights);
+    softmaxSizes(theta, o, K, this.minBinWidth, this.widthSpan, spline.widths);
+    softmaxSizes(theta, o + K, K, this.minBinHeight, this.heightSpan, spline.heights);
+    const slopes = spline.slopes;
     slopes[0] = 1;
     slopes[K] = 1;
     // exp keeps the slope positive and gives it a unit gradient at s̃ = 0 (softplus's is 0.63, which trains
@@ -171,27 +145,26 @@ class SplineTransformFamily implements SplineFamily {
 
   forward(u: number, theta: Float64Array, o: number, out: Float64Array): void {
     this.read(theta, o);
-    rqForward(u, spline, out);
+    rqForward(u, scratch.spline, out);
   }
 
   inverse(x: number, theta: Float64Array, o: number, out: Float64Array): void {
     this.read(theta, o);
-    rqInverse(x, spline, out);
+    rqInverse(x, scratch.spline, out);
   }
 
   forwardGrad(u: number, theta: Float64Array, o: number, gx: number, gl: number, gTheta: Float64Array, go: number): number {
     const K = this.bins;
     this.read(theta, o);
-    gWidths.fill(0, 0, K);
-    gHeights.fill(0, 0, K);
-    gSlopes.fill(0, 0, K + 1);
-    const gu = rqForwardGrad(u, spline, gx, gl, grad);
+    const { widths, heights } = scratch.spline;
+    const grad = scratch.clearGrad(K);
+    const gu = rqForwardGrad(u, scratch.spline, gx, gl, grad);
     // Back through the reading: softmax for widths and heights, exp for the interior slopes
     // (∂d/∂s̃ = (1 − minSlope)·e^s̃); the boundary slopes are constants, so gSlopes[0] and gSlopes[K] drop.
-    softmaxSizesGrad(widths, gWidths, K, this.minBinWidth, this.widthSpan, gTheta, go);
-    softmaxSizesGrad(heights, gHeights, K, this.minBinHeight, this.heightSpan, gTheta, go + K);
+    softmaxSizesGrad(widths, grad.widths, K, this.minBinWidth, this.widthSpan, gTheta, go);
+    softmaxSizesGrad(heights, grad.heights, K, this.minBinHeight, this.heightSpan, gTheta, go + K);
     for (let k = 1; k < K; k++) {
-      gTheta[go + 2 * K + k - 1] += gSlopes[k] * (1 - this.minSlope) * expLinearDerivative(theta[o + 2 * K + k - 1]);
+      gTheta[go + 2 * K + k - 1] += grad.slopes[k] * (1 - this.minSlope) * expLinearDerivative(theta[o + 2 * K + k - 1]);
     }
     return gu;
   }
@@ -207,6 +180,7 @@ class SplineTransformFamily implements SplineFamily {
   parametersAt(theta: Float64Array, o: number): SplineParameters {
     const K = this.bins;
     this.read(theta, o);
+    const { widths, heights, slopes } = scratch.spline;
     return {
       binWidths: Array.from(widths.subarray(0, K)),
       binHeights: Array.from(heights.subarray(0, K)),

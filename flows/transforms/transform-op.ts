@@ -113,18 +113,39 @@ function forwardStep(family: TransformFamily, u: number, td: Float64Array, o: nu
   if (z.requiresGrad) z.gradData()[i] += gu;
 }
 
-/**
- * Element i of the inverse direction (see {@link applyTransform}): `a = (gu + gl·∂L/∂u) · e^(−L)`
- * goes to x, and `forwardGrad(u; −a, gl)`'s θ part to θ.
- */
+/** Element i of the inverse direction: {@link inverseGradAt}'s result goes to x, its θ part to θ (or is dropped). */
 function inverseStep(family: TransformFamily, u: number, L: number, td: Float64Array, o: number, gu: number, gl: number,
   theta: Tensor, z: Tensor, i: number): void {
   if (gu === 0 && gl === 0) return;
-  const P = family.params;
-  const dLdu = gl === 0 ? 0 : family.forwardGrad(u, td, o, 0, 1, scratch(P), 0);
-  const a = (gu + gl * dLdu) * Math.exp(-L);
-  if (theta.requiresGrad) family.forwardGrad(u, td, o, -a, gl, theta.gradData(), o);
+  const a = theta.requiresGrad
+    ? inverseGradAt(family, u, L, td, o, gu, gl, theta.gradData(), o)
+    : inverseGradAt(family, u, L, td, o, gu, gl, scratch(family.params), 0);
   if (z.requiresGrad) z.gradData()[i] += a;
+}
+
+/**
+ * Reverse mode through one element of the inverse direction, by the implicit function theorem
+ * (see {@link applyTransform}): for `g = gu · u + gl · L` with u = f⁻¹(x; θ) and L = log f'(u; θ),
+ *
+ *   a = (gu + gl · ∂L/∂u) · e^(−L),   ∂g/∂x = a,   ∂g/∂θ = forwardGrad(u; gx = −a, gl)'s θ part.
+ *
+ * @param family - the transform family
+ * @param u - the inverse's output at this element (everything is evaluated at u, not x)
+ * @param L - log f'(u; θ), as the inverse reported it
+ * @param theta - parameters, θ at `theta[o … o + P)`
+ * @param o - offset of θ
+ * @param gu - the gradient arriving at u
+ * @param gl - the gradient arriving at L
+ * @param gTheta - receives ∂g/∂θ, added at `gTheta[go …]`
+ * @param go - offset in `gTheta`
+ * @returns ∂g/∂x
+ */
+export function inverseGradAt(family: TransformFamily, u: number, L: number, theta: Float64Array, o: number,
+  gu: number, gl: number, gTheta: Float64Array, go: number): number {
+  const dLdu = gl === 0 ? 0 : family.forwardGrad(u, theta, o, 0, 1, scratch(family.params), 0);
+  const a = (gu + gl * dLdu) * Math.exp(-L);
+  family.forwardGrad(u, theta, o, -a, gl, gTheta, go);
+  return a;
 }
 
 /** A buffer of at least `n` entries whose contents are never read (gradients computed only for a return value). */

@@ -1,6 +1,8 @@
 import {
-  rqForward, rqForwardGrad, rqInverse, rqInverseGrad, type RQSpline, type RQSplineGrad,
+  rqForward, rqForwardGrad, rqInverse, type RQSpline, type RQSplineGrad,
 } from '../../../flows/transforms/rational-quadratic.js';
+import { splineKnotsFamily } from '../../../flows/transforms/spline-knots.js';
+import { inverseGradAt } from '../../../flows/transforms/transform-op.js';
 import type { Random } from '../../../lib/util/random.js';
 import { seededRng } from '../../helpers/grad-check.js';
 
@@ -52,6 +54,31 @@ function zeroGrad(sp: RQSpline): RQSplineGrad {
     heights: new Float64Array(sp.heights.length), heightsAt: sp.heightsAt,
     slopes: new Float64Array(sp.slopes.length), slopesAt: sp.slopesAt,
   };
+}
+
+/** θ of the knots family for a spline with boundary slopes 1: [w (K), h (K), d_1 … d_{K−1}, rangeMin]. */
+function thetaOf(sp: RQSpline): Float64Array {
+  const K = sp.bins;
+  const theta = new Float64Array(3 * K);
+  for (let k = 0; k < K; k++) {
+    theta[k] = sp.widths[sp.widthsAt + k];
+    theta[K + k] = sp.heights[sp.heightsAt + k];
+  }
+  for (let k = 1; k < K; k++) theta[2 * K + k - 1] = sp.slopes[sp.slopesAt + k];
+  theta[3 * K - 1] = sp.rangeMin;
+  return theta;
+}
+
+/**
+ * The inverse's reverse mode as the library runs it (applyTransform's implicit function theorem on
+ * the knots family): returns ∂g/∂x, and ∂g/∂θ in the knots family's layout.
+ */
+function inverseGrad(x: number, sp: RQSpline, gu: number, gl: number): { gx: number; gTheta: Float64Array } {
+  const family = splineKnotsFamily(sp.bins);
+  const theta = thetaOf(sp);
+  const [u, L] = inv(x, sp);
+  const gTheta = new Float64Array(theta.length);
+  return { gx: inverseGradAt(family, u, L, theta, 0, gu, gl, gTheta, 0), gTheta };
 }
 
 /** A copy of the spline with every array copied (so a perturbation touches only the copy). */
@@ -115,8 +142,9 @@ describe('rational-quadratic spline: values', () => {
         for (const r of [fwd(v, sp), inv(v, sp)]) expect(r.every((z) => !Number.isNaN(z))).toBe(true);
         const g = zeroGrad(sp);
         expect(Number.isNaN(rqForwardGrad(v, sp, 0.7, -1.3, g))).toBe(false);
-        expect(Number.isNaN(rqInverseGrad(inv(v, sp)[0], sp, 0.7, -1.3, g))).toBe(false);
-        for (const a of [g.widths, g.heights, g.slopes]) expect(a.every(Number.isFinite)).toBe(true);
+        const viaInverse = inverseGrad(v, sp, 0.7, -1.3);
+        expect(Number.isNaN(viaInverse.gx)).toBe(false);
+        for (const a of [g.widths, g.heights, g.slopes, viaInverse.gTheta]) expect(a.every(Number.isFinite)).toBe(true);
       }
     }
   });
@@ -240,19 +268,25 @@ describe('rational-quadratic spline: gradients against central differences (floa
         const [u, L] = inv(v, s);
         return gu * u + gl * L;
       };
-      const grad = zeroGrad(sp);
-      const gx = rqInverseGrad(inv(x, sp)[0], sp, gu, gl, grad);
+      const { gx, gTheta } = inverseGrad(x, sp, gu, gl);
       close(gx, (g(x + H, sp) - g(x - H, sp)) / (2 * H), `∂g/∂x at x = ${x}`);
-      for (const [name, i, k2] of slots(sp)) {
+      // The knots family's parameters: widths, heights, interior slopes (the boundary ones are the constant 1).
+      const K = sp.bins;
+      const params: Array<['widths' | 'heights' | 'slopes', number, number]> = [
+        ...Array.from({ length: K }, (_, j) => ['widths', sp.widthsAt + j, j] as ['widths', number, number]),
+        ...Array.from({ length: K }, (_, j) => ['heights', sp.heightsAt + j, K + j] as ['heights', number, number]),
+        ...Array.from({ length: K - 1 }, (_, j) => ['slopes', sp.slopesAt + j + 1, 2 * K + j] as ['slopes', number, number]),
+      ];
+      for (const [name, i, at] of params) {
         const up = copy(sp);
         const down = copy(sp);
         up[name][i] += H;
         down[name][i] -= H;
-        close(grad[name][i], (g(x, up) - g(x, down)) / (2 * H), `inverse ∂g/∂${name}[${k2}] (bin ${k})`);
+        close(gTheta[at], (g(x, up) - g(x, down)) / (2 * H), `inverse ∂g/∂${name}[${i}] (bin ${k})`);
       }
       const up = { ...sp, rangeMin: sp.rangeMin + H };
       const down = { ...sp, rangeMin: sp.rangeMin - H };
-      close(gu - gx, (g(x, up) - g(x, down)) / (2 * H), '∂g/∂rangeMin = gu − ∂g/∂x');
+      close(gTheta[3 * K - 1], (g(x, up) - g(x, down)) / (2 * H), '∂g/∂rangeMin');
     }
   });
 
@@ -262,8 +296,11 @@ describe('rational-quadratic spline: gradients against central differences (floa
     for (const u of [xk[0] - 1, xk[sp.bins] + 2, Infinity]) {
       const grad = zeroGrad(sp);
       expect(rqForwardGrad(u, sp, 0.3, 5, grad)).toBe(0.3);
-      expect(rqInverseGrad(u, sp, -0.4, 5, grad)).toBe(-0.4);
+      const viaInverse = inverseGrad(u, sp, -0.4, 5);
+      expect(viaInverse.gx).toBe(-0.4);
       for (const a of [grad.widths, grad.heights, grad.slopes]) expect(a.every((v) => v === 0)).toBe(true);
+      // Only the first knot moves a point in the tails: ∂u/∂rangeMin = 1 − 1 = 0 there too.
+      expect(Array.from(viaInverse.gTheta).every((v) => v === 0)).toBe(true);
     }
   });
 });
