@@ -81,6 +81,15 @@ export interface AutoregressiveNetworkOptions {
    * which uses the global generator) is drawn from once, at construction, to get a number seed.
    */
   seed?: Seed;
+  /**
+   * Not in TFP: the MADE paper's mask sets (Germain et al. 2015, section 4.2). K ≥ 1 masks sharing
+   * one set of weights; each mask draws afresh the parts its options make random: the input order
+   * when `inputOrder` is `'random'` (order-agnostic training), the hidden degrees when
+   * `hiddenDegrees` is `'random'` (connectivity-agnostic training). Default 1.
+   */
+  numMasks?: number;
+  /** Which mask the network starts on, in [0, numMasks); default 0 (saved, so a reloaded network resumes on it). */
+  maskIndex?: number;
   /** Default `'autoregressive_network'`. */
   name?: string;
 }
@@ -124,6 +133,10 @@ export interface AutoregressiveNetworkConfig {
   dropout: number;
   /** The number or string every random choice and initial weight was drawn from. */
   seed: number | string;
+  /** The number of mask sets; present only when above 1, so a one-mask config reads as before. */
+  numMasks?: number;
+  /** The selected mask when the config was taken; present only with `numMasks`. */
+  maskIndex?: number;
   /** The network's name. */
   name: string;
 }
@@ -134,7 +147,7 @@ const WHERE = 'AutoregressiveNetwork';
 const NETWORK_OPTIONS: readonly string[] = [
   'params', 'eventShape', 'hiddenUnits', 'activation', 'inputOrder', 'hiddenDegrees', 'conditional',
   'conditionalEventShape', 'conditionalInputLayers', 'useBias', 'kernelInitializer', 'biasInitializer', 'zeroInitOutput',
-  'residualBlocks', 'dropout', 'seed', 'name',
+  'residualBlocks', 'dropout', 'seed', 'numMasks', 'maskIndex', 'name',
 ];
 
 function show(v: unknown): string {
@@ -238,6 +251,8 @@ interface Built {
   layers: MaskedLayerStructure[];
   /** Shape and name of each weight, in getWeights order (for setWeights' checks). */
   labels: Array<{ shape: number[]; label: string }>;
+  /** Every mask set (one unless `numMasks` > 1); `degrees`, `masks` and `layers` above are the selected one's. */
+  maskSets: Array<Pick<Built, 'degrees' | 'masks' | 'layers'>>;
 }
 
 /**
@@ -305,6 +320,9 @@ export class AutoregressiveNetwork {
   readonly seed: number | string;
   /** The layer's name. */
   readonly name: string;
+  /** The number of mask sets K (see {@link AutoregressiveNetworkOptions.numMasks}). */
+  readonly numMasks: number;
+  private maskIndexValue: number;
 
   private eventShapeValue: number[] | undefined;
   private readonly activationOption: Activation;
@@ -391,6 +409,12 @@ export class AutoregressiveNetwork {
     this.weightRng = base.fork();
     this.dropoutRng = base.fork();
 
+    this.numMasks = checkPositiveInt(options.numMasks, 'numMasks', WHERE, 1);
+    // K copies of one fixed mask would be one mask K times: something must be drawn per mask.
+    assert(this.numMasks === 1 || this.inputOrderOption === 'random' || this.hiddenDegreesOption === 'random',
+      () => `${WHERE}: 'numMasks' ${this.numMasks} needs inputOrder 'random' and/or hiddenDegrees 'random', which each mask draws afresh; got inputOrder ${show(this.inputOrderOption)}, hiddenDegrees ${show(this.hiddenDegreesOption)}`);
+    this.maskIndexValue = this.checkMask(options.maskIndex ?? 0, 'maskIndex', WHERE);
+
     const name = options.name ?? 'autoregressive_network';
     assert(typeof name === 'string', () => `${WHERE}: 'name' must be a string, got ${show(name)}`, TypeError);
     this.name = name;
@@ -431,8 +455,39 @@ export class AutoregressiveNetwork {
       residualBlocks: this.residualBlocks,
       dropout: this.dropout,
       seed: this.seed,
+      ...(this.numMasks > 1 ? { numMasks: this.numMasks, maskIndex: this.maskIndexValue } : {}),
       name: this.name,
     };
+  }
+
+  /** The selected mask set, in [0, numMasks): the one `call`, `structure()`, `masks` and the degrees use. */
+  get maskIndex(): number {
+    return this.maskIndexValue;
+  }
+
+  /**
+   * Selects mask set `k` for every later pass. The weights are shared, so this only changes
+   * which connections (and which input order) the network uses.
+   * @param k - an integer in [0, numMasks)
+   * @throws TypeError for a non-number; RangeError for a `k` outside [0, numMasks)
+   */
+  useMask(k: number): void {
+    this.maskIndexValue = this.checkMask(k, 'k', `${WHERE}.useMask`);
+    if (this.parts !== null) Object.assign(this.parts, this.parts.maskSets[k]);
+  }
+
+  /** Moves to mask `(maskIndex + 1) mod numMasks` (the paper's training: one mask per minibatch) and returns it. */
+  nextMask(): number {
+    this.useMask((this.maskIndexValue + 1) % this.numMasks);
+    return this.maskIndexValue;
+  }
+
+  /** `k` checked against [0, numMasks). */
+  private checkMask(k: unknown, arg: string, where: string): number {
+    assert(typeof k === 'number', () => `${where}: '${arg}' must be an integer in [0, ${this.numMasks}), got ${show(k)}`, TypeError);
+    assert(Number.isInteger(k) && k >= 0 && k < this.numMasks,
+      () => `${where}: '${arg}' is ${k}, expected an integer in [0, ${this.numMasks}) (the network has numMasks ${this.numMasks})`, RangeError);
+    return k;
   }
 
   /** Whether the masks and weights exist (E known). */
@@ -500,7 +555,7 @@ export class AutoregressiveNetwork {
         () => `${WHERE}.setWeights: weight ${i} (${parts.labels[i].label}) has shape ${fmt(w.shape)}, expected ${fmt(parts.labels[i].shape)}`);
     });
     ws.forEach((w, i) => this.weights[i].data.set(w.data));
-    parts.layers.forEach(({ kernel }, k) => applyMask(this.weights[kernel], parts.masks[k]));
+    parts.layers.forEach(({ kernel }, k) => applyMask(this.weights[kernel], unionMask(parts.maskSets.map((set) => set.masks[k]))));
   }
 
   /**
@@ -522,24 +577,13 @@ export class AutoregressiveNetwork {
     if (this.parts !== null) return;
     this.eventShapeValue = [E];
     const inputOrder = checkInputOrder(this.inputOrderOption, E, WHERE);
-    // A residual stream keeps one set of degrees through every block, so only one layer's are drawn.
-    const degrees = createDegrees({
-      eventSize: E, hiddenUnits: this.residualBlocks ? [this.hiddenUnits[0]] : this.hiddenUnits, inputOrder,
-      hiddenDegrees: this.hiddenDegreesOption, rng: this.structureRng,
-    }, WHERE);
     const program = layerProgram(this.residualBlocks, this.hiddenUnits.length);
-    // Each masked layer's source degrees and own degrees: the input's, then hidden ones (the
-    // stream's, repeated, for residual blocks), then the output's.
-    const nodeDegrees = program.map((_, k) => (k === program.length - 1 ? null : degrees[this.residualBlocks ? 1 : k + 1]));
-    const masks = program.map((layer, k) => {
-      const from = layer.source < 0 ? degrees[0] : (nodeDegrees[layer.source] as number[]);
-      const to = nodeDegrees[k];
-      return to === null ? masksFromDegrees([degrees[0], from], this.params)[1] : masksFromDegrees([from, to], this.params)[0];
-    });
+    // Mask 0 is drawn first, so a network with one mask is the network it always was; mask k > 0
+    // draws the random parts (order and/or hidden degrees) afresh from the same stream.
+    const sets = Array.from({ length: this.numMasks }, () => this.maskSet(E, inputOrder, program));
     const C = this.conditionalEventShape?.[0];
     const weights: Tensor[] = [];
     const labels: Built['labels'] = [];
-    const layers: Built['layers'] = [];
     const push = (shape: number[], label: string, init: Initializer): number => {
       const w = init(shape, this.weightRng);
       assert(w instanceof Tensor && sameShape(w.shape, shape),
@@ -548,25 +592,51 @@ export class AutoregressiveNetwork {
       labels.push({ shape, label });
       return weights.length - 1;
     };
-    const outputDegrees = degrees[0].flatMap((m) => new Array<number>(this.params).fill(m));
-    masks.forEach((mask, k) => {
+    // One set of weights serves every mask (the paper's mask sets share their parameters).
+    const slots = sets[0].masks.map((mask, k) => {
       const [fanIn, fanOut] = mask.shape;
       const kernel = push([fanIn, fanOut], `layer ${k} kernel`, this.kernelInits[k]);
-      applyMask(weights[kernel], mask);
+      applyMask(weights[kernel], unionMask(sets.map((set) => set.masks[k])));
       const bias = this.useBias ? push([fanOut], `layer ${k} bias`, this.biasInits[k]) : -1;
-      const { source, activateSource, residual, takesCondition } = program[k];
-      const entersHere = this.conditional && takesCondition && (this.conditionalInputLayers === 'all_layers' || k === 0);
+      const entersHere = this.conditional && program[k].takesCondition && (this.conditionalInputLayers === 'all_layers' || k === 0);
       const conditional = entersHere ? push([C as number, fanOut], `layer ${k} conditional kernel`, this.kernelInits[k]) : -1;
-      const strict = k === masks.length - 1;
-      layers.push({
-        source, activateSource, residual, kernel, bias, conditional, mask,
-        degrees: Object.freeze(strict ? outputDegrees : (nodeDegrees[k] as number[]).slice()), strict,
-      });
+      return { kernel, bias, conditional };
     });
     this.weights = weights;
+    const maskSets = sets.map(({ degrees, masks, layerDegrees }) => ({
+      degrees,
+      masks,
+      layers: masks.map((mask, k): MaskedLayerStructure => {
+        const { source, activateSource, residual } = program[k];
+        return { source, activateSource, residual, ...slots[k], mask, degrees: layerDegrees[k], strict: k === masks.length - 1 };
+      }),
+    }));
+    this.parts = { eventSize: E, ...maskSets[this.maskIndexValue], labels, maskSets };
+  }
+
+  /**
+   * One mask set: degrees drawn from the structure stream, the masks of every layer of `program`,
+   * and each layer's unit degrees as {@link MaskedLayerStructure} reports them.
+   */
+  private maskSet(E: number, inputOrder: InputOrder, program: LayerWiring[]): { degrees: number[][]; masks: Tensor[]; layerDegrees: ReadonlyArray<readonly number[]> } {
+    // A residual stream keeps one set of degrees through every block, so only one layer's are drawn.
+    const degrees = createDegrees({
+      eventSize: E, hiddenUnits: this.residualBlocks ? [this.hiddenUnits[0]] : this.hiddenUnits, inputOrder,
+      hiddenDegrees: this.hiddenDegreesOption, rng: this.structureRng,
+    }, WHERE);
+    // Each masked layer's source degrees and own degrees: the input's, then hidden ones (the
+    // stream's, repeated, for residual blocks), then the output's.
+    const nodeDegrees = program.map((_, k) => (k === program.length - 1 ? null : degrees[this.residualBlocks ? 1 : k + 1]));
+    const masks = program.map((layer, k) => {
+      const from = layer.source < 0 ? degrees[0] : (nodeDegrees[layer.source] as number[]);
+      const to = nodeDegrees[k];
+      return to === null ? masksFromDegrees([degrees[0], from], this.params)[1] : masksFromDegrees([from, to], this.params)[0];
+    });
+    const outputDegrees = degrees[0].flatMap((m) => new Array<number>(this.params).fill(m));
+    const layerDegrees = nodeDegrees.map((m) => Object.freeze(m === null ? outputDegrees : m.slice()));
     // `degrees` as TFP reports them: the input's, then one entry per hidden layer of `hiddenUnits`.
     const reported = this.residualBlocks ? [degrees[0], ...this.hiddenUnits.map(() => degrees[1])] : degrees;
-    this.parts = { eventSize: E, degrees: reported, masks, layers, labels };
+    return { degrees: reported, masks, layerDegrees };
   }
 
   /**
@@ -639,6 +709,8 @@ export class AutoregressiveNetwork {
     } else {
       assert(c === undefined, () => `${where}: 'conditionalInput' was given but the network is not conditional`);
     }
+    // The paper's order-agnostic training: every training pass moves to the next mask.
+    if (training && this.numMasks > 1) this.nextMask();
     const w = this.weights;
     const outputs: Tensor[] = [];
     // act(layer k), made once however many layers read it (with dropout in training).
@@ -746,7 +818,15 @@ function copySpec(spec: LayerInitializers): LayerInitializers {
   return Array.isArray(spec) ? (spec as readonly InitializerSpec[]).slice() : spec;
 }
 
-/** Zeroes the masked entries of a kernel in place: the stored kernel is always W ⊙ M. */
+/** The entries some mask keeps: 1 where any of `masks` (all of one shape) is 1. */
+function unionMask(masks: readonly Tensor[]): Tensor {
+  if (masks.length === 1) return masks[0];
+  const data = new Float64Array(masks[0].size);
+  for (const m of masks) for (let i = 0; i < data.length; i++) if (m.data[i] !== 0) data[i] = 1;
+  return new Tensor(data, masks[0].shape);
+}
+
+/** Zeroes the masked entries of a kernel in place: the stored kernel is always W ⊙ M (M the union of the mask sets). */
 function applyMask(kernel: Tensor, mask: Tensor): void {
   const m = mask.data;
   const d = kernel.data;
