@@ -54,8 +54,6 @@ interface Workspace {
   cv: Array<Float64Array | null>;
   /** x in degree order [n, E]: column t − 1 holds the dimension of degree t (what the input layers read). */
   xSorted: Float64Array;
-  /** log f'(u; θ) [n, E] in dimension order. */
-  logDeriv: Float64Array;
 }
 
 function makeWorkspace(plan: Plan, n: number): Workspace {
@@ -69,7 +67,6 @@ function makeWorkspace(plan: Plan, n: number): Workspace {
     w: plan.layers.map((l) => (l.colIdentity ? null : new Float64Array(l.fanIn * l.fanOut))),
     cv: plan.layers.map((l) => (l.conditional >= 0 ? new Float64Array(n * l.fanOut) : null)),
     xSorted: new Float64Array(n * plan.eventSize),
-    logDeriv: new Float64Array(n * plan.eventSize),
   };
 }
 
@@ -119,14 +116,23 @@ interface LayerPlan {
   colEnd: number;
 }
 
-const plans = new WeakMap<AutoregressiveNetwork, Plan | null>();
+// One plan per mask set of a network (`numMasks` > 1 gives each mask its own degrees and wiring).
+const plans = new WeakMap<AutoregressiveNetwork, Array<Plan | null | undefined>>();
 
-/** The network's plan, built on first use; null when its structure cannot be walked (then the caller keeps the E-pass loop). */
+/**
+ * The plan of the network's selected mask, built on first use; null when its structure cannot be
+ * walked (then the caller keeps the E-pass loop).
+ */
 function planOf(network: AutoregressiveNetwork): Plan | null {
-  let plan = plans.get(network);
+  let perMask = plans.get(network);
+  if (perMask === undefined) {
+    perMask = [];
+    plans.set(network, perMask);
+  }
+  let plan = perMask[network.maskIndex];
   if (plan === undefined) {
     plan = makePlan(network.structure(), network.trainableWeights.length);
-    plans.set(network, plan);
+    perMask[network.maskIndex] = plan;
   }
   return plan;
 }
@@ -236,7 +242,8 @@ function sameOrder(a: Int32Array, b: Int32Array): boolean {
  * last layer's units of degree < m(d). So with every unit sorted by degree, and each layer's
  * accumulators `z` started at `b [+ c · V]`, for t = 1 … E:
  *
- *   1. θ of the dimension d of degree t is complete: x_d = f(u_d; θ_d), the family's forward map;
+ *   1. θ of the dimension d of degree t is complete: x_d = f(u_d; θ_d), the family's forward map
+ *      (step 1 is a callback, {@link CompleteDimension}: `onePassDraw` draws x_d from a conditional instead);
  *   2. x_d is added into the units of degree ≥ t of every layer that reads the input;
  *   3. layer by layer, in the order the network runs them, the units of degree t are now complete:
  *      out = z (+ the residual layer's units of degree t), then act(out) where a layer reads it so;
@@ -312,21 +319,16 @@ export function onePassForward(
     const C = plan.conditionalSize;
     cData = sameShape(c.shape.slice(0, -1), batch) ? c.data : noGrad(() => broadcastTo(c, [...batch, C])).data;
   }
-  let work = plan.work;
-  if (plan.busy || work === null || work.n !== n) {
-    work = makeWorkspace(plan, n);
-    if (!plan.busy) plan.work = work;
-  }
-  const y = new Float64Array(n * E);
-  const wasBusy = plan.busy;
-  plan.busy = true;
-  try {
-    walk(plan, work, weights, n, uData, cData, y, family);
-  } finally {
-    plan.busy = wasBusy;
-  }
+  const logDeriv = new Float64Array(n * E);
+  // Step 1 of the walk for a flow: x_d = f(u_d; θ_d), the family's forward map, and log f'.
+  const y = runWalk(plan, weights, n, cData, (d, theta, rowStride, offset, x) => {
+    for (let b = 0; b < n; b++) {
+      family.forward(uData[b * E + d], theta, b * rowStride + offset, pair);
+      x[b * E + d] = pair[0];
+      logDeriv[b * E + d] = pair[1];
+    }
+  });
   // Σ_d log f'_d in dimension order, as the recursion's sum over the event.
-  const logDeriv = work.logDeriv;
   const logDet = new Float64Array(n);
   for (let b = 0; b < n; b++) {
     let s = 0;
@@ -337,6 +339,50 @@ export function onePassForward(
 }
 
 const AFFINE = affineFamily();
+
+/**
+ * Step 1 of the degree walk, for one dimension: dimension `d`'s parameters θ are complete for every
+ * row, θ_bd at `theta[b · rowStride + offset + p]` (p = 0 … P − 1); the callback writes the value
+ * x_bd of that dimension to `x[b · E + d]` for every row b (the flow's forward map, or a draw from
+ * the conditional the θ define). The walk then feeds x_d to the units that read it.
+ */
+export type CompleteDimension = (d: number, theta: Float64Array, rowStride: number, offset: number, x: Float64Array) => void;
+
+/**
+ * Draws from an autoregressive model whose conditionals a non-conditional {@link AutoregressiveNetwork}
+ * parameterises, in one walk over the degrees (see {@link onePassForward}): for t = 1 … E, the
+ * dimension of degree t gets its value from `complete` as soon as its θ are complete.
+ *
+ * @param network - a built, non-conditional network, walked with its selected mask
+ * @param n - the number of rows to draw
+ * @param complete - writes dimension d's value for every row from its θ (see {@link CompleteDimension})
+ * @returns the values `[n, E]` (row-major, dimension order); null when the network is conditional,
+ *   when grad mode is on and a weight requires a gradient, or when its structure cannot be walked
+ * @internal
+ */
+export function onePassDraw(network: AutoregressiveNetwork, n: number, complete: CompleteDimension): Float64Array | null {
+  if (!network.built || network.conditional || gradientWanted(network)) return null;
+  const plan = planOf(network);
+  return plan === null ? null : runWalk(plan, network.trainableWeights, n, null, complete);
+}
+
+/** Runs {@link walk} with the plan's buffers (or fresh ones for a re-entrant call) and returns x `[n, E]`. */
+function runWalk(plan: Plan, weights: readonly Tensor[], n: number, cData: Float64Array | null, complete: CompleteDimension): Float64Array {
+  let work = plan.work;
+  if (plan.busy || work === null || work.n !== n) {
+    work = makeWorkspace(plan, n);
+    if (!plan.busy) plan.work = work;
+  }
+  const x = new Float64Array(n * plan.eventSize);
+  const wasBusy = plan.busy;
+  plan.busy = true;
+  try {
+    walk(plan, work, weights, n, cData, x, complete);
+  } finally {
+    plan.busy = wasBusy;
+  }
+  return x;
+}
 
 /**
  * Whether an op on these inputs would record a graph: grad mode is on and a weight of the network,
@@ -357,31 +403,27 @@ export function gradientWanted(network: AutoregressiveNetwork, ...inputs: readon
 const pair = new Float64Array(2);
 
 /**
- * The walk on flat data: `u` [n, E], `c` [n, C]; writes `y` [n, E] and `work.logDeriv` [n, E],
- * both in dimension order.
+ * The walk on flat data, `c` [n, C]: `complete` writes each dimension's values into `x` [n, E]
+ * (dimension order) once its θ are complete.
  */
 function walk(
-  plan: Plan, work: Workspace, weights: readonly Tensor[], n: number, u: Float64Array, c: Float64Array | null, y: Float64Array,
-  family: TransformFamily,
+  plan: Plan, work: Workspace, weights: readonly Tensor[], n: number, c: Float64Array | null, x: Float64Array,
+  complete: CompleteDimension,
 ): void {
   const { eventSize: E, params: P, layers, readers, order } = plan;
   const L = layers.length - 1;
   // The kernel each layer reads (columns in degree order), and its accumulators started at b [+ c · V].
   const kernels: Float64Array[] = [];
   for (let l = 0; l <= L; l++) kernels.push(prepareLayer(layers[l], work, l, weights, n, c, plan.conditionalSize));
-  const { z, out, a, xSorted, logDeriv } = work;
+  const { z, out, a, xSorted } = work;
   const theta = z[L];
   const thetaStride = P * E;
   for (let t = 0; t <= E; t++) {
     if (t >= 1) {
       // The dimension of degree t: its θ has seen every unit of degree < t.
       const d = order[t - 1];
-      for (let b = 0; b < n; b++) {
-        family.forward(u[b * E + d], theta, b * thetaStride + P * (t - 1), pair);
-        y[b * E + d] = pair[0];
-        logDeriv[b * E + d] = pair[1];
-        xSorted[b * E + t - 1] = pair[0];
-      }
+      complete(d, theta, thetaStride, P * (t - 1), x);
+      for (let b = 0; b < n; b++) xSorted[b * E + t - 1] = x[b * E + d];
       if (t === E) break;
       for (const r of readers[0]) {
         const next = layers[r];
