@@ -89,6 +89,13 @@ export {
 export { Normal, type NormalOptions } from '../flows/distributions/normal.js';
 export { MultivariateNormalDiag, type MultivariateNormalDiagOptions } from '../flows/distributions/multivariate-normal-diag.js';
 export { TransformedDistribution, type TransformedDistributionOptions } from '../flows/distributions/transformed-distribution.js';
+export { Bernoulli, type BernoulliOptions } from '../flows/distributions/bernoulli.js';
+export { Categorical, type CategoricalOptions } from '../flows/distributions/categorical.js';
+export { Independent, type IndependentOptions } from '../flows/distributions/independent.js';
+export {
+  Autoregressive, madeConditionals, type AutoregressiveOptions, type AutoregressiveLogProbOptions, type MadeConditional,
+  type MadeConditionalsOptions, type MadeDistributionFn,
+} from '../flows/distributions/autoregressive.js';
 export { distributionFromConfig } from '../flows/distributions/serialization.js';
 
 // ---- the Keras-like surface: layers, Sequential, fit, callbacks, saving ----------------------

@@ -7,6 +7,10 @@ import { copyWeightsInto } from '../../lib/util/weights.js';
 import type { Distribution, DistributionConfig } from './distribution.js';
 import { MultivariateNormalDiag } from './multivariate-normal-diag.js';
 import { Normal } from './normal.js';
+import { Autoregressive } from './autoregressive.js';
+import { Bernoulli } from './bernoulli.js';
+import { Categorical } from './categorical.js';
+import { Independent } from './independent.js';
 import { TransformedDistribution } from './transformed-distribution.js';
 
 /**
@@ -23,6 +27,16 @@ export function rebuildDistribution(config: DistributionConfig, where = 'distrib
       return Normal.fromConfig(config);
     case 'MultivariateNormalDiag':
       return MultivariateNormalDiag.fromConfig(config);
+    case 'Bernoulli':
+      return Bernoulli.fromConfig(config);
+    case 'Categorical':
+      return Categorical.fromConfig(config);
+    case 'Independent':
+      return new Independent(rebuildDistribution(config.distribution as unknown as DistributionConfig, where), {
+        reinterpretedBatchNdims: config.reinterpretedBatchNdims as number, name: config.name,
+      });
+    case 'Autoregressive':
+      return Autoregressive.fromConfig(config);
     case 'TransformedDistribution':
       return new TransformedDistribution({
         distribution: rebuildDistribution(config.distribution as unknown as DistributionConfig, where),
@@ -30,7 +44,7 @@ export function rebuildDistribution(config: DistributionConfig, where = 'distrib
         name: config.name,
       });
     default:
-      throw new ValueError(`${where}: unknown 'className' '${config.className}'; expected Normal, MultivariateNormalDiag or TransformedDistribution`);
+      throw new ValueError(`${where}: unknown 'className' '${config.className}'; expected Normal, MultivariateNormalDiag, Bernoulli, Categorical, Independent, Autoregressive or TransformedDistribution`);
   }
 }
 

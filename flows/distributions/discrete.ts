@@ -1,0 +1,48 @@
+// Shared checks of the discrete distributions (Bernoulli, Categorical): logits-or-probs parameters and values on the support.
+import type { Tensor } from '../../autodiff/tensor.js';
+import { assert } from '../../lib/util/errors.js';
+import { fmt } from '../../lib/util/shape.js';
+import { checkOptions } from '../../lib/util/validate.js';
+import { checkEntries, describe, isPlainObject, toParameter, type ParamLike } from '../bijectors/bijector.js';
+
+/** Which parameter a discrete distribution was given: TFP keeps the one given and derives the other. */
+export type DiscreteParameter = { kind: 'logits'; value: Tensor } | { kind: 'probs'; value: Tensor };
+
+/**
+ * Exactly one of `logits` and `probs`, as a Tensor: logits finite, probs in [0, 1].
+ * @throws TypeError for options that are not an object, both or neither given, or a non-numeric
+ *   parameter; RangeError for a non-finite logit or a probability outside [0, 1]
+ * @internal
+ */
+export function logitsOrProbs(options: unknown, where: string, extra: readonly string[]): DiscreteParameter {
+  assert(isPlainObject(options), () => `${where}: expected options { logits } or { probs }, got ${describe(options)}`, TypeError);
+  checkOptions(options, ['logits', 'probs', 'name', ...extra], where);
+  const o = options as { logits?: ParamLike; probs?: ParamLike };
+  assert((o.logits === undefined) !== (o.probs === undefined),
+    () => `${where}: pass exactly one of 'logits' and 'probs', got ${o.logits === undefined ? 'neither' : 'both'}`, TypeError);
+  if (o.logits !== undefined) {
+    const value = toParameter(o.logits, where, 'logits');
+    checkEntries(value, where, 'logits', Number.isFinite, 'finite');
+    return { kind: 'logits', value };
+  }
+  const value = toParameter(o.probs, where, 'probs');
+  checkEntries(value, where, 'probs', (p) => p >= 0 && p <= 1, 'in [0, 1]');
+  return { kind: 'probs', value };
+}
+
+/**
+ * Checks every value of `x` is on the support, naming the first bad one by row and column (the
+ * last axis is the column, every leading axis flattened into the row).
+ * @throws ValueError naming `where`, the value, its row and column, and what was `expected`
+ * @internal
+ */
+export function checkSupport(x: Tensor, where: string, ok: (v: number) => boolean, expected: string): void {
+  const cols = x.rank === 0 ? 1 : x.shape[x.rank - 1];
+  for (let i = 0; i < x.size; i++) {
+    const v = x.data[i];
+    if (!ok(v)) {
+      assert(false, () => `${where}: 'x' holds ${v} at row ${Math.floor(i / cols)}, column ${i % cols} (shape ${fmt(x.shape)}); ` +
+        `expected ${expected}. Pass { validateArgs: false } to skip this check`);
+    }
+  }
+}
