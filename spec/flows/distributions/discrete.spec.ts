@@ -100,7 +100,7 @@ describe('Categorical', () => {
     for (const t of total) expect(Math.abs(t - 1)).toBeLessThan(1e-13); // exp of rounded logs; a wrong normaliser is off by far more
     // log p(0) = 1000 − log(e^1000 + e^999 + e^−1000) = −log(1 + e^−1) = −0.31326168751822286.
     expect(d.logProb([0, 0]).data[0]).toBeCloseTo(-0.31326168751822286, 12); // ℓ − lse loses to the ulp of 1000, 1.1e-13
-    const p = new Categorical({ probs: [2, 1, 1] });
+    const p = new Categorical({ probs: [0.4, 0.2, 0.2] }); // normalised on use, as [0.5, 0.25, 0.25]
     expect(Array.from(p.logProb([0, 2]).data)).toEqual([Math.log(0.5), Math.log(0.25)]);
   });
 
