@@ -4,7 +4,7 @@ import { logSumExp } from '../../autodiff/ops/reduce.js';
 import { sub } from '../../autodiff/ops/binary.js';
 import { noGrad, Tensor, tensor, type NestedArray } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
-import type { Random } from '../../lib/util/random.js';
+import { Random } from '../../lib/util/random.js';
 import { fmt, sameShape, sizeOf } from '../../lib/util/shape.js';
 import { checkOneOf, checkOptions, checkPositiveInt } from '../../lib/util/validate.js';
 import { sigmoidValue } from '../../autodiff/ops/unary.js';
@@ -118,11 +118,13 @@ export interface AutoregressiveLogProbOptions extends LogProbOptions {
  * x ← distributionFn(x).sample(), for a `distributionFn` whose distribution at dimension d depends
  * only on the dimensions before it (such as a MADE's conditionals):
  *
- *   sample:  x⁽⁰⁾ = sample0,  x⁽ˢ⁾ ~ distributionFn(x⁽ˢ⁻¹⁾),  s = 1 … numSteps;  return x⁽ⁿᵘᵐˢᵗᵉᵖˢ⁾
+ *   sample:  x⁽⁰⁾ = sample0,  x⁽ˢ⁾ = distributionFn(x⁽ˢ⁻¹⁾).sample(seed),  s = 1 … numSteps;  return x⁽ⁿᵘᵐˢᵗᵉᵖˢ⁾
  *   log p(x) = distributionFn(x).logProb(x)       (one call: every conditional at once)
  *
- * After step s the first s dimensions in the autoregressive order are exact draws, so numSteps = E
- * (the default) gives exact samples; batch and event shapes are those of `distributionFn(sample0)`.
+ * Every step samples with the same seed (TFP's stateless seed), so the noise is fixed and the
+ * iteration reaches a fixed point: after step s the first s dimensions in the autoregressive order
+ * are exact draws and stay put, so numSteps = E (the default) gives exact samples. Batch and event
+ * shapes are those of `distributionFn(sample0)`.
  *
  * Cost: sampling is numSteps calls of `distributionFn`, E network passes for a MADE, except for a
  * {@link madeConditionals} function, whose samples take one walk over the network's degrees
@@ -240,15 +242,23 @@ export class Autoregressive extends Distribution {
    * draws every dimension from its conditional as soon as its logits are complete.
    */
   protected _sample(sampleShape: number[], rng: Random): Tensor {
-    const onePass = this.onePassSample(sampleShape, rng);
+    // Every step draws with the same seed, as TFP does: with the noise fixed, step s leaves the
+    // first s − 1 dimensions as they were and makes dimension s exact, so the loop converges.
+    // (Fresh noise per step would redraw x_1 while x_2 still conditions on the old x_1.)
+    const seed = Math.floor(rng.uniform() * 2 ** 53);
+    const onePass = this.onePassSample(sampleShape, seed);
     if (onePass !== null) return onePass;
-    let x = this.distributionFn(this.sample0).sample(sampleShape, { seed: rng });
-    for (let s = 1; s < this.numSteps; s++) x = this.distributionFn(x).sample([], { seed: rng });
+    let x = this.distributionFn(this.sample0).sample(sampleShape, { seed });
+    for (let s = 1; s < this.numSteps; s++) x = this.distributionFn(x).sample([], { seed });
     return x;
   }
 
-  /** The one-pass draw of a MADE's conditionals, or null when it does not apply. */
-  private onePassSample(sampleShape: number[], rng: Random): Tensor | null {
+  /**
+   * The one-pass draw of a MADE's conditionals, or null when it does not apply. It reads the same
+   * uniforms as the loop's steps (one per entry, row-major, from `seed`) through the same draw, so
+   * it returns the loop's samples.
+   */
+  private onePassSample(sampleShape: number[], seed: number): Tensor | null {
     const made = this.made;
     if (made === null) return null;
     const network = made.network;
@@ -257,16 +267,17 @@ export class Autoregressive extends Distribution {
     const shape = [...sampleShape, ...this.sample0.shape];
     const n = sizeOf(shape) / E;
     const P = network.params;
+    const u = new Random(seed).fillUniform(new Float64Array(n * E));
     const probs = new Float64Array(P);
-    // Step 1 of the degree walk: one uniform per row, through the same draw the distributions use.
+    // Step 1 of the degree walk: x_bd drawn from the conditional its logits define.
     const draw: CompleteDimension = made.conditional === 'bernoulli'
       ? (d, theta, rowStride, offset, x) => {
-        for (let b = 0; b < n; b++) x[b * E + d] = bernoulliDraw(rng.uniform(), sigmoidValue(theta[b * rowStride + offset]));
+        for (let b = 0; b < n; b++) x[b * E + d] = bernoulliDraw(u[b * E + d], sigmoidValue(theta[b * rowStride + offset]));
       }
       : (d, theta, rowStride, offset, x) => {
         for (let b = 0; b < n; b++) {
           softmaxInto(theta, b * rowStride + offset, P, probs);
-          x[b * E + d] = categoricalDraw(rng.uniform(), probs, 0, P);
+          x[b * E + d] = categoricalDraw(u[b * E + d], probs, 0, P);
         }
       };
     // Discrete draws carry no gradient, so the walk runs without a graph.
