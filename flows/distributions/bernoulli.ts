@@ -2,13 +2,13 @@
 import { mul, sub } from '../../autodiff/ops/binary.js';
 import { neg, log, log1p, sigmoid, softplus } from '../../autodiff/ops/unary.js';
 import { where } from '../../autodiff/ops/select.js';
-import { Tensor, tensor, type NestedArray } from '../../autodiff/tensor.js';
+import { Tensor, tensor } from '../../autodiff/tensor.js';
 import { broadcastTo } from '../../autodiff/ops/shape.js';
 import { sigmoidValue, softplusValue } from '../../autodiff/ops/unary.js';
 import type { Random } from '../../lib/util/random.js';
 import { sizeOf } from '../../lib/util/shape.js';
 import { isPlainObject, isTrainableLeaf, toParameter, type ParamLike } from '../bijectors/bijector.js';
-import { checkSupport, logitsOrProbs } from './discrete.js';
+import { checkSupport, logitsOrProbs, optionsFromConfig, parameterConfig } from './discrete.js';
 import { Distribution, type DistributionConfig, type LogProbOptions, type ValueLike } from './distribution.js';
 
 /** Options of {@link Bernoulli}: exactly one of `logits` and `probs`. */
@@ -135,13 +135,12 @@ export class Bernoulli extends Distribution {
 
   /** `{ className: 'Bernoulli', name, logits }` or `{ ..., probs }`: the parameter as given. */
   override getConfig(): DistributionConfig {
-    return { ...super.getConfig(), [this.param.kind]: this.param.value.toArray() };
+    return { ...super.getConfig(), ...parameterConfig(this.param) };
   }
 
   /** Rebuilds a Bernoulli from {@link Bernoulli.getConfig}'s output. */
   static fromConfig(config: DistributionConfig): Bernoulli {
-    const value = tensor((config.logits ?? config.probs) as NestedArray);
-    return new Bernoulli(config.logits !== undefined ? { logits: value, name: config.name } : { probs: value, name: config.name });
+    return new Bernoulli(optionsFromConfig(config));
   }
 
   /** p as plain numbers. */

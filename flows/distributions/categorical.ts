@@ -4,13 +4,13 @@ import { logSumExp, sum } from '../../autodiff/ops/reduce.js';
 import { where } from '../../autodiff/ops/select.js';
 import { log } from '../../autodiff/ops/unary.js';
 import { broadcastShapes } from '../../autodiff/broadcast.js';
-import { noGrad, Tensor, tensor, type NestedArray } from '../../autodiff/tensor.js';
+import { noGrad, Tensor, tensor } from '../../autodiff/tensor.js';
 import { broadcastTo } from '../../autodiff/ops/shape.js';
 import { assert } from '../../lib/util/errors.js';
 import type { Random } from '../../lib/util/random.js';
 import { fmt, sameShape, sizeOf } from '../../lib/util/shape.js';
 import { isPlainObject, isTrainableLeaf, toParameter, type ParamLike } from '../bijectors/bijector.js';
-import { checkSupport, logitsOrProbs } from './discrete.js';
+import { checkSupport, logitsOrProbs, optionsFromConfig, parameterConfig } from './discrete.js';
 import { Distribution, type DistributionConfig, type LogProbOptions, type ValueLike } from './distribution.js';
 
 /** Options of {@link Categorical}: exactly one of `logits` and `probs`, each `[...batch, K]`. */
@@ -144,13 +144,12 @@ export class Categorical extends Distribution {
 
   /** `{ className: 'Categorical', name, logits }` or `{ ..., probs }`: the parameter as given. */
   override getConfig(): DistributionConfig {
-    return { ...super.getConfig(), [this.param.kind]: this.param.value.toArray() };
+    return { ...super.getConfig(), ...parameterConfig(this.param) };
   }
 
   /** Rebuilds a Categorical from {@link Categorical.getConfig}'s output. */
   static fromConfig(config: DistributionConfig): Categorical {
-    const value = tensor((config.logits ?? config.probs) as NestedArray);
-    return new Categorical(config.logits !== undefined ? { logits: value, name: config.name } : { probs: value, name: config.name });
+    return new Categorical(optionsFromConfig(config));
   }
 
   /** The normalised probabilities as plain numbers, `[...batch, K]` row-major. */

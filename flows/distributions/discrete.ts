@@ -1,9 +1,10 @@
 // Shared checks of the discrete distributions (Bernoulli, Categorical): logits-or-probs parameters and values on the support.
-import type { Tensor } from '../../autodiff/tensor.js';
+import { tensor, type NestedArray, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
 import { checkOptions } from '../../lib/util/validate.js';
-import { checkEntries, describe, isPlainObject, toParameter, type ParamLike } from '../bijectors/bijector.js';
+import { checkEntries, describe, isPlainObject, toParameter, type JsonValue, type ParamLike } from '../bijectors/bijector.js';
+import type { DistributionConfig } from './distribution.js';
 
 /** Which parameter a discrete distribution was given: TFP keeps the one given and derives the other. */
 export type DiscreteParameter = { kind: 'logits'; value: Tensor } | { kind: 'probs'; value: Tensor };
@@ -45,4 +46,15 @@ export function checkSupport(x: Tensor, where: string, ok: (v: number) => boolea
         `expected ${expected}. Pass { validateArgs: false } to skip this check`);
     }
   }
+}
+
+/** The parameter as a config saves it: `{ logits }` or `{ probs }`, nested arrays. @internal */
+export function parameterConfig(param: DiscreteParameter): Record<string, JsonValue> {
+  return { [param.kind]: param.value.toArray() as JsonValue };
+}
+
+/** The constructor options a saved config holds: the parameter it saved, and the name. @internal */
+export function optionsFromConfig(config: DistributionConfig): { logits: Tensor; name: string } | { probs: Tensor; name: string } {
+  const value = tensor((config.logits ?? config.probs) as NestedArray);
+  return config.logits !== undefined ? { logits: value, name: config.name } : { probs: value, name: config.name };
 }
