@@ -243,7 +243,7 @@ function sameOrder(a: Int32Array, b: Int32Array): boolean {
  * accumulators `z` started at `b [+ c · V]`, for t = 1 … E:
  *
  *   1. θ of the dimension d of degree t is complete: x_d = f(u_d; θ_d), the family's forward map
- *      (step 1 is a callback, {@link CompleteDimension}: `onePassDraw` draws x_d from a conditional instead);
+ *      (step 1 is a callback, `CompleteDimension`: `onePassDraw` draws x_d from a conditional instead);
  *   2. x_d is added into the units of degree ≥ t of every layer that reads the input;
  *   3. layer by layer, in the order the network runs them, the units of degree t are now complete:
  *      out = z (+ the residual layer's units of degree t), then act(out) where a layer reads it so;
