@@ -37,7 +37,7 @@ export interface BernoulliOptions {
  *
  * @example
  * const coin = new Bernoulli({ probs: [0.2, 0.9] });
- * coin.logProb([1, 0]).toArray(); // [log 0.2, log 0.1] ≈ [−1.609, −2.303]
+ * coin.logProb([1, 0]).toArray(); // log 0.2, log 0.1 ≈ [-1.6094, -2.3026]
  */
 export class Bernoulli extends Distribution {
   /** The parameter as given: `logits` or `probs` (the other is derived on use). */

@@ -38,7 +38,7 @@ export interface CategoricalOptions {
  *
  * @example
  * const die = new Categorical({ probs: [0.5, 0.25, 0.25] });
- * die.logProb([0, 2]).toArray(); // [log 0.5, log 0.25]
+ * die.logProb([0, 2]).toArray(); // log 0.5, log 0.25 ≈ [-0.6931, -1.3863]
  */
 export class Categorical extends Distribution {
   /** K, the number of levels. */
