@@ -75,8 +75,8 @@ def train(split, masks, seed):
     sets = [masks_from_degrees(m["inputOrder"], m["hiddenDegrees"]) for m in masks]
     K = len(sets)
     model = MADE(D, H, sets, seed)
-    x_train = torch.tensor(split["train"]).reshape(-1, D)
-    x_val = torch.tensor(split["validation"]).reshape(-1, D)
+    x_train = torch.tensor(split["train"], dtype=torch.float64).reshape(-1, D)
+    x_val = torch.tensor(split["validation"], dtype=torch.float64).reshape(-1, D)
     opt = torch.optim.Adam(model.parameters(), lr=split["lr"])
     g = torch.Generator().manual_seed(seed + 1)
     best, best_epoch, best_state = float("inf"), 0, None
@@ -111,7 +111,7 @@ def main():
     D = split["eventSize"]
     torch.manual_seed(split["seed"])
     x_train = np.array(split["train"]).reshape(-1, D)
-    x_test = torch.tensor(split["test"]).reshape(-1, D)
+    x_test = torch.tensor(split["test"], dtype=torch.float64).reshape(-1, D)
     p = (x_train.sum(0) + 1) / (len(x_train) + 2)
     xt = x_test.numpy()
     independent = -(xt * np.log(p) + (1 - xt) * np.log1p(-p)).sum(1)
