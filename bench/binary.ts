@@ -9,9 +9,10 @@ import { noGrad, Tensor, zeros } from '../autodiff/tensor.js';
 import { AutoregressiveNetwork } from '../flows/autoregressive-network.js';
 import { Autoregressive, madeConditionals } from '../flows/distributions/autoregressive.js';
 import { readCsv } from '../lib/node/files.js';
+import { flowToJSON } from '../lib/models/flow-json.js';
 import { trainValidationTestSplit } from '../lib/data/split.js';
 import { Random } from '../lib/util/random.js';
-import { figure, imageGridPanel } from '../examples/svg.js';
+import { binaryImageGridPanel, figure } from '../examples/svg.js';
 import { meanAndTwoSe, writeJson } from './compare-density.js';
 
 const D = 64;
@@ -175,11 +176,14 @@ mkdirSync('out', { recursive: true });
 const images = (t: Tensor, n: number): Float64Array[] => Array.from({ length: n }, (_, i) => t.data.slice(i * D, (i + 1) * D));
 const ensembleSamples = new Autoregressive(madeConditionals(many.network)).sample(48, { seed: 'figure' });
 writeFileSync('out/binary-samples.svg', figure([
-  imageGridPanel(`48 samples, MADE [${flags.hidden}], 1 mask`, images(onePass.sample(48, { seed: 'figure' }), 48), 8, 8, 8),
-  imageGridPanel(`48 samples, mask 0 of the ${flags.masks}`, images(ensembleSamples, 48), 8, 8, 8),
-  imageGridPanel('48 test digits (binarized)', images(test, 48), 8, 8, 8),
+  binaryImageGridPanel(`48 samples, MADE [${flags.hidden}], 1 mask`, images(onePass.sample(48, { seed: 'figure' }), 48), 8, 8, 8),
+  binaryImageGridPanel(`48 samples, mask 0 of the ${flags.masks}`, images(ensembleSamples, 48), 8, 8, 8),
+  binaryImageGridPanel('48 test digits (binarized)', images(test, 48), 8, 8, 8),
 ], 'UCI digits 8×8, binarized at 8: MADE with Bernoulli conditionals'));
 console.log('wrote out/binary-samples.svg');
+// Both trained models, weights and selected mask included (distributionFromJSON reads them back).
+writeJson('out/binary-made-1.json', flowToJSON(one.model));
+writeJson(`out/binary-made-${flags.masks}.json`, flowToJSON(many.model));
 
 // ---- the PyTorch reference ------------------------------------------------------------------------
 // The exact split and the masks (degrees) of both networks, so the reference trains the same models.

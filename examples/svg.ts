@@ -151,6 +151,30 @@ export function imageGridPanel(title: string, images: ArrayLike<number>[], h: nu
   return { title, body: rects.join('') };
 }
 
+/**
+ * Binary images (`images[k]` has `h·w` values, 1 drawn black, 0 left white) in a grid of `cols`
+ * columns, each in a thin frame: one path for all the black pixels, so 48 images of 64 pixels stay
+ * a few tens of kilobytes.
+ */
+export function binaryImageGridPanel(title: string, images: ArrayLike<number>[], h: number, w: number, cols: number): Panel {
+  const rows = Math.ceil(images.length / cols);
+  const cell = SIZE / Math.max(cols, rows);
+  const p = (cell * 0.9) / Math.max(h, w); // a tenth of each cell is the gap between images
+  const squares: string[] = [];
+  const frames: string[] = [];
+  images.forEach((img, k) => {
+    const ox = (k % cols) * cell;
+    const oy = Math.floor(k / cols) * cell;
+    frames.push(`M${ox.toFixed(1)} ${oy.toFixed(1)}h${(w * p).toFixed(1)}v${(h * p).toFixed(1)}h${(-w * p).toFixed(1)}z`);
+    for (let r = 0; r < h; r++) {
+      for (let c = 0; c < w; c++) {
+        if (img[r * w + c] === 1) squares.push(`M${(ox + c * p).toFixed(1)} ${(oy + r * p).toFixed(1)}h${p.toFixed(1)}v${p.toFixed(1)}h${(-p).toFixed(1)}z`);
+      }
+    }
+  });
+  return { title, body: `<path d="${frames.join('')}" fill="none" stroke="#bbb" stroke-width="0.5"/><path d="${squares.join('')}" fill="#000"/>` };
+}
+
 /** Panels side by side, each with its title above (and its axes, when it has them), as a complete SVG document. */
 export function figure(panels: Panel[], caption = ''): string {
   const pad = 30;
