@@ -21,7 +21,7 @@ const t0 = performance.now();
 // ---- flags ----------------------------------------------------------------------------------
 interface Flags { epochs: number; patience: number; hidden: number; masks: number; lr: number; batch: number; seed: number; quick: boolean; torch: string | null }
 function parseArgs(argv: string[]): Flags {
-  const f: Flags = { epochs: 400, patience: 30, hidden: 500, masks: 8, lr: 1e-3, batch: 100, seed: 0, quick: false, torch: null };
+  const f: Flags = { epochs: 2000, patience: 60, hidden: 500, masks: 8, lr: 1e-3, batch: 100, seed: 0, quick: false, torch: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): number => Number(argv[++i]);
