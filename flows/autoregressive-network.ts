@@ -9,12 +9,14 @@ import { broadcastShapes } from '../autodiff/broadcast.js';
 import { assert, ValueError } from '../lib/util/errors.js';
 import { Random, toRandom, type Seed } from '../lib/util/random.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../lib/util/shape.js';
-import { checkBoolean, checkOptions, checkPositiveInt } from '../lib/util/validate.js';
+import { checkNoHoles } from '../lib/util/arrays.js';
+import { checkBoolean, checkFinite, checkOptions, checkPositiveInt } from '../lib/util/validate.js';
 import { getActivation, type Activation } from './activations.js';
 import {
   checkEventSize, checkHiddenDegrees, checkHiddenUnits, checkInputOrder, createDegrees,
   type HiddenDegrees, type InputOrder,
 } from './degrees.js';
+import { checkMadeSize } from './made-size.js';
 import { masksFromDegrees } from './masks.js';
 
 /** A weight initializer: a name `getInitializer` knows, or a function drawing a tensor of `shape` from `rng`. */
@@ -359,6 +361,7 @@ export class AutoregressiveNetwork {
   setWeights(ws: readonly Tensor[]): void {
     const parts = this.mustBeBuilt('setWeights');
     assert(Array.isArray(ws), () => `${WHERE}.setWeights: 'weights' must be an array of Tensors, got ${show(ws)}`, TypeError);
+    checkNoHoles(ws, 'weights', `${WHERE}.setWeights`);
     assert(ws.length === this.weights.length,
       () => `${WHERE}.setWeights: expected ${this.weights.length} weights (${parts.labels.map((l) => l.label).join(', ')}), got ${ws.length} tensors in 'weights'`);
     ws.forEach((w, i) => {
@@ -387,6 +390,10 @@ export class AutoregressiveNetwork {
         () => `${WHERE}.build: 'inputShape' ${fmt(shape)} has last dimension ${E}, expected eventSize ${this.eventShapeValue![0]}`);
     }
     if (this.parts !== null) return;
+    checkMadeSize({
+      eventSize: E, hiddenUnits: this.hiddenUnits, params: this.params, conditionalSize: this.conditionalEventShape?.[0],
+      conditionalAllLayers: this.conditionalInputLayers === 'all_layers', useBias: this.useBias,
+    }, WHERE);
     this.eventShapeValue = [E];
     const inputOrder = checkInputOrder(this.inputOrderOption, E, WHERE);
     const degrees = createDegrees({
@@ -451,6 +458,7 @@ export class AutoregressiveNetwork {
     assert(c !== undefined, () => `${where}: the network is conditional; pass { conditionalInput } of shape [..., ${C}]`);
     assert(c instanceof Tensor, () => `${where}: 'conditionalInput' must be a Tensor, got ${show(c)}`, TypeError);
     assert(c.rank >= 1 && c.shape[c.rank - 1] === C, () => `${where}: 'conditionalInput' has shape ${fmt(c.shape)}, expected [..., ${C}]`);
+    checkFinite(c, 'conditionalInput', where, 'a condition must be a finite number');
     const cBatch = c.shape.slice(0, -1);
     const batch = broadcastShapes(`${where} (batch shapes of 'x' and 'conditionalInput')`, xBatch, cBatch);
     const n = sizeOf(batch);

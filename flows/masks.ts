@@ -2,8 +2,11 @@
 import { Tensor } from '../autodiff/tensor.js';
 import { assert } from '../lib/util/errors.js';
 import type { Seed } from '../lib/util/random.js';
+import { checkNoHoles } from '../lib/util/arrays.js';
+import { checkTensorElements } from '../lib/util/limits.js';
 import { checkOptions, checkPositiveInt, describe } from '../lib/util/validate.js';
-import { createDegrees, type HiddenDegrees, type InputOrder } from './degrees.js';
+import { checkMadeSize } from './made-size.js';
+import { checkEventSize, checkHiddenUnits, createDegrees, type HiddenDegrees, type InputOrder } from './degrees.js';
 
 /**
  * The masks of a MADE network from its degrees (TFP's `_create_masks` followed by the
@@ -29,6 +32,13 @@ export function masksFromDegrees(degrees: readonly (readonly number[])[], params
   assert(Array.isArray(degrees) && degrees.length >= 1,
     () => `masksFromDegrees: 'degrees' must hold at least the input degrees, got ${JSON.stringify(degrees)}`);
   assert(Number.isInteger(params) && params >= 1, () => `masksFromDegrees: 'params' must be a positive integer, got ${params}`, RangeError);
+  checkNoHoles(degrees, 'degrees', 'masksFromDegrees');
+  degrees.forEach((m, l) => {
+    assert(Array.isArray(m), () => `masksFromDegrees: 'degrees[${l}]' must be an array of degrees, got ${describe(m)}`, TypeError);
+    checkNoHoles(m, `degrees[${l}]`, 'masksFromDegrees');
+  });
+  const widths = [...degrees.map((m) => m.length), degrees[0].length * params];
+  for (let l = 1; l < widths.length; l++) checkTensorElements(widths[l - 1] * widths[l], `mask ${l - 1} [${widths[l - 1]},${widths[l]}]`, 'masksFromDegrees');
   const masks: Tensor[] = [];
   for (let l = 1; l < degrees.length; l++) {
     const from = degrees[l - 1];
@@ -89,6 +99,9 @@ export function makeMasks(options: MaskOptions): Tensor[] {
   assert(typeof options === 'object' && options !== null, () => `makeMasks: 'options' must be an object { params, eventSize, ... }, got ${describe(options)}`, TypeError);
   checkOptions(options, ['params', 'eventSize', 'hiddenUnits', 'inputOrder', 'hiddenDegrees', 'rng'], 'makeMasks');
   checkPositiveInt(options.params, 'params', 'makeMasks');
+  // The sizes first, so a mask too large to make is refused before its degrees are drawn.
+  const eventSize = checkEventSize(options.eventSize, 'makeMasks');
+  checkMadeSize({ eventSize, hiddenUnits: checkHiddenUnits(options.hiddenUnits ?? [], 'makeMasks'), params: options.params }, 'makeMasks');
   const degrees = createDegrees({
     eventSize: options.eventSize,
     hiddenUnits: options.hiddenUnits,

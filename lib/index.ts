@@ -102,5 +102,6 @@ export { parseCsv, readCsv, type CsvTable } from './data/csv.js';
 export { trainValidationTestSplit, type Split } from './data/split.js';
 export { dequantize, dequantizedLogProb, type DequantizeOptions } from './data/dequantize.js';
 export { ValueError } from './util/errors.js';
+export { getLimits, setLimits, DEFAULT_LIMITS, type Limits } from './util/limits.js';
 export { Random, setGlobalSeed, type Seed } from './util/random.js';
 export type { Shape } from './util/shape.js';

@@ -1,5 +1,6 @@
 // The optimizer base: validated options, Keras's gradient clipping, per-parameter slots, and JSON-safe state.
 import { assert, ValueError } from '../../lib/util/errors.js';
+import { checkNoHoles } from '../../lib/util/arrays.js';
 import { fmt } from '../../lib/util/shape.js';
 import { checkFiniteNumber, checkOptions, describe, type NumberBounds } from '../../lib/util/validate.js';
 import { Tensor } from '../tensor.js';
@@ -255,12 +256,14 @@ export abstract class Optimizer {
     const arrays: Float64Array[][] = this.slotNames.map((name) => {
       const perParam: unknown = state.slots[name];
       assert(Array.isArray(perParam), () => `${where}: slot '${name}' must be an array of arrays, got ${describe(perParam)}`, TypeError);
+      checkNoHoles(perParam, `state.slots.${name}`, where);
       if (target !== null) {
         assert(perParam.length === target.length, () =>
           `${where}: slot '${name}' holds ${perParam.length} parameters, expected ${target.length}`);
       }
       return perParam.map((values: unknown, i: number) => {
         assert(Array.isArray(values), () => `${where}: slot '${name}' entry ${i} must be an array of numbers, got ${describe(values)}`, TypeError);
+        checkNoHoles(values, `state.slots.${name}[${i}]`, where);
         if (target !== null) {
           assert(values.length === target[i].size, () =>
             `${where}: slot '${name}' has ${values.length} values for parameter ${i}, expected ${target[i].size} (shape ${fmt(target[i].shape)})`);
@@ -354,6 +357,7 @@ function l2Norm(arrays: readonly Float64Array[]): number {
 /** @throws TypeError unless `params` is an array of Tensors; ValueError if one appears twice */
 function checkParams(where: string, params: unknown): asserts params is readonly Tensor[] {
   assert(Array.isArray(params), () => `${where}: 'params' must be an array of Tensors, got ${describe(params)}`, TypeError);
+  checkNoHoles(params, 'params', where);
   const seen = new Set<Tensor>();
   (params as unknown[]).forEach((p, i) => {
     assert(p instanceof Tensor, () => `${where}: params[${i}] must be a Tensor, got ${describe(p)}`, TypeError);

@@ -2,7 +2,7 @@
 import { add, sub } from '../../autodiff/ops/binary.js';
 import type { Tensor } from '../../autodiff/tensor.js';
 import type { BijectorKwargs } from '../../flows/bijectors/bijector.js';
-import type { SampleResult } from '../../flows/distributions/distribution.js';
+import { checkConditionsFinite, type SampleResult } from '../../flows/distributions/distribution.js';
 import { TransformedDistribution, type TransformedDistributionOptions } from '../../flows/distributions/transformed-distribution.js';
 import type { Random } from '../util/random.js';
 
@@ -33,6 +33,8 @@ export class LayerTransformedDistribution extends TransformedDistribution {
    */
   constructor(options: TransformedDistributionOptions, boundKwargs: BijectorKwargs = {}) {
     super(options);
+    // The bound condition is the model's input: data, so checked as data is.
+    checkConditionsFinite(boundKwargs, `${this.className} (the model's input as 'conditionalInput')`);
     this.boundKwargs = Object.freeze({ ...boundKwargs });
   }
 

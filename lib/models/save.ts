@@ -3,6 +3,7 @@ import { Adam } from '../../autodiff/optimizers/adam.js';
 import type { Optimizer, OptimizerState } from '../../autodiff/optimizers/optimizer.js';
 import { SGD } from '../../autodiff/optimizers/sgd.js';
 import { Tensor } from '../../autodiff/tensor.js';
+import { firstHole } from '../util/arrays.js';
 import { assert, ValueError } from '../util/errors.js';
 import { fmt, sizeOf } from '../util/shape.js';
 
@@ -164,7 +165,7 @@ function kind(v: unknown): string {
 export function decodeTensor(value: unknown, where: string): Tensor {
   assert(isRecord(value), () => `${where} must be an object { shape, dtype, data }, got ${kind(value)}`);
   const { shape, dtype, data } = value;
-  assert(Array.isArray(shape) && shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0),
+  assert(Array.isArray(shape) && firstHole(shape) < 0 && shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0),
     () => `${where}.shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   assert(dtype === 'float64', () => `${where}.dtype is ${JSON.stringify(dtype)}, expected "float64"`);
   assert(typeof data === 'string', () => `${where}.data must be a base64 string, got ${kind(data)}`);
@@ -226,7 +227,7 @@ export function decodeOptimizer(value: unknown, params: readonly Tensor[], where
     () => `${where}.state must be an object { iterations, slots }`);
   const slots: Record<string, number[][]> = {};
   for (const [name, perParam] of Object.entries(state.slots)) {
-    assert(Array.isArray(perParam) && perParam.length === params.length,
+    assert(Array.isArray(perParam) && firstHole(perParam) < 0 && perParam.length === params.length,
       () => `${where}.state.slots.${name} must hold ${params.length} arrays (one per trainable weight), got ${Array.isArray(perParam) ? perParam.length : kind(perParam)}`);
     slots[name] = perParam.map((enc: unknown, i: number) => {
       const t = decodeTensor(enc, `${where}.state.slots.${name}[${i}]`);
@@ -259,14 +260,14 @@ export function checkModelJSON(value: unknown, where: string): ModelJSON {
   assert(value.className === 'Sequential', () => `${where}: 'className' is ${JSON.stringify(value.className)}, expected "Sequential"`);
   assert(typeof value.name === 'string', () => `${where}: 'name' must be a string, got ${kind(value.name)}`);
   const s = value.inputShape;
-  assert(s === null || (Array.isArray(s) && s.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)),
+  assert(s === null || (Array.isArray(s) && firstHole(s) < 0 && s.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)),
     () => `${where}: 'inputShape' must be null or an array of non-negative integers, got ${JSON.stringify(s)}`);
-  assert(Array.isArray(value.layers), () => `${where}: 'layers' must be an array, got ${kind(value.layers)}`);
+  assert(Array.isArray(value.layers) && firstHole(value.layers) < 0, () => `${where}: 'layers' must be an array without holes, got ${kind(value.layers)}`);
   (value.layers as unknown[]).forEach((l, i) => {
     assert(isRecord(l) && typeof l.className === 'string' && isRecord(l.config),
       () => `${where}: 'layers[${i}]' must be an object { className, config }, got ${JSON.stringify(l)}`);
   });
-  assert(Array.isArray(value.weights), () => `${where}: 'weights' must be an array, got ${kind(value.weights)}`);
+  assert(Array.isArray(value.weights) && firstHole(value.weights) < 0, () => `${where}: 'weights' must be an array without holes, got ${kind(value.weights)}`);
   assert(value.optimizer === null || isRecord(value.optimizer), () => `${where}: 'optimizer' must be null or an object, got ${kind(value.optimizer)}`);
   assert(value.loss === null || typeof value.loss === 'string', () => `${where}: 'loss' must be null or a loss name, got ${kind(value.loss)}`);
   return value as unknown as ModelJSON;

@@ -1,6 +1,7 @@
 // Sequential: a stack of layers with Keras's compile/fit/evaluate/summary, and saving to one JSON file.
 import { Optimizer } from '../../autodiff/optimizers/optimizer.js';
 import { noGrad, Tensor, zeros } from '../../autodiff/tensor.js';
+import { checkNoHoles } from '../util/arrays.js';
 import { assert, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { fmt, sameShape, type Shape } from '../util/shape.js';
@@ -84,6 +85,7 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
   constructor(layers: readonly Layer[] = [], args: SequentialArgs = {}) {
     checkOptionNames(args, ['name'], 'Sequential');
     assert(Array.isArray(layers), () => `Sequential: 'layers' must be an array of layers, got ${describe(layers)}`, TypeError);
+    checkNoHoles(layers, 'layers', 'Sequential');
     const { name } = args;
     assert(name === undefined || (typeof name === 'string' && name !== ''), () => `Sequential: 'name' must be a non-empty string, got ${describe(name)}`, TypeError);
     this.name = name ?? uniqueLayerName('sequential');
@@ -206,6 +208,7 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
   setWeights(weights: readonly Tensor[]): void {
     const where = 'Sequential.setWeights';
     assert(Array.isArray(weights), () => `${where}: 'weights' must be an array of Tensors, got ${describe(weights)}`, TypeError);
+    checkNoHoles(weights, 'weights', where);
     // A model with an InputLayer can make its weights now; without this it would report 0 of them.
     const shape = this.inputShape;
     if (shape !== undefined) this.build(shape);

@@ -3,6 +3,7 @@ import { mean } from '../../autodiff/ops/reduce.js';
 import { gather } from '../../autodiff/ops/shape.js';
 import { noGrad, Tensor, type NestedArray } from '../../autodiff/tensor.js';
 import type { Optimizer } from '../../autodiff/optimizers/optimizer.js';
+import { checkNoHoles } from '../util/arrays.js';
 import { assert, ValueError } from '../util/errors.js';
 import { Random, toRandom, type Seed } from '../util/random.js';
 import { fmt, sameShape, type Shape } from '../util/shape.js';
@@ -223,6 +224,8 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
   assert(vd === undefined || (Array.isArray(vd) && vd.length === 2), () => `${where}: 'validationData' must be a pair [x, y], got ${describe(vd)}`, TypeError);
   const callbacks = o.callbacks ?? [];
   assert(Array.isArray(callbacks), () => `${where}: 'callbacks' must be an array, got ${describe(callbacks)}`, TypeError);
+  checkNoHoles(callbacks, 'callbacks', where);
+  checkNoHoles(vd, 'validationData', where);
   const output = o.output ?? (verbose > 0 ? defaultOutput() : undefined);
   assert(output === undefined || (typeof output === 'object' && output !== null && typeof output.write === 'function'),
     () => `${where}: 'output' must be a stream with a write(text) method, got ${describe(output)}`, TypeError);
