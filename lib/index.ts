@@ -26,7 +26,7 @@ export {
   setKernelMode, getKernelMode, withKernelMode, setNumThreads, getNumThreads, MAX_THREADS, type KernelMode,
 } from '../autodiff/kernels/config.js';
 export { startThreads, stopThreads, threadStats, type ThreadStats } from '../autodiff/kernels/threads.js';
-export { Optimizer, type ClipOptions, type OptimizerState } from '../autodiff/optimizers/optimizer.js';
+export { Optimizer, type ClipOptions, type OptimizerState, type OptimizerSnapshot } from '../autodiff/optimizers/optimizer.js';
 export { Adam, type AdamOptions, type AdamConfig } from '../autodiff/optimizers/adam.js';
 export { SGD, type SGDOptions, type SGDConfig } from '../autodiff/optimizers/sgd.js';
 export * as initializers from '../autodiff/initializers.js';

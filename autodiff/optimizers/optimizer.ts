@@ -34,6 +34,22 @@ export interface OptimizerState {
 }
 
 /**
+ * A copy of everything {@link Optimizer.step} changes, from {@link Optimizer.snapshot}; opaque
+ * outside the optimizer. `fit` keeps one from before each step, to put the optimizer back as it
+ * was after the last good step when training fails.
+ */
+export interface OptimizerSnapshot {
+  /** The step count. */
+  iterations: number;
+  /** The parameters the optimizer knew, in their order. */
+  tracked: Tensor[];
+  /** A copy of each known parameter's slots. */
+  slots: Map<Tensor, Float64Array[]>;
+  /** A copy of slots given to `setState` and not yet bound to parameters, or `null`. */
+  pending: Float64Array[][] | null;
+}
+
+/**
  * Base of the optimizers. `step(params)` reads each parameter's `.grad`, checks every
  * entry is finite, clips, and updates `p.data` in place (layers share their weights by
  * reference, so the update is visible to them). It works on the raw `Float64Array`s and
@@ -198,6 +214,44 @@ export abstract class Optimizer {
     });
   }
 
+  /**
+   * A copy of the step count and every slot, for {@link Optimizer.restoreSnapshot}.
+   * @param into - an earlier snapshot whose buffers are reused (a training loop takes one per step)
+   */
+  snapshot(into?: OptimizerSnapshot): OptimizerSnapshot {
+    const s: OptimizerSnapshot = into ?? { iterations: 0, tracked: [], slots: new Map(), pending: null };
+    s.iterations = this.iterationCount;
+    s.tracked = this.tracked.slice();
+    for (const p of this.tracked) {
+      const live = this.slotsByParam.get(p) as Float64Array[];
+      const copy = s.slots.get(p);
+      if (copy === undefined || copy.length !== live.length) s.slots.set(p, live.map((a) => a.slice()));
+      else live.forEach((a, k) => copy[k].set(a));
+    }
+    s.pending = this.pending === null ? null : this.pending.slots.map((perParam) => perParam.map((a) => a.slice()));
+    return s;
+  }
+
+  /**
+   * Puts back the step count and every slot from {@link Optimizer.snapshot}: the optimizer
+   * forgets the steps taken since (a parameter it first saw since has no slots again).
+   */
+  restoreSnapshot(s: OptimizerSnapshot): void {
+    this.iterationCount = s.iterations;
+    this.tracked = s.tracked.slice();
+    this.slotsByParam = new Map(s.tracked.map((p) => [p, (s.slots.get(p) as Float64Array[]).map((a) => a.slice())]));
+    this.pending = s.pending === null ? null : { slots: s.pending.map((perParam) => perParam.map((a) => a.slice())) };
+  }
+
+  /**
+   * What is wrong with a finite `value` in slot `slot`, or `null` if nothing: the check of
+   * meaning that {@link Optimizer.setState} applies to every entry (Adam's `v`, an average of
+   * squares, cannot be negative). The base class accepts every finite value.
+   */
+  protected slotValueProblem(_slot: string, _value: number): string | null {
+    return null;
+  }
+
   /** Sets `.grad` of every parameter to `null`, ready for the next `backward()`. */
   zeroGrad(params: readonly Tensor[]): void {
     checkParams(`${this.className}.zeroGrad`, params);
@@ -236,6 +290,7 @@ export abstract class Optimizer {
    *   already passed to `step`; if there are none yet, the arrays are bound (and their sizes
    *   checked) at the next `step`.
    * @throws TypeError if `state` or its fields have the wrong kind
+   * @throws RangeError for a value without meaning in its slot (a negative Adam `v`)
    * @throws ValueError naming the slot and parameter whose count or size does not match
    */
   setState(state: OptimizerState, params?: readonly Tensor[]): void {
@@ -273,6 +328,8 @@ export abstract class Optimizer {
           const v: unknown = values[j];
           assert(typeof v === 'number' && Number.isFinite(v), () =>
             `${where}: slot '${name}' parameter ${i} index ${j} is ${describe(v)}, expected a finite number`, TypeError);
+          const problem = this.slotValueProblem(name, v);
+          assert(problem === null, () => `${where}: slot '${name}' parameter ${i} index ${j} is ${v}, expected ${problem}`, RangeError);
           arr[j] = v;
         }
         return arr;

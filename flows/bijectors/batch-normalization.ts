@@ -163,6 +163,11 @@ export class BatchNormalization extends Bijector {
   private inverseStatistics(y: Tensor, training: boolean, update: boolean): { m: Tensor; v: Tensor } {
     const { movingMean, movingVariance } = this.w;
     if (!training) return { m: movingMean, v: movingVariance };
+    // One row has variance 0: it would be divided by √ε and its density inflated by ½·log(1/ε) per
+    // dimension, a loss that looks excellent and an evaluate that is not (PyTorch refuses this too).
+    const rows = y.size / y.shape[y.rank - 1];
+    assert(rows >= 2, () => `BatchNormalization.inverse: '${this.name}' is in training mode and 'y' has shape ${fmt(y.shape)}, ${rows} row${rows === 1 ? '' : 's'}; ` +
+      `batch statistics need at least 2 rows (one row has variance 0). Use batches of 2 or more rows, or { training: false } for the running averages`);
     const axes = y.shape.slice(0, -1).map((_, i) => i);
     const m = mean(y, axes);
     const v = mean(square(sub(y, m)), axes);

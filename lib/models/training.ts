@@ -12,6 +12,7 @@ import type { LossFn } from '../losses.js';
 import { Callback, CallbackList, type CallbackHooks, type CallbackModel, type Logs } from './callbacks.js';
 import { checkFinite, checkOptionNames, describe, positiveInt, toTensorArg } from './checks.js';
 import { History } from './history.js';
+import { firstNonFinite, firstNonFiniteSlot, TrainingState } from './train-state.js';
 import { defaultOutput, ProgbarLogger, type OutputStream } from './progress.js';
 
 /** Data as `fit` and `evaluate` accept it: a Tensor `[rows, ...]` or nested arrays of numbers. */
@@ -95,6 +96,8 @@ export interface TrainableModel<Out extends LayerOutput = LayerOutput> extends C
   readonly inputShape: Shape | undefined;
   /** The weights the optimizer updates. */
   readonly trainableWeights: Tensor[];
+  /** Weights training changes without the optimizer (batch norm's running averages); restored with the rest when `fit` fails. */
+  readonly nonTrainableWeights?: Tensor[];
   /**
    * Runs the model on a batch.
    * @param x - shape `[batch, ...inputShape]`
@@ -199,12 +202,25 @@ function checkCompiled<Out extends LayerOutput>(model: TrainableModel<Out>, wher
   return { optimizer: model.optimizer, loss: model.lossFn };
 }
 
+// Models with a fit running: a second fit on one of them would interleave its steps with the first's.
+const fitting = new WeakSet<object>();
+
 /**
  * Trains `model`; see `Sequential.fit` for the contract.
  * @internal
  */
 export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: FitOptions = {}): Promise<History> {
   const where = 'Sequential.fit';
+  assert(!fitting.has(model), () => `${where}: model '${model.name}' is already being trained by a fit call that has not finished; await it before calling fit again`, Error);
+  fitting.add(model);
+  try {
+    return await fitSteps(model, xIn, yIn, options, where);
+  } finally {
+    fitting.delete(model);
+  }
+}
+
+async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: FitOptions, where: string): Promise<History> {
   const o = checkOptionNames(options, FIT_OPTIONS, where) as FitOptions;
   const { optimizer, loss } = checkCompiled(model, where);
   const batchSize = positiveInt(o.batchSize, 32, 'batchSize', where);
@@ -253,6 +269,7 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
 
   const n = x.shape[0];
   const steps = stepsOption ?? Math.ceil(n / batchSize);
+  checkSingleRowBatches(model, loss, x, y, batchSize, epochs * steps, where);
   const base = toRandom(seed);
   const shuffleRng = base.fork();
   const sampleRng = base.fork();
@@ -262,16 +279,16 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
   const cbs = new CallbackList(list, where);
   cbs.setup(model, { epochs, steps, samples: n, batchSize, verbose, metrics: val === null ? ['loss'] : ['loss', 'val_loss'] });
 
-  // The weights before the last applied step: they gave the last finite loss, so they are what a
-  // non-finite loss at the next step rolls back to.
-  const snapshot = params.map((p) => new Float64Array(p.size));
+  // The state before the last applied step (weights, batch-norm statistics, optimizer): it gave
+  // the last finite loss, so it is what a non-finite loss at the next step rolls back to.
+  const nonTrainable = model.nonTrainableWeights ?? [];
+  const state = new TrainingState([...params, ...nonTrainable], optimizer);
   let lastGood: { epoch: number; step: number } | null = null;
-  const restore = (): void => {
-    if (lastGood !== null) params.forEach((p, i) => p.data.set(snapshot[i]));
-  };
+  let lastBatch: [Tensor, Tensor] | null = null;
+  const restore = (): void => state.restore();
   const lastGoodText = (): string => lastGood === null
-    ? 'the initial weights were kept (no step had a finite loss)'
-    : `the weights were restored to those that gave the last finite loss (epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1})`;
+    ? 'the model was restored to its state before fit (no step had a finite loss)'
+    : `the weights, batch-norm statistics and optimizer state were restored to those that gave the last finite loss (epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1})`;
 
   const batches = batchStream(n, batchSize, shuffle, shuffleRng);
   model.stopTraining = false;
@@ -294,7 +311,7 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
           throw new NonFiniteLossError(`${where}: the loss became ${value} at epoch ${epoch + 1}/${epochs}, step ${step + 1}/${steps}; ` +
             `training stopped and ${lastGoodText()}. Try a smaller learning rate, or gradient clipping (clipNorm)`, epoch, step, value);
         }
-        params.forEach((p, i) => snapshot[i].set(p.data));
+        state.save();
         optimizer.zeroGrad(params);
         lossTensor.backward();
         try {
@@ -308,6 +325,7 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
           throw e;
         }
         lastGood = { epoch, step };
+        lastBatch = [xb, yb];
       } finally {
         optimizer.zeroGrad(params);
       }
@@ -322,9 +340,61 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
     await cbs.epochEnd(epoch, logs);
     if (model.stopTraining) break;
   }
+  if (lastGood !== null && lastBatch !== null) checkFinalStep(model, loss, optimizer, params, nonTrainable, lastBatch, lastGood, restore, where);
   await cbs.trainEnd({});
   model.stopTraining = false;
   return history;
+}
+
+/**
+ * When some batch of `fit` will have a single row (`rows % batchSize === 1`), checks that the
+ * model can train on one row, by running it once in training mode on one row (without a graph;
+ * batch-norm statistics are put back after). Batch normalization cannot: a row's variance is 0.
+ * @throws ValueError naming `batchSize`, the rows and the layer's own reason, before any step
+ */
+function checkSingleRowBatches<Out extends LayerOutput>(model: TrainableModel<Out>, loss: LossFn<Out>, x: Tensor, y: Tensor, batchSize: number, totalSteps: number, where: string): void {
+  const n = x.shape[0];
+  const last = n % batchSize === 0 ? Math.min(batchSize, n) : n % batchSize;
+  if (last !== 1 || totalSteps < Math.ceil(n / batchSize)) return;
+  const nonTrainable = model.nonTrainableWeights ?? [];
+  const frozen = nonTrainable.map((w) => w.data.slice());
+  try {
+    noGrad(() => meanLoss(loss, rows(y, 0, 1), model.call(rows(x, 0, 1), { training: true, seed: new Random('single-row-check') }), where));
+  } catch (e) {
+    const passes = Math.floor(n / batchSize);
+    throw new ValueError(`${where}: 'batchSize' ${batchSize} leaves a batch of 1 row (${n} rows = ${passes} × ${batchSize} + 1), and the model cannot train on one row: ` +
+      `${(e as Error).message}. Choose a batchSize that leaves no single row (e.g. ${n % (batchSize + 1) === 1 ? batchSize - 1 : batchSize + 1}), or drop a row`);
+  } finally {
+    nonTrainable.forEach((w, i) => w.data.set(frozen[i]));
+  }
+}
+
+/**
+ * The last step's update is scored by no later step, so it is checked here: every weight and
+ * optimizer slot finite, and the loss of the last batch at the new weights finite (in training
+ * mode, as the next step would compute it; batch-norm statistics are put back after). If not,
+ * the state is restored and a NonFiniteLossError thrown.
+ */
+function checkFinalStep<Out extends LayerOutput>(model: TrainableModel<Out>, loss: LossFn<Out>, optimizer: Optimizer, params: Tensor[], nonTrainable: Tensor[],
+  [xb, yb]: [Tensor, Tensor], at: { epoch: number; step: number }, restore: () => void, where: string): void {
+  const bad = firstNonFinite([...params, ...nonTrainable]);
+  const badSlot = bad === null ? firstNonFiniteSlot(optimizer, params) : null;
+  let value = NaN;
+  if (bad === null && badSlot === null) {
+    const frozen = nonTrainable.map((w) => w.data.slice());
+    try {
+      value = noGrad(() => meanLoss(loss, yb, model.call(xb, { training: true, seed: new Random('final-step-check') }), where).item());
+    } finally {
+      nonTrainable.forEach((w, i) => w.data.set(frozen[i]));
+    }
+    if (Number.isFinite(value)) return;
+  }
+  restore();
+  const what = bad !== null ? `weight ${bad.tensor} became ${bad.value} at index ${bad.index}`
+    : badSlot !== null ? `the optimizer's slot '${badSlot.slot}' of trainable weight ${badSlot.param} became ${badSlot.value} at index ${badSlot.index}`
+      : `the loss of the last batch at the new weights is ${value}`;
+  throw new NonFiniteLossError(`${where}: after the last step (epoch ${at.epoch + 1}, step ${at.step + 1}), ${what}; the weights, batch-norm statistics and ` +
+    `optimizer state were restored to those before that step. Try a smaller learning rate, or gradient clipping (clipNorm)`, at.epoch, at.step, bad?.value ?? badSlot?.value ?? value);
 }
 
 /** The mean loss over all rows, in batches, without a graph: Σ_batches rows·meanLoss / Σ rows. */
