@@ -103,5 +103,6 @@ export { trainValidationTestSplit, type Split } from './data/split.js';
 export { dequantize, dequantizedLogProb, type DequantizeOptions } from './data/dequantize.js';
 export { ValueError } from './util/errors.js';
 export { getLimits, setLimits, DEFAULT_LIMITS, type Limits } from './util/limits.js';
+export type { RegisterOptions } from './util/register.js';
 export { Random, setGlobalSeed, type Seed } from './util/random.js';
 export type { Shape } from './util/shape.js';

@@ -7,6 +7,7 @@ import { ones, zeros, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { fmt, type Shape } from '../../lib/util/shape.js';
 import { checkOptions, checkPositiveInt } from '../../lib/util/validate.js';
+import { constrainWeight } from '../../lib/util/weight-constraints.js';
 import { Bijector, checkName, describe, type BijectorConfig, type BijectorKwargs, type InverseResult } from './bijector.js';
 
 /** Options of {@link BatchNormalization}. */
@@ -105,6 +106,8 @@ export class BatchNormalization extends Bijector {
       movingMean: zeros([e]),
       movingVariance: ones([e]),
     };
+    // A variance below 0 has no meaning (and √(v + ε) would be NaN): loaders refuse one.
+    constrainWeight(this.weightsTuple.movingVariance, { ok: (v) => Number.isFinite(v) && v >= 0, expected: 'a variance: finite and ≥ 0' });
   }
 
   private get w(): { logGamma: Tensor; beta: Tensor; movingMean: Tensor; movingVariance: Tensor } {

@@ -4,6 +4,7 @@ import type { Optimizer, OptimizerState } from '../../autodiff/optimizers/optimi
 import { SGD } from '../../autodiff/optimizers/sgd.js';
 import { Tensor } from '../../autodiff/tensor.js';
 import { firstHole } from '../util/arrays.js';
+import { checkReplacement, type RegisterOptions } from '../util/register.js';
 import { assert, ValueError } from '../util/errors.js';
 import { fmt, sizeOf } from '../util/shape.js';
 
@@ -188,11 +189,14 @@ const OPTIMIZERS = new Map<string, OptimizerFactory>([
  * Makes a custom optimizer class loadable from a file (the built-in `Adam` and `SGD` always are).
  * @param className - the optimizer's `className`
  * @param fromConfig - rebuilds it from its `getConfig()`
- * @throws TypeError for a non-string name or a non-function factory
+ * @param options - `override: true` to replace what is registered under `className`
+ * @throws TypeError for a non-string name or a non-function factory; ValueError when `className`
+ *   is registered to another factory and `override` is not set
  */
-export function registerOptimizer(className: string, fromConfig: OptimizerFactory): void {
+export function registerOptimizer(className: string, fromConfig: OptimizerFactory, options: RegisterOptions = {}): void {
   assert(typeof className === 'string' && className !== '', () => `registerOptimizer: 'className' must be a non-empty string, got ${kind(className)}`, TypeError);
   assert(typeof fromConfig === 'function', () => `registerOptimizer: 'fromConfig' must be a function, got ${kind(fromConfig)}`, TypeError);
+  checkReplacement(OPTIMIZERS.get(className), fromConfig, className, options, 'registerOptimizer');
   OPTIMIZERS.set(className, fromConfig);
 }
 
@@ -285,36 +289,7 @@ export function parseModelText(text: string, source: string, where: string): unk
   }
 }
 
-let tempCounter = 0;
-
-/**
- * Writes `text` to `path` atomically: into a temporary file in the same directory, flushed to
- * disk, then renamed over `path`. A rename within one file system replaces the directory entry
- * in one step, so a reader (or a crash) sees the old file or the new one, never half of one.
- * On failure the temporary file is removed and `path` is left as it was. Node only
- * (`node:fs` is imported when called, so browser bundles never load it).
- *
- * @throws the file system's error (e.g. ENOENT for a missing directory), after cleaning up
- */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { dirname, basename, join } = await import('node:path');
-  const pid = (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
-  const temp = join(dirname(path), `.${basename(path)}.${pid}.${Date.now()}.${tempCounter++}.tmp`);
-  let handle: Awaited<ReturnType<typeof fs.open>> | null = null;
-  try {
-    handle = await fs.open(temp, 'wx');
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-    await handle.close();
-    handle = null;
-    await fs.rename(temp, path);
-  } catch (e) {
-    if (handle !== null) await handle.close().catch(() => undefined);
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-}
+export { writeFileAtomic } from './atomic-write.js';
 
 /** Reads a UTF-8 text file (Node only; `node:fs` is imported when called). */
 export async function readTextFile(path: string): Promise<string> {

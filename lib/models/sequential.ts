@@ -1,7 +1,10 @@
 // Sequential: a stack of layers with Keras's compile/fit/evaluate/summary, and saving to one JSON file.
 import { Optimizer } from '../../autodiff/optimizers/optimizer.js';
 import { noGrad, Tensor, zeros } from '../../autodiff/tensor.js';
+import { AutoregressiveTransform } from '../layers/autoregressive-transform.js';
+import { checkParamCount } from '../util/limits.js';
 import { checkNoHoles } from '../util/arrays.js';
+import { weightDomainProblem } from '../util/weight-constraints.js';
 import { assert, ValueError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { fmt, sameShape, type Shape } from '../util/shape.js';
@@ -15,6 +18,9 @@ import {
   checkModelJSON, decodeOptimizer, decodeTensor, encodeOptimizer, encodeTensor, MODEL_FORMAT, MODEL_FORMAT_VERSION,
   parseModelText, readTextFile, writeFileAtomic, type ModelJSON,
 } from './save.js';
+import { architectureOf, firstDifference } from './architecture.js';
+import { checkFileSizes } from './file-limits.js';
+import { firstNonFinite, firstNonFiniteSlot } from './train-state.js';
 import { evaluateModel, fitModel, type DataInput, type EvaluateOptions, type FitOptions, type TrainableModel } from './training.js';
 
 /** Options of {@link Sequential}. */
@@ -107,7 +113,60 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
       () => `Sequential.add: the model already has a layer named '${layer.name}'; layer names must be unique`);
     assert(!(layer instanceof InputLayer) || this.layerList.length === 0,
       () => `Sequential.add: an InputLayer can only be the first layer; the model has ${this.layerList.length} already`);
+    if (layer instanceof AutoregressiveTransform) {
+      const other = this.layerList.find((l) => l instanceof AutoregressiveTransform && l.made === layer.made);
+      assert(other === undefined, () => `Sequential.add: layer '${layer.name}' uses the same AutoregressiveNetwork as layer '${other!.name}'; ` +
+        `each AutoregressiveTransform needs its own network (a shared one would be counted, trained and saved twice): make a second network with the same options`);
+    }
+    this.checkNoSharedWeights([...this.layerList, layer], 'Sequential.add');
     this.layerList.push(layer);
+  }
+
+  /**
+   * Refuses a weight tensor held by two layers (one network inside two flows): it would be
+   * counted, stepped and saved twice, and the optimizer would refuse it at the first step.
+   */
+  private checkNoSharedWeights(layers: readonly Layer[], where: string): void {
+    const owner = new Map<Tensor, Layer>();
+    for (const layer of layers) {
+      for (const w of layer.weights) {
+        const other = owner.get(w);
+        assert(other === undefined || other === layer, () => `${where}: layers '${other!.name}' and '${layer.name}' share a weight tensor (shape ${fmt(w.shape)}); ` +
+          `each layer needs its own network or flow (a shared one would be counted, trained and saved twice)`);
+        owner.set(w, layer);
+      }
+    }
+  }
+
+  /** `weight j of layer 'name', shape [..]`: where `weights[i]` lives, for messages. */
+  private weightLabel(i: number): string {
+    let at = 0;
+    for (const layer of this.layerList) {
+      const ws = layer.weights;
+      if (i < at + ws.length) return `weight ${i - at} of layer '${layer.name}', shape ${fmt(ws[i - at].shape)}`;
+      at += ws.length;
+    }
+    return `weight ${i}`;
+  }
+
+  /**
+   * Refuses state a file must not hold (loadModel would refuse it): a weight or optimizer slot
+   * that is NaN or ±∞, or a weight outside its domain (a negative batch-norm variance).
+   * @throws ValueError naming `where`, the weight and the value
+   */
+  private checkSavable(where: string): void {
+    const weights = this.weights;
+    const bad = firstNonFinite(weights);
+    assert(bad === null, () => `${where}: weights[${bad!.tensor}] (${this.weightLabel(bad!.tensor)}) holds ${bad!.value} at index ${bad!.index}; ` +
+      `refusing to save non-finite state (loadModel would refuse the file), so nothing was written`);
+    weights.forEach((w, i) => {
+      const problem = weightDomainProblem(w, w.data);
+      assert(problem === null, () => `${where}: weights[${i}] (${this.weightLabel(i)}) ${problem}; refusing to save it, so nothing was written`);
+    });
+    if (this.optimizer === null) return;
+    const slot = firstNonFiniteSlot(this.optimizer, this.trainableWeights);
+    assert(slot === null, () => `${where}: the optimizer's slot '${slot!.slot}' of trainable weight ${slot!.param} holds ${slot!.value} at index ${slot!.index}; ` +
+      `refusing to save non-finite state (loadModel would refuse the file), so nothing was written`);
   }
 
   /** The shape of one example: the InputLayer's, or the one the model was built with; `undefined` before that. */
@@ -135,6 +194,8 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
     assert(known === undefined || sameShape(shape, known), () => `Sequential.build: 'inputShape' ${fmt(shape)} differs from the model's ${fmt(known as Shape)}`);
     if (this.built && sameShape(shape, this.builtShape as Shape)) return;
     this.trace(zeros([1, ...shape]));
+    this.checkNoSharedWeights(this.layerList, 'Sequential.build');
+    checkParamCount(this.countParams(), `model '${this.name}' (all layers together)`, 'Sequential.build');
     this.builtShape = shape.slice();
   }
 
@@ -217,6 +278,8 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
     weights.forEach((w, i) => {
       assert(w instanceof Tensor, () => `${where}: weights[${i}] must be a Tensor, got ${describe(w)}`, TypeError);
       assert(sameShape(w.shape, own[i].shape), () => `${where}: weights[${i}] has shape ${fmt(w.shape)}, expected ${fmt(own[i].shape)}`);
+      const problem = weightDomainProblem(own[i], w.data);
+      assert(problem === null, () => `${where}: weights[${i}] (${this.weightLabel(i)}) ${problem}`, RangeError);
     });
     let at = 0;
     for (const layer of this.layerList) {
@@ -316,11 +379,17 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
    * The whole model as one JSON-safe object: layer configs, bit-exact weights, the optimizer and
    * its state, and a format version (see {@link ModelJSON}). Builds the model if needed.
    * @throws TypeError when a layer cannot be saved (a DistributionLambda whose function is not
-   *   registered, a function activation); ValueError when the model cannot be built
+   *   registered, a function activation); ValueError when the model cannot be built, or a weight or
+   *   optimizer slot is NaN or ±∞ (or a batch-norm variance negative), naming it
    */
   toJSON(): ModelJSON {
+    return this.serialize('Sequential.toJSON');
+  }
+
+  private serialize(where: string): ModelJSON {
     const shape = this.inputShape;
     if (shape !== undefined) this.build(shape);
+    this.checkSavable(where);
     const layers = this.layerList.map((l) => ({ className: l.className, config: l.getConfig() as Record<string, unknown> }));
     assert(shape !== undefined || this.layerList.length === 0, () => `Sequential.toJSON: the model is not built; start it with an InputLayer({ inputShape }) or call build(inputShape) or fit first`);
     return {
@@ -348,6 +417,8 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
   static fromJSON(json: ModelJSON | string, where = 'Sequential.fromJSON'): Sequential {
     const value = typeof json === 'string' ? parseModelText(json, "'json'", where) : json;
     const m = checkModelJSON(value, where);
+    // Every size in the file against the limits, before any layer exists.
+    checkFileSizes(m, where);
     const layers = m.layers.map((spec, i) => layerFromConfig({ className: spec.className, config: spec.config as LayerConfig }, `${where}: layers[${i}]`));
     const model = new Sequential(layers, { name: m.name });
     if (m.inputShape !== null) {
@@ -368,6 +439,7 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
       return t;
     });
     model.setWeights(weights);
+    if (m.inputShape !== null) model.dryRun(m.inputShape, where);
     if (m.optimizer !== null) model.optimizer = decodeOptimizer(m.optimizer, model.trainableWeights, `${where}: optimizer`);
     if (m.loss !== null) {
       assert((LOSS_NAMES as readonly string[]).includes(m.loss), () => `${where}: 'loss' is '${m.loss}', which is not a known loss (${LOSS_NAMES.join(', ')})`);
@@ -378,22 +450,54 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
   }
 
   /**
-   * Writes the model to one JSON file ({@link Sequential.toJSON}), atomically: a temporary file in
-   * the same directory, then a rename, so a crash never leaves a truncated file behind. Node only.
-   * Nothing is written if the model cannot be serialised.
-   * @throws TypeError for a non-string path or an unsaveable layer; the file system's errors
+   * Runs a loaded model once, on one zero example, and scores a zero event under every
+   * distribution it outputs (without a graph; batch norm in inference mode, so nothing moves):
+   * a flow whose parts do not fit each other (a permutation or base distribution of another size
+   * than its networks) fails here, at load, not at the first `logProb`.
+   * @throws ValueError naming `where`, the layer and its own error
+   */
+  private dryRun(inputShape: Shape, where: string): void {
+    const outputs = this.trace(zeros([1, ...inputShape]));
+    outputs.forEach((out, i) => {
+      if (!isDistribution(out)) return;
+      try {
+        noGrad(() => out.logProb(zeros([...out.batchShape, ...out.eventShape])));
+      } catch (e) {
+        throw new ValueError(`${where}: layers[${i}] ('${this.layerList[i].name}') makes a ${out.className} that cannot run: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  /**
+   * Writes the model to one JSON file ({@link Sequential.toJSON}) so that a save never makes things
+   * worse (Node only; details in docs/errors.md):
+   *
+   * - atomically: a temporary file beside the target, flushed, then renamed over it, so a crash
+   *   leaves the old file or the new one, whole; leftovers of killed saves are removed;
+   * - the model is serialised at the call, and saves to one path run in call order (awaited or
+   *   not), so the newest call's model is the one on disk;
+   * - an existing file keeps its mode (a `600` file stays private); a symbolic link is followed
+   *   (the file it points to is replaced, the link kept);
+   * - refused, with nothing written: non-finite state (a NaN weight or optimizer slot, named),
+   *   a path that is a directory or another non-regular file, a read-only file, a dangling link.
+   *
+   * @throws TypeError for a non-string path or an unsaveable layer; ValueError for non-finite
+   *   state or a path that must not be replaced; the file system's errors
    */
   async save(path: string): Promise<void> {
     assert(typeof path === 'string' && path !== '', () => `Sequential.save: 'path' must be a non-empty string, got ${describe(path)}`, TypeError);
-    const text = JSON.stringify(this.toJSON());
-    await writeFileAtomic(path, text);
+    // Serialised now, at the call: a later save to the same path, even one not awaited, writes after this one.
+    const text = JSON.stringify(this.serialize('Sequential.save'));
+    await writeFileAtomic(path, text, 'Sequential.save');
   }
 
   /**
    * Loads the weights (and the optimizer state, if this model's optimizer is of the same class)
-   * from a file written by {@link Sequential.save} for a model of the same architecture. The whole
-   * file is read and checked first: if anything is wrong, this model is left exactly as it was.
-   * @throws ValueError for a corrupt, truncated, wrong-version or mismatched file
+   * from a file written by {@link Sequential.save} for a model of the same architecture: the same
+   * layer classes with equal configs up to names, seeds and initializers (so the same activation,
+   * input order and widths), and every MADE with the same degrees. The whole file is read and
+   * checked first: if anything is wrong, this model is left exactly as it was.
+   * @throws ValueError for a corrupt, truncated, wrong-version or mismatched file, naming the first difference
    */
   async loadWeights(path: string): Promise<void> {
     const where = 'Sequential.loadWeights';
@@ -406,6 +510,11 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
       () => `${where}: ${path} holds layers [${theirs.map((l) => l.className).join(', ')}], but this model has [${mine.map((l) => l.className).join(', ')}]`);
     const shape = this.inputShape ?? other.inputShape;
     if (shape !== undefined) this.build(shape);
+    // Same shapes are not enough: another activation, input order or degrees computes something else with the same weights.
+    mine.forEach((layer, i) => {
+      const diff = firstDifference(architectureOf(layer), architectureOf(theirs[i]));
+      assert(diff === null, () => `${where}: layer ${i} ('${layer.name}') is not the architecture ${path} was saved from (${diff}); nothing was changed`);
+    });
     const own = this.weights;
     const loaded = other.weights;
     assert(own.length === loaded.length && own.every((w, i) => sameShape(w.shape, loaded[i].shape)),
