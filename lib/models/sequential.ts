@@ -510,15 +510,15 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
       () => `${where}: ${path} holds layers [${theirs.map((l) => l.className).join(', ')}], but this model has [${mine.map((l) => l.className).join(', ')}]`);
     const shape = this.inputShape ?? other.inputShape;
     if (shape !== undefined) this.build(shape);
+    const own = this.weights;
+    const loaded = other.weights;
+    assert(own.length === loaded.length && own.every((w, i) => sameShape(w.shape, loaded[i].shape)),
+      () => `${where}: ${path} has weights of shapes ${loaded.map((w) => fmt(w.shape)).join(' ')}, but this model has ${own.map((w) => fmt(w.shape)).join(' ')}`);
     // Same shapes are not enough: another activation, input order or degrees computes something else with the same weights.
     mine.forEach((layer, i) => {
       const diff = firstDifference(architectureOf(layer), architectureOf(theirs[i]));
       assert(diff === null, () => `${where}: layer ${i} ('${layer.name}') is not the architecture ${path} was saved from (${diff}); nothing was changed`);
     });
-    const own = this.weights;
-    const loaded = other.weights;
-    assert(own.length === loaded.length && own.every((w, i) => sameShape(w.shape, loaded[i].shape)),
-      () => `${where}: ${path} has weights of shapes ${loaded.map((w) => fmt(w.shape)).join(' ')}, but this model has ${own.map((w) => fmt(w.shape)).join(' ')}`);
     // The optimizer state goes first: setState checks everything before it changes anything, and the
     // weights, whose shapes are checked, cannot fail after it. (An SGD with momentum has a slot that
     // one without lacks: same class, different state.)

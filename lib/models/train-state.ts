@@ -15,6 +15,8 @@ import type { Tensor } from '../../autodiff/tensor.js';
 export class TrainingState {
   private readonly copies: Float64Array[];
   private optimizerCopy: OptimizerSnapshot | undefined;
+  private readonly initialCopies: Float64Array[];
+  private readonly initialOptimizer: OptimizerSnapshot;
 
   /**
    * Copies the state as it is now.
@@ -24,6 +26,8 @@ export class TrainingState {
   constructor(private readonly weights: readonly Tensor[], private readonly optimizer: Optimizer) {
     this.copies = weights.map((w) => w.data.slice());
     this.optimizerCopy = optimizer.snapshot();
+    this.initialCopies = weights.map((w) => w.data.slice());
+    this.initialOptimizer = optimizer.snapshot();
   }
 
   /** Copies the state as it is now over the previous copy. */
@@ -36,6 +40,12 @@ export class TrainingState {
   restore(): void {
     this.weights.forEach((w, i) => w.data.set(this.copies[i]));
     if (this.optimizerCopy !== undefined) this.optimizer.restoreSnapshot(this.optimizerCopy);
+  }
+
+  /** Puts back the state as it was when this object was made (before fit's first step). */
+  restoreInitial(): void {
+    this.weights.forEach((w, i) => w.data.set(this.initialCopies[i]));
+    this.optimizer.restoreSnapshot(this.initialOptimizer);
   }
 }
 

@@ -285,10 +285,20 @@ async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn
   const state = new TrainingState([...params, ...nonTrainable], optimizer);
   let lastGood: { epoch: number; step: number } | null = null;
   let lastBatch: [Tensor, Tensor] | null = null;
-  const restore = (): void => state.restore();
-  const lastGoodText = (): string => lastGood === null
-    ? 'the model was restored to its state before fit (no step had a finite loss)'
-    : `the weights, batch-norm statistics and optimizer state were restored to those that gave the last finite loss (epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1})`;
+  const probe = (batch: [Tensor, Tensor], training: boolean): number => lossWithoutTrace(model, loss, batch, training, nonTrainable, where);
+  // Puts the last good state back; if even that cannot score `batch` as evaluate would (in
+  // inference mode), the state from before fit. Returns what the message says was restored.
+  const restore = (batch: [Tensor, Tensor]): string => {
+    state.restore();
+    if (lastGood !== null && !Number.isFinite(probe(batch, false))) {
+      state.restoreInitial();
+      return `the model was restored to its state before fit (the state of the last finite loss, epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1}, ` +
+        'has a non-finite loss in inference mode)';
+    }
+    return lastGood === null
+      ? 'the model was restored to its state before fit (no step had a finite loss)'
+      : `the weights, batch-norm statistics and optimizer state were restored to those that gave the last finite loss (epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1})`;
+  };
 
   const batches = batchStream(n, batchSize, shuffle, shuffleRng);
   model.stopTraining = false;
@@ -307,9 +317,9 @@ async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn
         const lossTensor = meanLoss(loss, yb, model.call(xb, { training: true, seed: sampleRng }), where);
         value = lossTensor.item();
         if (!Number.isFinite(value)) {
-          restore();
+          const restored = restore([xb, yb]);
           throw new NonFiniteLossError(`${where}: the loss became ${value} at epoch ${epoch + 1}/${epochs}, step ${step + 1}/${steps}; ` +
-            `training stopped and ${lastGoodText()}. Try a smaller learning rate, or gradient clipping (clipNorm)`, epoch, step, value);
+            `training stopped and ${restored}. Try a smaller learning rate, or gradient clipping (clipNorm)`, epoch, step, value);
         }
         state.save();
         optimizer.zeroGrad(params);
@@ -340,7 +350,17 @@ async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn
     await cbs.epochEnd(epoch, logs);
     if (model.stopTraining) break;
   }
-  if (lastGood !== null && lastBatch !== null) checkFinalStep(model, loss, optimizer, params, nonTrainable, lastBatch, lastGood, restore, where);
+  if (lastGood !== null && lastBatch !== null) {
+    // The last step's update is scored by no later step: check it here, as the next step would
+    // (training mode) and as evaluate will (inference mode), on the last batch.
+    const problem = finalStepProblem(optimizer, params, nonTrainable, lastBatch, probe);
+    if (problem !== null) {
+      const at: { epoch: number; step: number } = lastGood;
+      const restored = restore(lastBatch);
+      throw new NonFiniteLossError(`${where}: after the last step (epoch ${at.epoch + 1}, step ${at.step + 1}), ${problem.what}; training stopped and ${restored}. ` +
+        'Try a smaller learning rate, or gradient clipping (clipNorm)', at.epoch, at.step, problem.value);
+    }
+  }
   await cbs.trainEnd({});
   model.stopTraining = false;
   return history;
@@ -356,45 +376,44 @@ function checkSingleRowBatches<Out extends LayerOutput>(model: TrainableModel<Ou
   const n = x.shape[0];
   const last = n % batchSize === 0 ? Math.min(batchSize, n) : n % batchSize;
   if (last !== 1 || totalSteps < Math.ceil(n / batchSize)) return;
-  const nonTrainable = model.nonTrainableWeights ?? [];
-  const frozen = nonTrainable.map((w) => w.data.slice());
   try {
-    noGrad(() => meanLoss(loss, rows(y, 0, 1), model.call(rows(x, 0, 1), { training: true, seed: new Random('single-row-check') }), where));
+    lossWithoutTrace(model, loss, [rows(x, 0, 1), rows(y, 0, 1)], true, model.nonTrainableWeights ?? [], where);
   } catch (e) {
     const passes = Math.floor(n / batchSize);
     throw new ValueError(`${where}: 'batchSize' ${batchSize} leaves a batch of 1 row (${n} rows = ${passes} × ${batchSize} + 1), and the model cannot train on one row: ` +
       `${(e as Error).message}. Choose a batchSize that leaves no single row (e.g. ${n % (batchSize + 1) === 1 ? batchSize - 1 : batchSize + 1}), or drop a row`);
+  }
+}
+
+/**
+ * The loss of one batch without a graph and without side effects: in training mode batch norm
+ * uses (and moves) its running averages, so they are put back after.
+ */
+function lossWithoutTrace<Out extends LayerOutput>(model: TrainableModel<Out>, loss: LossFn<Out>, [xb, yb]: [Tensor, Tensor], training: boolean,
+  nonTrainable: readonly Tensor[], where: string): number {
+  const frozen = nonTrainable.map((w) => w.data.slice());
+  try {
+    return noGrad(() => meanLoss(loss, yb, model.call(xb, { training, seed: new Random('loss-check') }), where).item());
   } finally {
     nonTrainable.forEach((w, i) => w.data.set(frozen[i]));
   }
 }
 
 /**
- * The last step's update is scored by no later step, so it is checked here: every weight and
- * optimizer slot finite, and the loss of the last batch at the new weights finite (in training
- * mode, as the next step would compute it; batch-norm statistics are put back after). If not,
- * the state is restored and a NonFiniteLossError thrown.
+ * What is wrong after the last step, or `null`: a weight or optimizer slot that is NaN or ±∞, or
+ * a non-finite loss of the last batch in training or in inference mode.
  */
-function checkFinalStep<Out extends LayerOutput>(model: TrainableModel<Out>, loss: LossFn<Out>, optimizer: Optimizer, params: Tensor[], nonTrainable: Tensor[],
-  [xb, yb]: [Tensor, Tensor], at: { epoch: number; step: number }, restore: () => void, where: string): void {
+function finalStepProblem(optimizer: Optimizer, params: Tensor[], nonTrainable: Tensor[], batch: [Tensor, Tensor],
+  probe: (batch: [Tensor, Tensor], training: boolean) => number): { what: string; value: number } | null {
   const bad = firstNonFinite([...params, ...nonTrainable]);
-  const badSlot = bad === null ? firstNonFiniteSlot(optimizer, params) : null;
-  let value = NaN;
-  if (bad === null && badSlot === null) {
-    const frozen = nonTrainable.map((w) => w.data.slice());
-    try {
-      value = noGrad(() => meanLoss(loss, yb, model.call(xb, { training: true, seed: new Random('final-step-check') }), where).item());
-    } finally {
-      nonTrainable.forEach((w, i) => w.data.set(frozen[i]));
-    }
-    if (Number.isFinite(value)) return;
+  if (bad !== null) return { what: `weight ${bad.tensor} became ${bad.value} at index ${bad.index}`, value: bad.value };
+  const slot = firstNonFiniteSlot(optimizer, params);
+  if (slot !== null) return { what: `the optimizer's slot '${slot.slot}' of trainable weight ${slot.param} became ${slot.value} at index ${slot.index}`, value: slot.value };
+  for (const training of [true, false]) {
+    const value = probe(batch, training);
+    if (!Number.isFinite(value)) return { what: `the loss of the last batch at the new weights is ${value} (${training ? 'training' : 'inference'} mode)`, value };
   }
-  restore();
-  const what = bad !== null ? `weight ${bad.tensor} became ${bad.value} at index ${bad.index}`
-    : badSlot !== null ? `the optimizer's slot '${badSlot.slot}' of trainable weight ${badSlot.param} became ${badSlot.value} at index ${badSlot.index}`
-      : `the loss of the last batch at the new weights is ${value}`;
-  throw new NonFiniteLossError(`${where}: after the last step (epoch ${at.epoch + 1}, step ${at.step + 1}), ${what}; the weights, batch-norm statistics and ` +
-    `optimizer state were restored to those before that step. Try a smaller learning rate, or gradient clipping (clipNorm)`, at.epoch, at.step, bad?.value ?? badSlot?.value ?? value);
+  return null;
 }
 
 /** The mean loss over all rows, in batches, without a graph: Σ_batches rows·meanLoss / Σ rows. */

@@ -39,8 +39,9 @@ export function getLimits(): Limits {
  * caller can put them back.
  *
  * @example
- * const previous = setLimits({ maxTensorElements: 2 ** 30 }); // 8 GiB tensors allowed
- * try { … } finally { setLimits(previous); }
+ * const previous = setLimits({ maxTensorElements: 2 ** 30 }); // tensors of up to 8 GiB from now on
+ * getLimits().maxTensorElements;                             // 1073741824
+ * setLimits(previous);                                       // back to what it was
  *
  * @param limits - any of {@link Limits}, each a positive integer (`Infinity` turns a limit off)
  * @returns the limits in force before the call
