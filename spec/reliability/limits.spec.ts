@@ -129,7 +129,7 @@ describe('limits in a small child process (96 MB heap, 2 GB address space)', () 
   });
 
   it('eventShape 1e8 throws a RangeError (was: 20 GB before it was stopped)', () => {
-    rejected(inChild('hugeEvent'), /^AutoregressiveNetwork: the kernel of masked layer 0 \[100000000,200000000\] is 2e\+16 elements|^AutoregressiveNetwork: .* over the limit/);
+    rejected(inChild('hugeEvent'), /^AutoregressiveNetwork: the kernel of masked layer 0 \[100000000,200000000\] is 20,000,000,000,000,000 elements, over the limit maxTensorElements = 134,217,728/);
   });
 
   it('sample(1e9) throws a RangeError', () => {
@@ -148,7 +148,7 @@ describe('limits in a small child process (96 MB heap, 2 GB address space)', () 
 
   it('a file with eventShape [1e8] is refused (was: 20 GB)', () => {
     const file = fileWith((json) => { (json.layers[2].config.made as { eventShape: number[] }).eventShape = [1e8]; }, 'event-1e8.json');
-    rejected(inChild('load', file), /^loadModel: .*event-1e8\.json: layers\[2\]\.config\.made: .* over the limit/);
+    rejected(inChild('load', file), /^loadModel: .*event-1e8\.json: layers\[2\]\.config\.made: the kernel of masked layer 0 \[100000000,4\] is 400,000,000 elements/);
   });
 
   it('a file with inputShape [1e9] is refused (was: 7.9 GB allocated, then loaded)', () => {
@@ -158,7 +158,7 @@ describe('limits in a small child process (96 MB heap, 2 GB address space)', () 
 
   it('a file whose weights claim a huge shape is refused by its size, not by its data', () => {
     const file = fileWith((json) => { json.weights[0].shape = [1e6, 1e6]; }, 'weight-shape.json');
-    rejected(inChild('load', file), /^loadModel: .*weight-shape\.json: weights\[0\]\.shape \[1000000,1000000\] is 1e\+12 elements|over the limit maxTensorElements/);
+    rejected(inChild('load', file), /^loadModel: .*weight-shape\.json: weights\[0\]\.shape \[1000000,1000000\] is 1,000,000,000,000 elements, over the limit maxTensorElements/);
   });
 
   it('the same files are refused in this process too, with the model untouched by any allocation', async () => {
