@@ -379,9 +379,13 @@ function checkSingleRowBatches<Out extends LayerOutput>(model: TrainableModel<Ou
   try {
     lossWithoutTrace(model, loss, [rows(x, 0, 1), rows(y, 0, 1)], true, model.nonTrainableWeights ?? [], where);
   } catch (e) {
-    const passes = Math.floor(n / batchSize);
-    throw new ValueError(`${where}: 'batchSize' ${batchSize} leaves a batch of 1 row (${n} rows = ${passes} × ${batchSize} + 1), and the model cannot train on one row: ` +
-      `${(e as Error).message}. Choose a batchSize that leaves no single row (e.g. ${n % (batchSize + 1) === 1 ? batchSize - 1 : batchSize + 1}), or drop a row`);
+    const how = n === 1 ? 'a batch of 1 row (x and y have 1 row)' : batchSize === 1 ? `batches of 1 row (${n} rows, 1 per step)`
+      : `a batch of 1 row (${n} rows = ${Math.floor(n / batchSize)} × ${batchSize} + 1)`;
+    // The nearest batch size (above first) that leaves no single row.
+    let better = 0;
+    for (let d = 1; better === 0 && d <= n; d++) better = [batchSize + d, batchSize - d].find((c) => c >= 2 && (n % c !== 1 || c >= n)) ?? 0;
+    throw new ValueError(`${where}: 'batchSize' ${batchSize} leaves ${how}, and the model cannot train on one row: ${(e as Error).message}. ` +
+      (n === 1 ? 'Give it at least 2 rows' : `Choose a batchSize that leaves no single row (e.g. ${better}), or drop a row`));
   }
 }
 
