@@ -34,7 +34,7 @@ export class LayerTransformedDistribution extends TransformedDistribution {
   constructor(options: TransformedDistributionOptions, boundKwargs: BijectorKwargs = {}) {
     super(options);
     // The bound condition is the model's input: data, so checked as data is.
-    checkConditionsFinite(boundKwargs, `${this.className} (the model's input as 'conditionalInput')`);
+    checkConditionsFinite(boundKwargs, `${this.className} of '${this.bijector.name}'`);
     this.boundKwargs = Object.freeze({ ...boundKwargs });
   }
 
