@@ -3,7 +3,7 @@ import { ValueError } from '../util/errors.js';
 
 // Node's file-system modules are imported when a save runs, so browser bundles never load them.
 type Fs = typeof import('node:fs/promises');
-type Stats = Awaited<ReturnType<Fs['lstat']>>;
+type Stats = import('node:fs').Stats;
 
 /** Saves not yet finished, per path: each waits for the one before, so they land in call order. */
 const queues = new Map<string, Promise<void>>();
@@ -100,16 +100,20 @@ async function writeNow(path: string, text: string, where: string): Promise<void
   }
 }
 
-/** The file to replace: `path`, or the file a symbolic link at `path` points to. */
-async function resolveTarget(fs: Fs, path: string, where: string): Promise<string> {
-  let st: Stats;
+/** What `stat` (or `lstat`) gives, or `null` when there is nothing at the path. */
+async function statOrNull(stat: () => Promise<Stats>): Promise<Stats | null> {
   try {
-    st = await fs.lstat(path);
+    return await stat();
   } catch (e) {
-    if (errno(e) === 'ENOENT') return path;
+    if (errno(e) === 'ENOENT') return null;
     throw e;
   }
-  if (!st.isSymbolicLink()) return path;
+}
+
+/** The file to replace: `path`, or the file a symbolic link at `path` points to. */
+async function resolveTarget(fs: Fs, path: string, where: string): Promise<string> {
+  const st = await statOrNull(() => fs.lstat(path));
+  if (st === null || !st.isSymbolicLink()) return path;
   try {
     return await fs.realpath(path);
   } catch (e) {
@@ -120,13 +124,8 @@ async function resolveTarget(fs: Fs, path: string, where: string): Promise<strin
 
 /** The permission bits of the file at `target`, `undefined` if there is none. @throws ValueError when it must not be replaced */
 async function existingMode(fs: Fs, path: string, target: string, where: string): Promise<number | undefined> {
-  let st: Stats;
-  try {
-    st = await fs.stat(target);
-  } catch (e) {
-    if (errno(e) === 'ENOENT') return undefined;
-    throw e;
-  }
+  const st = await statOrNull(() => fs.stat(target));
+  if (st === null) return undefined;
   const shown = target === path ? `'path' ${path}` : `'path' ${path} (a link to ${target})`;
   if (!st.isFile()) throw new ValueError(`${where}: ${shown} is ${kindOf(st)}, not a regular file; refusing to replace it`);
   const mode = st.mode & 0o7777;

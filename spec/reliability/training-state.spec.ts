@@ -23,12 +23,22 @@ function bnFlow(seed: number, optimizer: Optimizer): Sequential {
   return m;
 }
 
+/** The weights and optimizer state, as bits, to compare after a failed fit. */
+const stepState = (m: Sequential): { trainable: string[]; optimizer: string } => ({ trainable: bits(m.trainableWeights), optimizer: optimizerBits(m.optimizer!, m.trainableWeights) });
+
+/** The error a fit that must fail rejects with. */
+async function failedFit(m: Sequential, options: Parameters<Sequential['fit']>[2]): Promise<NonFiniteLossError> {
+  const err = await m.fit(x64, y64, { verbose: 0, ...options }).then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(NonFiniteLossError);
+  return err as NonFiniteLossError;
+}
+
 /** The state at each step's begin (weights, optimizer) and end (batch-norm statistics), to compare a restore with. */
 function recorder(m: Sequential): { begin: Array<{ trainable: string[]; optimizer: string }>; end: string[][]; hooks: object } {
   const begin: Array<{ trainable: string[]; optimizer: string }> = [];
   const end: string[][] = [];
   const hooks = {
-    onBatchBegin: () => { begin.push({ trainable: bits(m.trainableWeights), optimizer: optimizerBits(m.optimizer!, m.trainableWeights) }); },
+    onBatchBegin: () => { begin.push(stepState(m)); },
     onBatchEnd: () => { end.push(bits(m.nonTrainableWeights)); },
   };
   return { begin, end, hooks };
@@ -38,16 +48,13 @@ describe('a fit that fails restores weights, batch-norm statistics and optimizer
   it('with batch norm, a diverging SGD (learningRate 100) restores the running mean and variance too; evaluate stays finite', async () => {
     const m = bnFlow(2, new SGD({ learningRate: 100 }));
     const r = recorder(m);
-    const err = await m.fit(x64, y64, { epochs: 5, batchSize: 16, verbose: 0, seed: 1, callbacks: [r.hooks] }).then(() => null, (e: unknown) => e);
-    expect(err).toBeInstanceOf(NonFiniteLossError);
-    const e = err as NonFiniteLossError;
+    const e = await failedFit(m, { epochs: 5, batchSize: 16, seed: 1, callbacks: [r.hooks] });
     // the loss was NaN at step 4 of epoch 1: the last good step is step 3 (index 2)
     expect(e.message).toBe('Sequential.fit: the loss became NaN at epoch 1/5, step 4/4; training stopped and the weights, batch-norm statistics and optimizer state ' +
       'were restored to those that gave the last finite loss (epoch 1, step 3). Try a smaller learning rate, or gradient clipping (clipNorm)');
     const k = e.epoch * 4 + e.step - 1;
     // weights and optimizer as before step k's update; the running averages as step k's forward pass left them
-    expect(bits(m.trainableWeights)).toEqual(r.begin[k].trainable);
-    expect(optimizerBits(m.optimizer!, m.trainableWeights)).toEqual(r.begin[k].optimizer);
+    expect(stepState(m)).toEqual(r.begin[k]);
     expect(bits(m.nonTrainableWeights)).toEqual(r.end[k]);
     for (const w of m.nonTrainableWeights) expect(Array.from(w.data).every(Number.isFinite)).toBe(true);
     expect(Number.isFinite(m.evaluate(x64, y64))).toBe(true);
@@ -55,11 +62,11 @@ describe('a fit that fails restores weights, batch-norm statistics and optimizer
 
   it('when even the last good state has a non-finite loss in inference mode, the state from before fit comes back', async () => {
     const m = bnFlow(4, new SGD({ learningRate: 100 }));
-    const before = { weights: bits(m.weights), optimizer: optimizerBits(m.optimizer!, m.trainableWeights) };
-    const err = await m.fit(x64, y64, { epochs: 5, batchSize: 16, verbose: 0, seed: 1 }).then(() => null, (e: unknown) => e);
-    expect((err as Error).message).toMatch(/training stopped and the model was restored to its state before fit \(the state of the last finite loss, epoch 1, step 2, has a non-finite loss in inference mode\)/);
+    const before = { state: stepState(m), weights: bits(m.weights) };
+    const err = await failedFit(m, { epochs: 5, batchSize: 16, seed: 1 });
+    expect(err.message).toMatch(/training stopped and the model was restored to its state before fit \(the state of the last finite loss, epoch 1, step 2, has a non-finite loss in inference mode\)/);
     expect(bits(m.weights)).toEqual(before.weights);
-    expect(optimizerBits(m.optimizer!, m.trainableWeights)).toEqual(before.optimizer);
+    expect(stepState(m)).toEqual(before.state);
     expect(m.optimizer!.iterations).toBe(0);
     expect(Number.isFinite(m.evaluate(x64, y64))).toBe(true);
   });
@@ -67,41 +74,35 @@ describe('a fit that fails restores weights, batch-norm statistics and optimizer
   it("Adam's iterations and moments m, v are restored with the weights", async () => {
     const m = bnFlow(1, new Adam({ learningRate: 3 }));
     const r = recorder(m);
-    const err = await m.fit(x64, y64, { epochs: 5, batchSize: 16, verbose: 0, seed: 1, callbacks: [r.hooks] }).then(() => null, (e: unknown) => e);
-    expect(err).toBeInstanceOf(NonFiniteLossError);
-    const e = err as NonFiniteLossError;
+    const e = await failedFit(m, { epochs: 5, batchSize: 16, seed: 1, callbacks: [r.hooks] });
     // Infinity at epoch 4, step 2: the last good step is global step 12 (0-based), taken by an optimizer that had stepped 12 times
     expect([e.epoch, e.step]).toEqual([3, 1]);
     const k = e.epoch * 4 + e.step - 1;
     expect(m.optimizer!.iterations).toBe(12);
-    expect(optimizerBits(m.optimizer!, m.trainableWeights)).toEqual(r.begin[k].optimizer);
-    expect(bits(m.trainableWeights)).toEqual(r.begin[k].trainable);
+    expect(stepState(m)).toEqual(r.begin[k]);
   });
 });
 
 describe('the last step is checked as well', () => {
   it('Adam({ learningRate: 10 }) with stepsPerEpoch 1 used to resolve with an evaluate of Infinity; now it throws and keeps the model as before', async () => {
     const m = bnFlow(1, new Adam({ learningRate: 10 }));
-    const before = { trainable: bits(m.trainableWeights), optimizer: optimizerBits(m.optimizer!, m.trainableWeights) };
-    const err = await m.fit(x64, y64, { epochs: 1, stepsPerEpoch: 1, batchSize: 16, verbose: 0, seed: 1 }).then(() => null, (e: unknown) => e);
-    expect(err).toBeInstanceOf(NonFiniteLossError);
-    expect((err as Error).message).toBe('Sequential.fit: after the last step (epoch 1, step 1), the loss of the last batch at the new weights is NaN (training mode); ' +
+    const before = stepState(m);
+    const err = await failedFit(m, { epochs: 1, stepsPerEpoch: 1, batchSize: 16, seed: 1 });
+    expect(err.message).toBe('Sequential.fit: after the last step (epoch 1, step 1), the loss of the last batch at the new weights is NaN (training mode); ' +
       'training stopped and the weights, batch-norm statistics and optimizer state were restored to those that gave the last finite loss (epoch 1, step 1). ' +
       'Try a smaller learning rate, or gradient clipping (clipNorm)');
     // the weights and the optimizer as before the step; the running averages as its (finite) forward pass left them
-    expect(bits(m.trainableWeights)).toEqual(before.trainable);
-    expect(optimizerBits(m.optimizer!, m.trainableWeights)).toEqual(before.optimizer);
+    expect(stepState(m)).toEqual(before);
     expect(m.optimizer!.iterations).toBe(0);
     expect(Number.isFinite(m.evaluate(x64, y64))).toBe(true);
   });
 
   it('an extreme learning rate (SGD 1e300) used to return NaN weights; now the fit throws and no weight is NaN', async () => {
     const m = bnFlow(2, new SGD({ learningRate: 1e300 }));
-    const before = bits(m.trainableWeights);
-    const err = await m.fit(x64, y64, { epochs: 1, stepsPerEpoch: 1, batchSize: 16, verbose: 0, seed: 1 }).then(() => null, (e: unknown) => e);
-    expect(err).toBeInstanceOf(NonFiniteLossError);
-    expect((err as NonFiniteLossError).message).toMatch(/^Sequential\.fit: after the last step \(epoch 1, step 1\), /);
-    expect(bits(m.trainableWeights)).toEqual(before);
+    const before = stepState(m);
+    const err = await failedFit(m, { epochs: 1, stepsPerEpoch: 1, batchSize: 16, seed: 1 });
+    expect(err.message).toMatch(/^Sequential\.fit: after the last step \(epoch 1, step 1\), /);
+    expect(stepState(m)).toEqual(before);
     for (const w of m.weights) expect(Array.from(w.data).every(Number.isFinite)).toBe(true);
   });
 
