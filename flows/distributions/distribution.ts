@@ -1,14 +1,14 @@
 // Distribution: the common surface of every distribution (sample, logProb, moments), in TFP's shape conventions.
 import { broadcastShapes } from '../../autodiff/broadcast.js';
 import { exp } from '../../autodiff/ops/unary.js';
-import { Tensor, type NestedArray } from '../../autodiff/tensor.js';
+import type { NestedArray, Tensor } from '../../autodiff/tensor.js';
 import { checkNoHoles } from '../../lib/util/arrays.js';
 import { checkCallBytes, checkTensorElements } from '../../lib/util/limits.js';
 import { assert } from '../../lib/util/errors.js';
 import { Random, toRandom, type Seed } from '../../lib/util/random.js';
 import { fmt, sizeOf, type Shape } from '../../lib/util/shape.js';
 import { checkBoolean, checkFinite, checkOptions } from '../../lib/util/validate.js';
-import { checkName, describe, isPlainObject, toParameter, type BijectorKwargs, type JsonValue } from '../bijectors/bijector.js';
+import { checkConditionsFinite, checkName, describe, isPlainObject, toParameter, type BijectorKwargs, type JsonValue } from '../bijectors/bijector.js';
 
 /** How many draws: a count `n` (→ `[n]`) or a shape; `[]` (the default) draws one. */
 export type SampleShape = number | readonly number[];
@@ -90,24 +90,6 @@ export function toSampleShape(sampleShape: unknown, where: string): number[] {
       () => `${where}: 'sampleShape' entries must be non-negative integers, got ${typeof sampleShape === 'number' ? sampleShape : `[${(list as unknown[]).join(',')}]`}`, RangeError);
   }
   return (list as number[]).slice();
-}
-
-/**
- * Checks every `conditionalInput` in bijector kwargs, shared (`{ conditionalInput }`) or
- * addressed to one bijector (`{ maf1: { conditionalInput } }`), for NaN and ±∞: a condition
- * is data, and NaN in it would otherwise come out as a NaN density.
- * @throws ValueError naming `where`, the kwarg, and the row and column of the first bad entry
- */
-export function checkConditionsFinite(kwargs: BijectorKwargs | undefined, where: string): void {
-  if (kwargs === undefined || kwargs === null || typeof kwargs !== 'object') return;
-  for (const [key, value] of Object.entries(kwargs)) {
-    if (key === 'conditionalInput' && value instanceof Tensor) {
-      checkFinite(value, 'conditionalInput', where, 'a condition must be a finite number');
-    } else if (isPlainObject(value)) {
-      const c = (value as BijectorKwargs).conditionalInput;
-      if (c instanceof Tensor) checkFinite(c, `bijectorKwargs.${key}.conditionalInput`, where, 'a condition must be a finite number');
-    }
-  }
 }
 
 /**

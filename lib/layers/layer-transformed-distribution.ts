@@ -1,8 +1,8 @@
 // The TransformedDistribution that transform layers return: it carries bound kwargs and passes call kwargs down.
 import { add, sub } from '../../autodiff/ops/binary.js';
 import type { Tensor } from '../../autodiff/tensor.js';
-import type { BijectorKwargs } from '../../flows/bijectors/bijector.js';
-import { checkConditionsFinite, type SampleResult } from '../../flows/distributions/distribution.js';
+import { checkConditionsFinite, type BijectorKwargs } from '../../flows/bijectors/bijector.js';
+import type { SampleResult } from '../../flows/distributions/distribution.js';
 import { TransformedDistribution, type TransformedDistributionOptions } from '../../flows/distributions/transformed-distribution.js';
 import type { Random } from '../util/random.js';
 
