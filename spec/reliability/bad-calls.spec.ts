@@ -272,6 +272,8 @@ const cases: BadCall[] = [
   { title: 'a flow\'s logProb over maxCallBytes', call: () => withLimit({ maxCallBytes: 1000 }, () => flow3().logProb(zeros([100, 3]))), kind: RangeError, where: 'TransformedDistribution.logProb', arg: 'maxCallBytes' },
   { title: 'zeros of [1e5, 1e5]', call: () => throwFromSmallChild('m.zeros([1e5, 1e5])'), kind: RangeError, where: 'full', arg: "'shape' [100000,100000]" },
   { title: 'broadcastTo a huge shape', call: () => throwFromSmallChild('m.broadcastTo(m.zeros([1]), [1e5, 1e5])'), kind: RangeError, where: 'broadcastTo', arg: 'maxTensorElements' },
+  { title: 'add of [1e5, 1] and [1, 1e5]', call: () => throwFromSmallChild('m.add(m.zeros([1e5, 1]), m.zeros([1, 1e5]))'), kind: RangeError, where: 'add', arg: 'the broadcast shape [100000,100000] is 10,000,000,000 elements' },
+  { title: 'matmul of [1e5, 1] by [1, 1e5]', call: () => throwFromSmallChild('m.matmul(m.zeros([1e5, 1]), m.zeros([1, 1e5]))'), kind: RangeError, where: 'matmul', arg: 'maxTensorElements' },
   { title: 'InputLayer with inputShape [1e9]', call: () => new InputLayer({ inputShape: [1e9] }), kind: RangeError, where: 'InputLayer', arg: "'inputShape' [1000000000]" },
   { title: 'Dense with units 1e9, at build', call: () => throwFromSmallChild('new m.Dense({ units: 1e9, seed: 1 }).build([1, 4])'), kind: RangeError, where: 'Dense.build', arg: 'maxTensorElements' },
   { title: 'createDegrees with hiddenUnits [1e9]', call: () => throwFromSmallChild('m.createDegrees({ eventSize: 2, hiddenUnits: [1e9] })'), kind: RangeError, where: 'createDegrees', arg: 'maxTensorElements' },
