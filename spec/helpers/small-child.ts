@@ -51,7 +51,8 @@ try {
  * with {@link SMALL_CHILD}'s limits and reports what happened.
  */
 export function runInSmallChild(expression: string): ChildOutcome {
-  const script = `ulimit -v ${SMALL_CHILD.addressSpaceKB}; exec "${process.execPath}" --max-old-space-size=${SMALL_CHILD.heapMB} "${childBundle()}" "$0"`;
+  // (where `ulimit -v` is not supported the heap limit alone still stops a JavaScript array from growing)
+  const script = `ulimit -v ${SMALL_CHILD.addressSpaceKB} 2>/dev/null; exec "${process.execPath}" --max-old-space-size=${SMALL_CHILD.heapMB} "${childBundle()}" "$0"`;
   const r = spawnSync('sh', ['-c', script, expression], { encoding: 'utf8', timeout: 60_000 });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   if (r.status !== 0 || !line.startsWith('{')) return { died: `status ${r.status}, signal ${r.signal}: ${r.stderr.slice(0, 300)}` };

@@ -108,7 +108,7 @@ describe('save keeps what careful tools keep', () => {
 describe('concurrent saves to one path', () => {
   it('land in call order, awaited or not: the newest call wins (was: an older, slower save could land last)', async () => {
     const file = path.join(dir, 'race.json');
-    // The older save is ~1.6 MB (slow to write), the newer is tiny: unordered, the older would rename last.
+    // The older save is ~100 KB (slower to write), the newer ones tiny: unordered, the older would rename last.
     const big = model(1, 2000);
     const saves = [big.save(file), model(2).save(file), model(3).save(file)];
     await Promise.all(saves);
