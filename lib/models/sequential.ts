@@ -317,9 +317,12 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
    * numbers (naming the row and column of the first that is not). Rows are shuffled from
    * `seed`, so a seeded run repeats bit for bit. Between steps it yields to the event loop.
    *
-   * If the loss becomes NaN or ±∞ (or a gradient does, which the optimizer refuses), training
-   * stops with a {@link NonFiniteLossError} naming the epoch, the step and the value, and the
-   * model keeps the last weights that gave a finite loss.
+   * If the loss becomes NaN or ±∞ (or a gradient does, which the optimizer refuses, or the last
+   * step's result does), training stops with a {@link NonFiniteLossError} naming the epoch, the
+   * step and the value, and the model is back in its last good state: the weights, batch-norm
+   * statistics and optimizer state that gave the last finite loss. A second `fit` on the model
+   * while one runs is refused, and so is a `batchSize` that leaves a batch of one row for a
+   * model that cannot train on one (batch normalization).
    *
    * @param x - inputs `[rows, ...inputShape]` (`zeros([n, 0])` for an unconditional flow; the conditions for a conditional one)
    * @param y - targets `[rows, ...]`: the data whose density is learned, for a distribution output

@@ -61,8 +61,9 @@ export interface EvaluateOptions {
 const EVALUATE_OPTIONS = ['batchSize', 'validateArgs'];
 
 /**
- * Thrown by `fit` when the loss, or a gradient, stops being finite. Training stops, and the
- * model holds the last weights that gave a finite loss.
+ * Thrown by `fit` when the loss, or a gradient, stops being finite (after the last step too).
+ * Training stops, and the model is back in its last good state: the weights, batch-norm
+ * statistics and optimizer state that gave the last finite loss (see docs/errors.md).
  */
 export class NonFiniteLossError extends Error {
   /** The 0-based epoch where it happened. */
