@@ -16,7 +16,7 @@ import {
   checkEventSize, checkHiddenDegrees, checkHiddenUnits, checkInputOrder, createDegrees,
   type HiddenDegrees, type InputOrder,
 } from './degrees.js';
-import { masksFromDegrees } from './masks.js';
+import { hiddenMask, outputMask } from './masks.js';
 
 /** A weight initializer: a name `getInitializer` knows, or a function drawing a tensor of `shape` from `rng`. */
 export type InitializerSpec = InitializerName | Initializer;
@@ -534,7 +534,7 @@ export class AutoregressiveNetwork {
     const masks = program.map((layer, k) => {
       const from = layer.source < 0 ? degrees[0] : (nodeDegrees[layer.source] as number[]);
       const to = nodeDegrees[k];
-      return to === null ? masksFromDegrees([degrees[0], from], this.params)[1] : masksFromDegrees([from, to], this.params)[0];
+      return to === null ? outputMask(from, degrees[0], this.params) : hiddenMask(from, to);
     });
     const C = this.conditionalEventShape?.[0];
     const weights: Tensor[] = [];
