@@ -429,7 +429,7 @@ export class AutoregressiveNetwork {
    * @param xIn - any TensorLike of shape `[...batch, E]` (any number of batch dims, including none)
    * @param options.conditionalInput - shape `[...condBatch, C]`; required iff the network is conditional
    * @returns shape `[...broadcast(batch, condBatch), E, params]`
-   * @throws TypeError if `x` is not a Tensor; ValueError when its last dim is not E, when a conditional
+   * @throws TypeError if `x` is not a TensorLike; ValueError when its last dim is not E, when a conditional
    *   network gets no `conditionalInput` or one whose last dim is not C, when a non-conditional one
    *   gets one, or when the batch shapes do not broadcast
    */
