@@ -580,7 +580,7 @@ export class AutoregressiveNetwork {
    * @param options.conditionalInput - shape `[...condBatch, C]`; required iff the network is conditional
    * @param options.training - applies dropout (if the network has any); default false
    * @returns shape `[...broadcast(batch, condBatch), E, params]`
-   * @throws TypeError if `x` is not a Tensor; ValueError when its last dim is not E, when a conditional
+   * @throws TypeError if `x` is not a TensorLike; ValueError when its last dim is not E, when a conditional
    *   network gets no `conditionalInput` or one whose last dim is not C, when a non-conditional one
    *   gets one, or when the batch shapes do not broadcast
    */
