@@ -12,7 +12,7 @@ import { Tensor } from './tensor.js';
 export type Initializer = (shape: Shape, rng: Random) => Tensor;
 
 /** The initializers {@link getInitializer} knows by name (Keras's, in camelCase). */
-export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'zeros' | 'ones';
+export type InitializerName = 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'zeros' | 'ones' | 'nearZero';
 
 /**
  * Number of inputs and outputs a weight of `shape` connects, as Keras's `compute_fans`:
@@ -148,7 +148,16 @@ export const zeros: Initializer = constant(0);
 /** All ones. */
 export const ones: Initializer = constant(1);
 
-const byName: Readonly<Record<InitializerName, Initializer>> = { glorotUniform, glorotNormal, heUniform, heNormal, zeros, ones };
+/**
+ * U(−10⁻³, 10⁻³), nflows' `zero_initialization` of a MADE's output layer: a flow whose last layer
+ * starts here starts within 10⁻³ of the identity (every transform family maps parameters 0 to the
+ * identity), while the weights still differ, so their gradients do too.
+ *
+ * @throws TypeError if `rng` is not a Random; RangeError for a bad shape
+ */
+export const nearZero: Initializer = (shape, rng) => uniformTensor('nearZero', shape, rng, 1e-3);
+
+const byName: Readonly<Record<InitializerName, Initializer>> = { glorotUniform, glorotNormal, heUniform, heNormal, zeros, ones, nearZero };
 
 /**
  * The initializer with that name, or the function itself.

@@ -9,6 +9,7 @@ import {
   abs, clip, elu, exp, expm1, log, log1p, neg, pow, relu, sigmoid, softplus, sqrt, square, tanh,
 } from './ops/unary.js';
 import { Tensor } from './tensor.js';
+import type { TensorLike } from './tensor-like.js';
 
 declare module './tensor.js' {
   interface Tensor {

@@ -1,6 +1,5 @@
 // The Tensor: row-major Float64Array data with a shape, and the bookkeeping reverse-mode autodiff needs.
 import ndarray from 'ndarray';
-import type { NdArray } from 'ndarray';
 import ops from 'ndarray-ops';
 import { assert, ValueError } from '../lib/util/errors.js';
 import { checkShapeElements } from '../lib/util/limits.js';
@@ -9,10 +8,79 @@ import { checkShape, fmt, sizeOf, stridesOf, type Shape } from '../lib/util/shap
 /** Nested arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
 
+/**
+ * An ndarray (scijs) as maflow reads it: any strided view with `get`. Declared here, not imported
+ * from `@types/ndarray`, so maflow's published types need no other package; an `NdArray` of
+ * `@types/ndarray` fits it.
+ */
+export interface NdArrayLike {
+  /** The backing store (a typed array or a plain array). */
+  data: ArrayLike<number>;
+  /** The view's shape. */
+  shape: number[];
+  /** Step in `data` per index of each axis. */
+  stride: number[];
+  /** Index in `data` of the view's first element. */
+  offset: number;
+  /** The element at the given indices. */
+  get(...indices: number[]): number;
+}
+
+/**
+ * What {@link Tensor.toNdarray} returns: the float64 `NdArray` of `@types/ndarray`, spelled out
+ * so maflow's types stand alone. It can be passed wherever that type is expected.
+ */
+export interface NdArrayView extends NdArrayLike {
+  /** The tensor's own buffer (shared, not copied). */
+  data: Float64Array;
+  /** Always `'float64'`. */
+  dtype: 'float64';
+  /** Number of elements. */
+  size: number;
+  /** Axes from the smallest stride to the largest. */
+  order: number[];
+  /** Number of axes. */
+  dimension: number;
+  /** Writes `value` (the last argument) at the given indices. */
+  set(...indicesThenValue: number[]): number;
+  /** The flat index in `data` of the given indices. */
+  index(...indices: number[]): number;
+  /** The view starting at the given indices. */
+  lo(...indices: number[]): NdArrayView;
+  /** The view ending before the given indices. */
+  hi(...indices: number[]): NdArrayView;
+  /** The view stepping by the given strides. */
+  step(...steps: number[]): NdArrayView;
+  /** The view with axes reordered. */
+  transpose(...axes: number[]): NdArrayView;
+  /** The view with the given axes fixed (`null` keeps an axis). */
+  pick(...indices: Array<number | null>): NdArrayView;
+  /** The view with the axes reversed. */
+  T: NdArrayView;
+}
+
+/** A flat typed array of numbers: copied into a Float64Array (a Float64Array is used as is). */
+export type NumericArray = Float64Array | Float32Array | Int32Array | Int16Array | Int8Array
+  | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray;
+
+/** Flat values in row-major order and the shape they fill, e.g. `{ data: new Float64Array(6), shape: [3, 2] }`. */
+export interface ShapedArray {
+  /** The values, row-major; `data.length` is the product of `shape`. */
+  data: NumericArray | readonly number[];
+  /** The shape the values fill. */
+  shape: readonly number[];
+}
+
 /** Anything a tensor can be built from: nested arrays, a flat typed array, an ndarray or a number. */
-export type TensorData = NestedArray | Float64Array | ArrayLike<number> | NdArray;
+export type TensorData = NestedArray | NumericArray | ArrayLike<number> | NdArrayLike;
 
 let noGradDepth = 0;
+
+// Node's util.inspect (and so console.log) calls the method under this symbol, when it exists.
+const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom');
+// NumPy's print options: past 1000 values, EDGE entries at each end of every axis.
+const SUMMARY_SIZE = 1000;
+const EDGE = 3;
 
 /** True unless inside {@link noGrad}: ops record the graph only then. */
 export function isGradEnabled(): boolean {
@@ -167,14 +235,38 @@ export class Tensor {
   }
 
   /** An `ndarray` view of the same data (no copy), for interop with the scijs ecosystem. */
-  toNdarray(): NdArray<Float64Array> {
-    return ndarray(this.data, this.shape.slice());
+  toNdarray(): NdArrayView {
+    return ndarray(this.data, this.shape.slice()) as unknown as NdArrayView;
   }
 
-  /** Prints shape and values, e.g. `Tensor [2,2] [[1,2],[3,4]]`. */
+  /**
+   * Shape and values, e.g. `Tensor [2,2] [[1,2],[3,4]]`. Past 1000 values, as NumPy does, each
+   * axis shows its first and last 3 entries around `…`, so a large tensor prints in a few lines.
+   */
   toString(): string {
-    return `Tensor ${fmt(this.shape)} ${JSON.stringify(this.toArray())}`;
+    return `Tensor ${fmt(this.shape)} ${formatValues(this)}`;
   }
+
+  /** What `console.log(tensor)` and Node's `util.inspect` print: {@link Tensor.toString}, not the fields. */
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
+
+/** Values as nested brackets, with each axis cut to its first and last EDGE entries past SUMMARY_SIZE values. */
+function formatValues(t: Tensor): string {
+  const summarise = t.size > SUMMARY_SIZE;
+  const strides = stridesOf(t.shape);
+  const build = (axis: number, offset: number): string => {
+    if (axis === t.rank) return String(t.data[offset]);
+    const n = t.shape[axis];
+    const at = (i: number): string => build(axis + 1, offset + i * strides[axis]);
+    const items = summarise && n > 2 * EDGE
+      ? [...Array.from({ length: EDGE }, (_, i) => at(i)), '…', ...Array.from({ length: EDGE }, (_, i) => at(n - EDGE + i))]
+      : Array.from({ length: n }, (_, i) => at(i));
+    return `[${items.join(',')}]`;
+  };
+  return build(0, 0);
 }
 
 /**
@@ -273,8 +365,9 @@ export function outGrad(out: Tensor): Float64Array {
   return (out.grad as Tensor).data;
 }
 
-function isNdarray(v: unknown): v is NdArray {
-  return typeof v === 'object' && v !== null && 'shape' in v && 'stride' in v && 'data' in v && typeof (v as NdArray).get === 'function';
+/** True for an ndarray (scijs) view: `data`, `shape`, `stride` and a `get` method. */
+export function isNdarray(v: unknown): v is NdArrayLike {
+  return typeof v === 'object' && v !== null && 'shape' in v && 'stride' in v && 'data' in v && typeof (v as NdArrayLike).get === 'function';
 }
 
 function inferShape(values: NestedArray): number[] {
@@ -337,8 +430,8 @@ export function tensor(values: TensorData, shape?: Shape, options: { requiresGra
     const s = nd.shape.slice();
     const data = new Float64Array(sizeOf(s));
     // ndarray-ops copies a strided view (transposed, sliced, stepped) in logical row-major order.
-    if (s.length === 0) data[0] = nd.get() as number;
-    else if (data.length > 0) ops.assign(ndarray(data, s), nd);
+    if (s.length === 0) data[0] = nd.get();
+    else if (data.length > 0) ops.assign(ndarray(data, s), nd as unknown as Parameters<typeof ops.assign>[1]);
     if (shape !== undefined) {
       assert(sizeOf(shape) === data.length, () => `${where}: ndarray of shape ${fmt(s)} does not fit shape ${fmt(shape)}`);
     }
@@ -399,14 +492,4 @@ const SCALAR_SHAPE: Shape = Object.freeze([]);
 /** A rank-0 tensor holding `value`. */
 export function scalar(value: number): Tensor {
   return new Tensor(Float64Array.of(value), SCALAR_SHAPE);
-}
-
-/** A number or a tensor: binary ops accept either and turn numbers into scalars. */
-export type TensorLike = Tensor | number;
-
-/** Turns a number into a scalar tensor; passes tensors through. @throws TypeError naming `where` and `arg` otherwise */
-export function asTensor(x: TensorLike, where: string, arg: string): Tensor {
-  if (x instanceof Tensor) return x;
-  assert(typeof x === 'number', () => `${where}: '${arg}' must be a Tensor or a number, got ${x === null ? 'null' : typeof x}`, TypeError);
-  return scalar(x);
 }

@@ -3,7 +3,7 @@
 import { gather } from '../autodiff/ops/shape.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { Standardize } from '../flows/bijectors/standardize.js';
-import { readCsv } from '../lib/data/csv.js';
+import { readCsv } from '../lib/node/files.js';
 import { trainValidationTestSplit } from '../lib/data/split.js';
 import { markdownTable, MODEL_NAMES, parseFlags, runComparison, writeJson } from './compare-density.js';
 

@@ -5,7 +5,7 @@ import { noGrad } from '../autodiff/tensor.js';
 import { Chain } from '../flows/bijectors/chain.js';
 import { Logit } from '../flows/bijectors/logit.js';
 import { Standardize } from '../flows/bijectors/standardize.js';
-import { readCsv } from '../lib/data/csv.js';
+import { readCsv } from '../lib/node/files.js';
 import { dequantize } from '../lib/data/dequantize.js';
 import { trainValidationTestSplit } from '../lib/data/split.js';
 import { figure, imageGridPanel } from '../examples/svg.js';

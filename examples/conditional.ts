@@ -59,7 +59,7 @@ for (const x0 of [-1.5, 0, 1.5]) {
   };
   console.log(`x = ${x0.toFixed(1).padStart(4)}: sample mean y = (${meanOf(samples.data, 0).toFixed(2)}, ${meanOf(samples.data, 1).toFixed(2)}),` +
     ` true (${meanOf(truth, 0).toFixed(2)}, ${meanOf(truth, 1).toFixed(2)})`);
-  panels.push(scatterPanel(`truth, x = ${x0}`, truth, box), scatterPanel(`model, x = ${x0}`, samples.data, box, '#ff7f0e'));
+  panels.push(scatterPanel(`truth, x = ${x0}`, truth, box, '#1f77b4', ['y₁', 'y₂']), scatterPanel(`model, x = ${x0}`, samples.data, box, '#ff7f0e', ['y₁', 'y₂']));
 }
 await mkdir('out', { recursive: true });
 await writeFile('out/conditional.svg', figure(panels, 'p(y | x): 1000 draws from the truth (blue) and from the conditional MAF (orange)'));

@@ -13,6 +13,8 @@ export interface Box {
 export interface Panel {
   title: string;
   body: string;
+  /** The data rectangle the frame shows and the names of its two axes; drawn with ticks when present. */
+  axes?: { box: Box; xLabel: string; yLabel: string };
 }
 
 const SIZE = 320;
@@ -21,15 +23,64 @@ function px(box: Box, x: number, y: number): [number, number] {
   return [((x - box.xMin) / (box.xMax - box.xMin)) * SIZE, SIZE - ((y - box.yMin) / (box.yMax - box.yMin)) * SIZE];
 }
 
-/** Points `xy` ([n, 2] row-major) as small dots. */
-export function scatterPanel(title: string, xy: ArrayLike<number>, box: Box, color = '#1f77b4'): Panel {
+/**
+ * The cell centres of an `nx × ny` grid over `box`, as [nx·ny, 2] row-major points: point j·nx + i is
+ * column i, row j from the bottom, which is the layout {@link densityPanel} reads.
+ */
+export function gridOver(box: Box, nx: number, ny: number): Float64Array {
+  const grid = new Float64Array(nx * ny * 2);
+  for (let j = 0; j < ny; j++) {
+    for (let i = 0; i < nx; i++) {
+      grid[2 * (j * nx + i)] = box.xMin + ((i + 0.5) / nx) * (box.xMax - box.xMin);
+      grid[2 * (j * nx + i) + 1] = box.yMin + ((j + 0.5) / ny) * (box.yMax - box.yMin);
+    }
+  }
+  return grid;
+}
+
+/** Points `xy` ([n, 2] row-major) as small dots, with axes named `labels`. */
+export function scatterPanel(title: string, xy: ArrayLike<number>, box: Box, color = '#1f77b4', labels: [string, string] = ['x₁', 'x₂']): Panel {
   const dots: string[] = [];
   for (let i = 0; i + 1 < xy.length; i += 2) {
     const [cx, cy] = px(box, xy[i], xy[i + 1]);
     if (cx < 0 || cx > SIZE || cy < 0 || cy > SIZE) continue;
     dots.push(`<circle cx="${cx.toFixed(1)}" cy="${cy.toFixed(1)}" r="1.3"/>`);
   }
-  return { title, body: `<g fill="${color}" fill-opacity="0.45">${dots.join('')}</g>` };
+  return { title, body: `<g fill="${color}" fill-opacity="0.45">${dots.join('')}</g>`, axes: { box, xLabel: labels[0], yLabel: labels[1] } };
+}
+
+/** `panel` with axes for the data rectangle `box` (e.g. a density panel, whose grid covers `box`). */
+export function withAxes(panel: Panel, box: Box, labels: [string, string] = ['x₁', 'x₂']): Panel {
+  return { ...panel, axes: { box, xLabel: labels[0], yLabel: labels[1] } };
+}
+
+/** About five round tick values (1, 2 or 5 × 10^k apart) within [lo, hi]. */
+export function ticks(lo: number, hi: number): number[] {
+  const raw = (hi - lo) / 5;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) out.push(Math.abs(v) < 1e-9 * step ? 0 : Number(v.toPrecision(12)));
+  return out;
+}
+
+/** Tick marks and numbers below and left of the frame, and the axis names. */
+function axesSvg(axes: NonNullable<Panel['axes']>): string {
+  const { box, xLabel, yLabel } = axes;
+  const parts: string[] = [];
+  for (const v of ticks(box.xMin, box.xMax)) {
+    const [x] = px(box, v, box.yMin);
+    parts.push(`<line x1="${x.toFixed(1)}" y1="${SIZE}" x2="${x.toFixed(1)}" y2="${SIZE + 5}" stroke="#666"/>`,
+      `<text x="${x.toFixed(1)}" y="${SIZE + 17}" text-anchor="middle" font-size="11" fill="#444">${v}</text>`);
+  }
+  for (const v of ticks(box.yMin, box.yMax)) {
+    const [, y] = px(box, box.xMin, v);
+    parts.push(`<line x1="-5" y1="${y.toFixed(1)}" x2="0" y2="${y.toFixed(1)}" stroke="#666"/>`,
+      `<text x="-8" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#444">${v}</text>`);
+  }
+  parts.push(`<text x="${SIZE / 2}" y="${SIZE + 32}" text-anchor="middle" font-size="12">${escape(xLabel)}</text>`,
+    `<text transform="translate(-30,${SIZE / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escape(yLabel)}</text>`);
+  return `<g class="axes">${parts.join('')}</g>`;
 }
 
 /**
@@ -100,16 +151,18 @@ export function imageGridPanel(title: string, images: ArrayLike<number>[], h: nu
   return { title, body: rects.join('') };
 }
 
-/** Panels side by side, each with its title above, as a complete SVG document. */
+/** Panels side by side, each with its title above (and its axes, when it has them), as a complete SVG document. */
 export function figure(panels: Panel[], caption = ''): string {
   const pad = 30;
-  const width = panels.length * (SIZE + pad) + pad;
-  const height = SIZE + 2 * pad + (caption ? 20 : 0);
+  const left = panels.some((p) => p.axes) ? 45 : pad; // room for the y tick numbers and axis name
+  const below = panels.some((p) => p.axes) ? 40 : 0; // room for the x tick numbers and axis name
+  const width = panels.length * (SIZE + left) + pad;
+  const height = SIZE + 2 * pad + below + (caption ? 20 : 0);
   const parts = panels.map((p, k) => {
-    const x = pad + k * (SIZE + pad);
+    const x = left + k * (SIZE + left);
     return `<g transform="translate(${x},${pad})"><rect width="${SIZE}" height="${SIZE}" fill="white" stroke="#999"/>` +
       `<text x="${SIZE / 2}" y="-10" text-anchor="middle" font-size="14">${escape(p.title)}</text>` +
-      `<svg width="${SIZE}" height="${SIZE}" overflow="hidden">${p.body}</svg></g>`;
+      `<svg width="${SIZE}" height="${SIZE}" overflow="hidden">${p.body}</svg>${p.axes ? axesSvg(p.axes) : ''}</g>`;
   });
   const cap = caption ? `<text x="${pad}" y="${height - 10}" font-size="12" fill="#444">${escape(caption)}</text>` : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">` +

@@ -1,26 +1,30 @@
 // MADE: the masked dense network that outputs, for every event dimension, `params` numbers depending only on earlier dimensions.
-import { add } from '../autodiff/ops/binary.js';
+import { add, mul } from '../autodiff/ops/binary.js';
 import { maskedMatmul } from '../autodiff/ops/masked-matmul.js';
 import { matmul } from '../autodiff/ops/matmul.js';
 import { broadcastTo, reshape } from '../autodiff/ops/shape.js';
 import { getInitializer, type Initializer, type InitializerName } from '../autodiff/initializers.js';
 import { Tensor } from '../autodiff/tensor.js';
+import { toTensor, type TensorLike } from '../autodiff/tensor-like.js';
 import { broadcastShapes } from '../autodiff/broadcast.js';
 import { assert, ValueError } from '../lib/util/errors.js';
 import { Random, toRandom, type Seed } from '../lib/util/random.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../lib/util/shape.js';
 import { checkNoHoles } from '../lib/util/arrays.js';
-import { checkBoolean, checkFinite, checkOptions, checkPositiveInt } from '../lib/util/validate.js';
+import { checkBoolean, checkFinite, checkFiniteNumber, checkOptions, checkPositiveInt } from '../lib/util/validate.js';
 import { getActivation, type Activation } from './activations.js';
 import {
   checkEventSize, checkHiddenDegrees, checkHiddenUnits, checkInputOrder, createDegrees,
   type HiddenDegrees, type InputOrder,
 } from './degrees.js';
 import { checkMadeSize } from './made-size.js';
-import { masksFromDegrees } from './masks.js';
+import { hiddenMask, outputMask } from './masks.js';
 
 /** A weight initializer: a name `getInitializer` knows, or a function drawing a tensor of `shape` from `rng`. */
 export type InitializerSpec = InitializerName | Initializer;
+
+/** One initializer for every masked layer, or one per masked layer (input side first, the output layer last). */
+export type LayerInitializers = InitializerSpec | readonly InitializerSpec[];
 
 /** Where the conditional input enters: every masked layer (TFP's default) or only the first. */
 export type ConditionalInputLayers = 'all_layers' | 'first_layer';
@@ -47,10 +51,33 @@ export interface AutoregressiveNetworkOptions {
   conditionalInputLayers?: ConditionalInputLayers;
   /** Whether each masked layer has a bias; default true. The conditional layers never do. */
   useBias?: boolean;
-  /** Default `'glorotUniform'`, drawn over the full kernel shape and then masked. */
-  kernelInitializer?: InitializerSpec;
-  /** Default `'zeros'`. */
-  biasInitializer?: InitializerSpec;
+  /**
+   * Default `'glorotUniform'`, drawn over the full kernel shape and then masked. An array gives one
+   * per masked layer, input side first (see {@link AutoregressiveNetwork.layerCount}).
+   */
+  kernelInitializer?: LayerInitializers;
+  /** Default `'zeros'`; an array gives one per masked layer. */
+  biasInitializer?: LayerInitializers;
+  /**
+   * Not in TFP (opt-in; default false): the output layer's kernel and bias start at `'nearZero'`,
+   * U(−10⁻³, 10⁻³) (nflows' `zero_initialization`), whatever `kernelInitializer` and
+   * `biasInitializer` say for it. Every transform family maps parameters 0 to the identity, so the
+   * flow starts at (within 10⁻³ of) the identity instead of with glorot-sized log-scales.
+   */
+  zeroInitOutput?: boolean;
+  /**
+   * Not in TFP (opt-in; default false): nflows' `use_residual_blocks`. The first masked layer maps
+   * the input to a stream of `H` units, then every entry of `hiddenUnits` (all equal to H) is one
+   * pre-activation residual block `h ← h + W₂·act(W₁·act(h))`, whose masks keep the degrees of the
+   * stream (so the network stays autoregressive), then the output layer reads the stream.
+   */
+  residualBlocks?: boolean;
+  /**
+   * Not in TFP: the rate of dropout on every activated hidden input, in [0, 1); default 0. Applied
+   * only in training (`call(x, { training: true })`, which `fit` passes), with inverted scaling
+   * (kept units × 1/(1 − rate)), so evaluation and sampling use the whole network.
+   */
+  dropout?: number;
   /**
    * Makes `'random'` order and degrees and the initial weights reproducible. A `Random` (or no seed,
    * which uses the global generator) is drawn from once, at construction, to get a number seed.
@@ -87,10 +114,16 @@ export interface AutoregressiveNetworkConfig {
   conditionalInputLayers: ConditionalInputLayers;
   /** Whether each masked layer has a bias. */
   useBias: boolean;
-  /** The kernel initializer as given: a name or a function. */
-  kernelInitializer: InitializerSpec;
-  /** The bias initializer as given: a name or a function. */
-  biasInitializer: InitializerSpec;
+  /** The kernel initializer(s) as given: a name or a function, or one per masked layer. */
+  kernelInitializer: LayerInitializers;
+  /** The bias initializer(s) as given. */
+  biasInitializer: LayerInitializers;
+  /** Whether the output layer starts near zero. */
+  zeroInitOutput: boolean;
+  /** Whether the hidden layers are residual blocks. */
+  residualBlocks: boolean;
+  /** The dropout rate in training. */
+  dropout: number;
   /** The number or string every random choice and initial weight was drawn from. */
   seed: number | string;
   /** The network's name. */
@@ -102,7 +135,8 @@ const WHERE = 'AutoregressiveNetwork';
 /** Every option name of {@link AutoregressiveNetworkOptions}. */
 const NETWORK_OPTIONS: readonly string[] = [
   'params', 'eventShape', 'hiddenUnits', 'activation', 'inputOrder', 'hiddenDegrees', 'conditional',
-  'conditionalEventShape', 'conditionalInputLayers', 'useBias', 'kernelInitializer', 'biasInitializer', 'seed', 'name',
+  'conditionalEventShape', 'conditionalInputLayers', 'useBias', 'kernelInitializer', 'biasInitializer', 'zeroInitOutput',
+  'residualBlocks', 'dropout', 'seed', 'name',
 ];
 
 function show(v: unknown): string {
@@ -131,13 +165,79 @@ function resolveInitializer(spec: unknown, arg: string): Initializer {
   }
 }
 
+/**
+ * One initializer per masked layer: `spec` repeated, or `spec` itself when it is an array (which
+ * must then have `count` entries, none missing).
+ */
+function resolveLayerInitializers(spec: LayerInitializers, count: number, arg: string): Initializer[] {
+  if (!Array.isArray(spec)) return new Array<Initializer>(count).fill(resolveInitializer(spec, arg));
+  const list = spec as readonly unknown[];
+  assert(list.length === count,
+    () => `${WHERE}: '${arg}' has ${list.length} entries, expected one per masked layer: ${count} (hidden layers, then the output layer)`);
+  const out: Initializer[] = [];
+  for (let k = 0; k < count; k++) {
+    assert(k in list, () => `${WHERE}: '${arg}' has a hole at index ${k}; give an initializer for every masked layer`, TypeError);
+    out.push(resolveInitializer(list[k], `${arg}[${k}]`));
+  }
+  return out;
+}
+
+/**
+ * One masked layer of the network's program, as {@link AutoregressiveNetwork.structure} reports it
+ * to code that walks the network by degree (the one-pass sampler):
+ *
+ *   out = act?(layers[source] or x) · (W ⊙ M) + b [+ c · V] [+ layers[residual]]
+ */
+export interface MaskedLayerStructure {
+  /** The layer whose output this one reads: −1 for the network's input x, else an earlier layer. */
+  readonly source: number;
+  /** Whether the activation (and, in training, dropout) is applied to the source before the product. */
+  readonly activateSource: boolean;
+  /** An earlier layer whose output is added to this one's (a residual connection), or −1. */
+  readonly residual: number;
+  /** Index into `trainableWeights` of the kernel `[fanIn, fanOut]`. */
+  readonly kernel: number;
+  /** Index of the bias `[fanOut]`, or −1. */
+  readonly bias: number;
+  /** Index of the conditional kernel `[C, fanOut]`, or −1. */
+  readonly conditional: number;
+  /** The 0/1 mask `[fanIn, fanOut]`. */
+  readonly mask: Tensor;
+  /**
+   * The degree of each output unit. For the output layer, column `d·params + p` has the degree of
+   * dimension d, `inputOrder[d]`.
+   */
+  readonly degrees: readonly number[];
+  /**
+   * The mask rule against the source's degrees: unit k sees source unit i iff m(i) < m(k) when
+   * strict (the output layer), m(i) ≤ m(k) otherwise.
+   */
+  readonly strict: boolean;
+}
+
+/** The whole program of a built network: what a degree walk needs, read from the network itself. */
+export interface NetworkStructure {
+  /** E. */
+  readonly eventSize: number;
+  /** Outputs per event dimension. */
+  readonly params: number;
+  /** C, or 0 without a conditional input. */
+  readonly conditionalSize: number;
+  /** The 1-based degree of each input (`inputOrder`). */
+  readonly inputDegrees: readonly number[];
+  /** The masked layers in the order they run; the last is the output layer. */
+  readonly layers: readonly MaskedLayerStructure[];
+  /** The activation as given (a name or a function). */
+  readonly activation: Activation;
+}
+
 /** The network's parts once E is known (see {@link AutoregressiveNetwork.build}). */
 interface Built {
   eventSize: number;
   degrees: number[][];
   masks: Tensor[];
-  /** Per masked layer: index into `weights` of its kernel, bias (−1 if none), conditional kernel (−1 if none). */
-  layers: Array<{ kernel: number; bias: number; conditional: number }>;
+  /** The masked layers, in the order they run. */
+  layers: MaskedLayerStructure[];
   /** Shape and name of each weight, in getWeights order (for setWeights' checks). */
   labels: Array<{ shape: number[]; label: string }>;
 }
@@ -197,6 +297,12 @@ export class AutoregressiveNetwork {
   readonly conditionalInputLayers: ConditionalInputLayers;
   /** Whether the masked layers have biases. */
   readonly useBias: boolean;
+  /** Whether the output layer starts near zero (see {@link AutoregressiveNetworkOptions.zeroInitOutput}). */
+  readonly zeroInitOutput: boolean;
+  /** Whether the hidden layers are residual blocks (see {@link AutoregressiveNetworkOptions.residualBlocks}). */
+  readonly residualBlocks: boolean;
+  /** The dropout rate in training. */
+  readonly dropout: number;
   /** The seed everything random was drawn from (see {@link AutoregressiveNetworkOptions.seed}). */
   readonly seed: number | string;
   /** The layer's name. */
@@ -207,13 +313,15 @@ export class AutoregressiveNetwork {
   private readonly act: (t: Tensor) => Tensor;
   private readonly inputOrderOption: InputOrder;
   private readonly hiddenDegreesOption: HiddenDegrees;
-  private readonly kernelInitializerOption: InitializerSpec;
-  private readonly biasInitializerOption: InitializerSpec;
-  private readonly kernelInit: Initializer;
-  private readonly biasInit: Initializer;
+  private readonly kernelInitializerOption: LayerInitializers;
+  private readonly biasInitializerOption: LayerInitializers;
+  /** Per masked layer. */
+  private readonly kernelInits: Initializer[];
+  private readonly biasInits: Initializer[];
   // Two streams fixed at construction, so building now or at the first call gives the same network.
   private readonly structureRng: Random;
   private readonly weightRng: Random;
+  private readonly dropoutRng: Random;
   private parts: Built | null = null;
   /** The live weight tensors, in getWeights order (protected so a test subclass can substitute them). */
   protected weights: Tensor[] = [];
@@ -256,10 +364,23 @@ export class AutoregressiveNetwork {
     }
 
     this.useBias = checkBoolean(options.useBias, 'useBias', WHERE, true);
-    this.kernelInitializerOption = options.kernelInitializer ?? 'glorotUniform';
-    this.biasInitializerOption = options.biasInitializer ?? 'zeros';
-    this.kernelInit = resolveInitializer(this.kernelInitializerOption, 'kernelInitializer');
-    this.biasInit = resolveInitializer(this.biasInitializerOption, 'biasInitializer');
+    this.residualBlocks = checkBoolean(options.residualBlocks, 'residualBlocks', WHERE, false);
+    if (this.residualBlocks) {
+      const H = this.hiddenUnits;
+      assert(H.length >= 1 && H.every((h) => h === H[0]),
+        () => `${WHERE}: 'residualBlocks' needs 'hiddenUnits' of one repeated width (one entry per block, e.g. [64, 64]), got [${H.join(',')}]`);
+    }
+    this.zeroInitOutput = checkBoolean(options.zeroInitOutput, 'zeroInitOutput', WHERE, false);
+    this.dropout = checkFiniteNumber(options.dropout, 'dropout', WHERE, { ge: 0, lt: 1 }, 0);
+    this.kernelInitializerOption = freezeSpec(options.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializerOption = freezeSpec(options.biasInitializer ?? 'zeros');
+    const count = this.layerCount;
+    this.kernelInits = resolveLayerInitializers(this.kernelInitializerOption, count, 'kernelInitializer');
+    this.biasInits = resolveLayerInitializers(this.biasInitializerOption, count, 'biasInitializer');
+    if (this.zeroInitOutput) {
+      this.kernelInits[count - 1] = resolveInitializer('nearZero', 'zeroInitOutput');
+      this.biasInits[count - 1] = this.kernelInits[count - 1];
+    }
 
     const seed = options.seed;
     assert(seed === undefined || seed instanceof Random || typeof seed === 'string' || (typeof seed === 'number'),
@@ -270,12 +391,21 @@ export class AutoregressiveNetwork {
     const base = new Random(this.seed);
     this.structureRng = base.fork();
     this.weightRng = base.fork();
+    this.dropoutRng = base.fork();
 
     const name = options.name ?? 'autoregressive_network';
     assert(typeof name === 'string', () => `${WHERE}: 'name' must be a string, got ${show(name)}`, TypeError);
     this.name = name;
 
     if (this.eventShapeValue !== undefined) this.build(this.eventShapeValue);
+  }
+
+  /**
+   * The number of masked layers: `hiddenUnits.length + 1`, or with residual blocks
+   * `2·hiddenUnits.length + 2` (the input layer, two per block, the output layer).
+   */
+  get layerCount(): number {
+    return this.residualBlocks ? 2 * this.hiddenUnits.length + 2 : this.hiddenUnits.length + 1;
   }
 
   /** Rebuilds a network from {@link getConfig}'s output: same options and seed, hence same masks and initial weights. */
@@ -297,8 +427,11 @@ export class AutoregressiveNetwork {
       conditionalEventShape: this.conditionalEventShape?.slice(),
       conditionalInputLayers: this.conditionalInputLayers,
       useBias: this.useBias,
-      kernelInitializer: this.kernelInitializerOption,
-      biasInitializer: this.biasInitializerOption,
+      kernelInitializer: copySpec(this.kernelInitializerOption),
+      biasInitializer: copySpec(this.biasInitializerOption),
+      zeroInitOutput: this.zeroInitOutput,
+      residualBlocks: this.residualBlocks,
+      dropout: this.dropout,
       seed: this.seed,
       name: this.name,
     };
@@ -396,10 +529,20 @@ export class AutoregressiveNetwork {
     }, WHERE);
     this.eventShapeValue = [E];
     const inputOrder = checkInputOrder(this.inputOrderOption, E, WHERE);
+    // A residual stream keeps one set of degrees through every block, so only one layer's are drawn.
     const degrees = createDegrees({
-      eventSize: E, hiddenUnits: this.hiddenUnits, inputOrder, hiddenDegrees: this.hiddenDegreesOption, rng: this.structureRng,
+      eventSize: E, hiddenUnits: this.residualBlocks ? [this.hiddenUnits[0]] : this.hiddenUnits, inputOrder,
+      hiddenDegrees: this.hiddenDegreesOption, rng: this.structureRng,
     }, WHERE);
-    const masks = masksFromDegrees(degrees, this.params);
+    const program = layerProgram(this.residualBlocks, this.hiddenUnits.length);
+    // Each masked layer's source degrees and own degrees: the input's, then hidden ones (the
+    // stream's, repeated, for residual blocks), then the output's.
+    const nodeDegrees = program.map((_, k) => (k === program.length - 1 ? null : degrees[this.residualBlocks ? 1 : k + 1]));
+    const masks = program.map((layer, k) => {
+      const from = layer.source < 0 ? degrees[0] : (nodeDegrees[layer.source] as number[]);
+      const to = nodeDegrees[k];
+      return to === null ? outputMask(from, degrees[0], this.params) : hiddenMask(from, to);
+    });
     const C = this.conditionalEventShape?.[0];
     const weights: Tensor[] = [];
     const labels: Built['labels'] = [];
@@ -412,17 +555,25 @@ export class AutoregressiveNetwork {
       labels.push({ shape, label });
       return weights.length - 1;
     };
+    const outputDegrees = degrees[0].flatMap((m) => new Array<number>(this.params).fill(m));
     masks.forEach((mask, k) => {
       const [fanIn, fanOut] = mask.shape;
-      const kernel = push([fanIn, fanOut], `layer ${k} kernel`, this.kernelInit);
+      const kernel = push([fanIn, fanOut], `layer ${k} kernel`, this.kernelInits[k]);
       applyMask(weights[kernel], mask);
-      const bias = this.useBias ? push([fanOut], `layer ${k} bias`, this.biasInit) : -1;
-      const entersHere = this.conditional && (this.conditionalInputLayers === 'all_layers' || k === 0);
-      const conditional = entersHere ? push([C as number, fanOut], `layer ${k} conditional kernel`, this.kernelInit) : -1;
-      layers.push({ kernel, bias, conditional });
+      const bias = this.useBias ? push([fanOut], `layer ${k} bias`, this.biasInits[k]) : -1;
+      const { source, activateSource, residual, takesCondition } = program[k];
+      const entersHere = this.conditional && takesCondition && (this.conditionalInputLayers === 'all_layers' || k === 0);
+      const conditional = entersHere ? push([C as number, fanOut], `layer ${k} conditional kernel`, this.kernelInits[k]) : -1;
+      const strict = k === masks.length - 1;
+      layers.push({
+        source, activateSource, residual, kernel, bias, conditional, mask,
+        degrees: Object.freeze(strict ? outputDegrees : (nodeDegrees[k] as number[]).slice()), strict,
+      });
     });
     this.weights = weights;
-    this.parts = { eventSize: E, degrees, masks, layers, labels };
+    // `degrees` as TFP reports them: the input's, then one entry per hidden layer of `hiddenUnits`.
+    const reported = this.residualBlocks ? [degrees[0], ...this.hiddenUnits.map(() => degrees[1])] : degrees;
+    this.parts = { eventSize: E, degrees: reported, masks, layers, labels };
   }
 
   /**
@@ -432,27 +583,29 @@ export class AutoregressiveNetwork {
    * With a conditional input, the output batch shape is the NumPy broadcast of both batch shapes
    * (x `[2,1,3]`, c `[1,2,4]` → `[2,2,3,params]`; x `[3]`, c `[2,2,4]` → `[2,2,3,params]`).
    *
-   * @param x - shape `[...batch, E]` (any number of batch dims, including none)
+   * @param xIn - any TensorLike of shape `[...batch, E]` (any number of batch dims, including none)
    * @param options.conditionalInput - shape `[...condBatch, C]`; required iff the network is conditional
+   * @param options.training - applies dropout (if the network has any); default false
    * @returns shape `[...broadcast(batch, condBatch), E, params]`
-   * @throws TypeError if `x` is not a Tensor; ValueError when its last dim is not E, when a conditional
+   * @throws TypeError if `x` is not a TensorLike; ValueError when its last dim is not E, when a conditional
    *   network gets no `conditionalInput` or one whose last dim is not C, when a non-conditional one
    *   gets one, or when the batch shapes do not broadcast
    */
-  call(x: Tensor, options: { conditionalInput?: Tensor } = {}): Tensor {
+  call(xIn: TensorLike, options: NetworkCallOptions = {}): Tensor {
     const where = `${WHERE}.call`;
-    assert(x instanceof Tensor, () => `${where}: 'x' must be a Tensor, got ${show(x)}`, TypeError);
-    checkOptions(options, ['conditionalInput'], where);
+    const x = toTensor(xIn, where, 'x');
+    checkOptions(options, ['conditionalInput', 'training'], where);
+    const training = checkBoolean(options.training, 'training', where, false);
     assert(x.rank >= 1, () => `${where}: 'x' has shape ${fmt(x.shape)}, expected [..., E] with rank ≥ 1`);
     if (this.parts === null) this.build(x.shape);
     const E = this.eventSize;
     assert(x.shape[x.rank - 1] === E, () => `${where}: 'x' has shape ${fmt(x.shape)}, expected [..., ${E}]`);
-    const c = options?.conditionalInput;
+    const c = options?.conditionalInput === undefined ? undefined : toTensor(options.conditionalInput, where, 'conditionalInput');
     const xBatch = x.shape.slice(0, -1);
     if (!this.conditional) {
       assert(c === undefined, () => `${where}: 'conditionalInput' was given but the network is not conditional`);
       const n = sizeOf(xBatch);
-      return reshape(this.flatOutput(reshape(x, [n, E])), [...xBatch, E, this.params]);
+      return reshape(this.flatOutput(reshape(x, [n, E]), undefined, training), [...xBatch, E, this.params]);
     }
     const C = (this.conditionalEventShape as readonly number[])[0];
     assert(c !== undefined, () => `${where}: the network is conditional; pass { conditionalInput } of shape [..., ${C}]`);
@@ -465,7 +618,7 @@ export class AutoregressiveNetwork {
     // Both inputs are broadcast to the common batch and flattened, so one 2-D pass serves any batch shape.
     const x2d = reshape(sameShape(xBatch, batch) ? x : broadcastTo(x, [...batch, E]), [n, E]);
     const c2d = reshape(sameShape(cBatch, batch) ? c : broadcastTo(c, [...batch, C]), [n, C]);
-    return reshape(this.flatOutput(x2d, c2d), [...batch, E, this.params]);
+    return reshape(this.flatOutput(x2d, c2d, training), [...batch, E, this.params]);
   }
 
   /**
@@ -475,10 +628,11 @@ export class AutoregressiveNetwork {
    *
    * @param x - shape `[batch, E]`
    * @param conditionalInput - shape `[batch, C]`, required iff the network is conditional
+   * @param training - applies dropout (if the network has any); default false
    * @returns shape `[batch, E·params]`
    * @throws ValueError for wrong shapes or a missing/unexpected conditional input; builds the network if needed
    */
-  flatOutput(x: Tensor, conditionalInput?: Tensor): Tensor {
+  flatOutput(x: Tensor, conditionalInput?: Tensor, training = false): Tensor {
     const where = `${WHERE}.flatOutput`;
     assert(x instanceof Tensor, () => `${where}: 'x' must be a Tensor, got ${show(x)}`, TypeError);
     if (this.parts === null && x.rank === 2) this.build(x.shape);
@@ -494,15 +648,45 @@ export class AutoregressiveNetwork {
       assert(c === undefined, () => `${where}: 'conditionalInput' was given but the network is not conditional`);
     }
     const w = this.weights;
-    const last = parts.layers.length - 1;
-    let h = x;
-    parts.layers.forEach(({ kernel, bias, conditional }, k) => {
-      let z = maskedMatmul(h, w[kernel], parts.masks[k], bias >= 0 ? w[bias] : undefined);
+    const outputs: Tensor[] = [];
+    // act(layer k), made once however many layers read it (with dropout in training).
+    const activated = new Map<number, Tensor>();
+    const dropping = training && this.dropout > 0;
+    for (const { source, activateSource, residual, kernel, bias, conditional, mask } of parts.layers) {
+      let h = source < 0 ? x : outputs[source];
+      if (activateSource) {
+        let a = activated.get(source);
+        if (a === undefined) {
+          a = this.act(h);
+          if (dropping) a = mul(a, dropoutMask(a.shape, this.dropout, this.dropoutRng));
+          activated.set(source, a);
+        }
+        h = a;
+      }
+      let z = maskedMatmul(h, w[kernel], mask, bias >= 0 ? w[bias] : undefined);
       if (conditional >= 0) z = add(z, matmul(c as Tensor, w[conditional]));
+      if (residual >= 0) z = add(z, outputs[residual]);
       // No activation after the output layer: the flow constrains its parameters itself.
-      h = k < last ? this.act(z) : z;
-    });
-    return h;
+      outputs.push(z);
+    }
+    return outputs[outputs.length - 1];
+  }
+
+  /**
+   * The network's program, for code that walks it by degree (the one-pass sampler): every masked
+   * layer's wiring, weights, mask and degrees, read from the network as built.
+   * @throws ValueError before the network is built
+   */
+  structure(): NetworkStructure {
+    const parts = this.mustBeBuilt('structure');
+    return {
+      eventSize: parts.eventSize,
+      params: this.params,
+      conditionalSize: this.conditionalEventShape?.[0] ?? 0,
+      inputDegrees: parts.degrees[0].slice(),
+      layers: parts.layers.slice(),
+      activation: this.activationOption,
+    };
   }
 
   private mustBeBuilt(what: string): Built {
@@ -510,6 +694,64 @@ export class AutoregressiveNetwork {
       () => `${WHERE}.${what}: the network is not built yet; pass 'eventShape' to the constructor, call build(E), or call it once`);
     return this.parts;
   }
+}
+
+/** Options of {@link AutoregressiveNetwork.call}. */
+export interface NetworkCallOptions {
+  /** `[...condBatch, C]`; required iff the network is conditional. */
+  conditionalInput?: TensorLike;
+  /** Whether this is a training step (dropout on); default false. */
+  training?: boolean;
+}
+
+/**
+ * A dropout mask of `shape`: each entry 1/(1 − rate) with probability 1 − rate, else 0 (inverted
+ * dropout, so the expected input of the next layer is unchanged and evaluation needs no rescaling).
+ */
+function dropoutMask(shape: Shape, rate: number, rng: Random): Tensor {
+  const data = new Float64Array(sizeOf(shape));
+  const keep = 1 / (1 - rate);
+  for (let i = 0; i < data.length; i++) data[i] = rng.uniform() < rate ? 0 : keep;
+  return new Tensor(data, shape);
+}
+
+/** How one masked layer is wired (see {@link MaskedLayerStructure}); `takesCondition` false for a block's second layer. */
+interface LayerWiring {
+  source: number;
+  activateSource: boolean;
+  residual: number;
+  takesCondition: boolean;
+}
+
+/**
+ * The wiring of the masked layers. Plain MADE with L hidden layers: layer 0 reads x, layer k reads
+ * act(layer k − 1), the output layer reads act(layer L − 1). With B residual blocks (nflows'
+ * pre-activation blocks): layer 0 maps x to the stream; block b's layers 2b + 1 and 2b + 2 compute
+ * W₂·act(W₁·act(h)) and add the stream h back; the output layer reads the last stream, not
+ * activated (as nflows' MADE). The conditional input enters every layer but a block's second.
+ */
+function layerProgram(residual: boolean, hidden: number): LayerWiring[] {
+  if (!residual) {
+    return Array.from({ length: hidden + 1 }, (_, k) => ({ source: k - 1, activateSource: k > 0, residual: -1, takesCondition: true }));
+  }
+  const program: LayerWiring[] = [{ source: -1, activateSource: false, residual: -1, takesCondition: true }];
+  for (let b = 0; b < hidden; b++) {
+    const stream = 2 * b; // layer 0, then the second layer of each block
+    program.push({ source: stream, activateSource: true, residual: -1, takesCondition: true });
+    program.push({ source: stream + 1, activateSource: true, residual: stream, takesCondition: false });
+  }
+  program.push({ source: 2 * hidden, activateSource: false, residual: -1, takesCondition: true });
+  return program;
+}
+
+/** An initializer option kept as given: an array is copied and frozen, so later edits to the caller's array change nothing. */
+function freezeSpec(spec: LayerInitializers): LayerInitializers {
+  return Array.isArray(spec) ? Object.freeze((spec as readonly InitializerSpec[]).slice()) : spec;
+}
+
+/** A copy of an initializer option for a config (arrays copied, so the config can be edited freely). */
+function copySpec(spec: LayerInitializers): LayerInitializers {
+  return Array.isArray(spec) ? (spec as readonly InitializerSpec[]).slice() : spec;
 }
 
 /** Zeroes the masked entries of a kernel in place: the stored kernel is always W ⊙ M. */

@@ -14,6 +14,12 @@ import { MultivariateNormalDiag } from './distributions/multivariate-normal-diag
 import { TransformedDistribution } from './distributions/transformed-distribution.js';
 import { checkOptions } from '../lib/util/validate.js';
 import type { LogScaleClamp } from './bijectors/log-scale-clamp.js';
+import { affineFamily, boundedAffineFamily } from './transforms/affine.js';
+import type { TransformFamily } from './transforms/family.js';
+import { splineFamily } from './transforms/spline.js';
+
+/** The transform families the builder knows by name (see `flows/transforms/`). */
+export type StackTransform = 'affine' | 'boundedAffine' | 'spline';
 
 /** Options of {@link maskedAutoregressiveFlow}. */
 export interface MaskedAutoregressiveFlowStackOptions {
@@ -25,6 +31,26 @@ export interface MaskedAutoregressiveFlowStackOptions {
   hiddenUnits?: readonly number[];
   /** Hidden activation of every MADE; default `'relu'`. */
   activation?: Activation;
+  /**
+   * The transform of every layer: `'affine'` (the paper's and TFP's MAF), `'boundedAffine'`
+   * (nflows' softplus scale) or `'spline'` (rational-quadratic, Durkan et al. 2019, with `bins` and
+   * `bound`). Default `'affine'`; see docs/benchmarks.md for the measurements behind the defaults.
+   */
+  transform?: StackTransform;
+  /** Bins of every spline (`transform: 'spline'`), an integer ≥ 2; default 8. */
+  bins?: number;
+  /** Every spline lives on [−bound, bound] and is the identity outside; default 5 (for standardized data). */
+  bound?: number;
+  /** Every MADE's hidden layers as nflows' residual blocks (see `AutoregressiveNetworkOptions.residualBlocks`); default false. */
+  residualBlocks?: boolean;
+  /**
+   * Every MADE's output layer starts near zero, so the flow starts at (within 10⁻³ of) the identity
+   * (`AutoregressiveNetworkOptions.zeroInitOutput`); default true. False gives TFP's glorot start,
+   * whose large initial log-scales make some seeds fail.
+   */
+  zeroInitOutput?: boolean;
+  /** Dropout rate of every MADE in training; default 0. */
+  dropout?: number;
   /**
    * How the order changes between consecutive MADEs: `'reverse'` (default; the paper's) or a
    * `'random'` permutation drawn from `seed`.
@@ -109,11 +135,14 @@ export function maskedAutoregressiveFlow(options: MaskedAutoregressiveFlowStackO
   const {
     eventSize, numLayers = 5, hiddenUnits = [512, 512], activation = 'relu', permutation = 'reverse',
     batchNorm = false, batchNormMomentum = 0.99, conditional = false, conditionalEventShape, preprocessing, logScaleClamp, seed = 0, name = 'maf',
+    transform = 'affine', bins, bound, residualBlocks = false, zeroInitOutput = true, dropout = 0,
   } = options;
   checkOptions(options, [
     'eventSize', 'numLayers', 'hiddenUnits', 'activation', 'permutation', 'batchNorm', 'batchNormMomentum',
     'conditional', 'conditionalEventShape', 'preprocessing', 'logScaleClamp', 'seed', 'name',
+    'transform', 'bins', 'bound', 'residualBlocks', 'zeroInitOutput', 'dropout',
   ], where);
+  const family = stackFamily(transform, bins, bound, logScaleClamp, where);
   assert(typeof eventSize === 'number' && Number.isInteger(eventSize) && eventSize >= 1,
     () => `${where}: 'eventSize' must be a positive integer, got ${describe(eventSize)}`, RangeError);
   assert(typeof numLayers === 'number' && Number.isInteger(numLayers) && numLayers >= 1,
@@ -137,16 +166,19 @@ export function maskedAutoregressiveFlow(options: MaskedAutoregressiveFlowStackO
         : new Permute({ permutation: rng.permutation(eventSize), name: `permute_${k - 1}` }));
     }
     const made = new AutoregressiveNetwork({
-      params: 2,
+      params: family.params,
       eventShape: eventSize,
       hiddenUnits,
       activation,
       conditional,
       ...(conditional ? { conditionalEventShape } : {}),
+      residualBlocks,
+      zeroInitOutput,
+      dropout,
       seed: Math.floor(rng.uniform() * 2 ** 32),
       name: `made_${k}`,
     });
-    members.push(new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made }, { name: `maf_${k}`, logScaleClamp }));
+    members.push(new MaskedAutoregressiveFlow({ network: made }, { name: `maf_${k}`, transform: family }));
     if (batchNorm) {
       members.push(new BatchNormalization({ eventSize, momentum: batchNormMomentum, training: false, name: `batch_normalization_${k}` }));
     }
@@ -156,4 +188,25 @@ export function maskedAutoregressiveFlow(options: MaskedAutoregressiveFlowStackO
     bijector: new Chain(members, { name: `${name}_bijector` }),
     name,
   });
+}
+
+/**
+ * The builder's transform family from its options. `bins` and `bound` belong to the spline,
+ * `logScaleClamp` to the affine family: given with another family they are an error, not ignored.
+ */
+function stackFamily(transform: unknown, bins: unknown, bound: unknown, logScaleClamp: unknown, where: string): TransformFamily {
+  assert(transform === 'affine' || transform === 'boundedAffine' || transform === 'spline',
+    () => `${where}: 'transform' must be 'affine', 'boundedAffine' or 'spline', got ${describe(transform)}`, TypeError);
+  if (transform !== 'spline') {
+    assert(bins === undefined && bound === undefined,
+      () => `${where}: '${bins !== undefined ? 'bins' : 'bound'}' applies to transform 'spline', but transform is '${transform}'`);
+  }
+  if (transform !== 'affine') {
+    assert(logScaleClamp === undefined,
+      () => `${where}: 'logScaleClamp' applies to transform 'affine', but transform is '${transform}'`);
+  }
+  if (transform === 'spline') {
+    return splineFamily({ ...(bins === undefined ? {} : { bins: bins as number }), ...(bound === undefined ? {} : { bound: bound as number }) });
+  }
+  return transform === 'affine' ? affineFamily({ logScaleClamp: logScaleClamp as number | LogScaleClamp | undefined }) : boundedAffineFamily();
 }

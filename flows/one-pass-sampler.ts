@@ -1,31 +1,35 @@
-// One-pass sampling of a MAF layer driven by MADE: walks the degrees once, computing every hidden unit and every output exactly once.
+// One-pass sampling of a masked autoregressive flow layer driven by MADE: walks the degrees once, computing every hidden unit and every output exactly once, for any transform family.
 import { broadcastShapes } from '../autodiff/broadcast.js';
 import { gemm } from '../autodiff/kernels/gemm.js';
-import { mulExpValue } from '../autodiff/ops/binary.js';
 import { broadcastTo } from '../autodiff/ops/shape.js';
 import { relu } from '../autodiff/ops/unary.js';
 import { isGradEnabled, noGrad, Tensor } from '../autodiff/tensor.js';
 import { assert } from '../lib/util/errors.js';
 import { fmt, sameShape } from '../lib/util/shape.js';
 import { getActivation } from './activations.js';
-import { AutoregressiveNetwork } from './autoregressive-network.js';
+import { AutoregressiveNetwork, type NetworkStructure } from './autoregressive-network.js';
 import type { ForwardResult } from './bijectors/bijector.js';
-import { softClampValue, type LogScaleClamp } from './bijectors/log-scale-clamp.js';
+import { affineFamily } from './transforms/affine.js';
+import type { TransformFamily } from './transforms/family.js';
 
 /**
- * The structure of one network, sorted by degree. It depends only on the degrees and the layer
- * layout, which never change once the network is built, so it is computed once per network;
- * the weights, which training changes in place, are read afresh on every call.
+ * The walk's view of one network, every layer's units sorted by degree. It depends only on the
+ * network's structure, which never changes once the network is built, so it is computed once per
+ * network; the weights, which training changes in place, are read afresh on every call.
  */
 interface Plan {
   /** E. */
   eventSize: number;
+  /** P, outputs per dimension. */
+  params: number;
   /** C, or 0 for a network without a conditional input. */
   conditionalSize: number;
   /** `order[t − 1]` is the input dimension of degree t (the input degrees are a permutation of 1..E). */
   order: Int32Array;
-  /** One entry per masked layer, input side first; the last is the output layer. */
+  /** One entry per masked layer, in the order they run; the last is the output layer. */
   layers: LayerPlan[];
+  /** `readers[k + 1]`: the layers that read layer k (`readers[0]`: those that read the input x). */
+  readers: number[][];
   /** The activation between masked layers, and whether it can run inline (`relu`, `linear`) or needs a Tensor call. */
   act: (t: Tensor) => Tensor;
   actKind: 'relu' | 'linear' | 'tensor';
@@ -38,36 +42,40 @@ interface Plan {
 /** Per-call buffers, sized for a batch of `n` rows. Every entry read is written first in each call. */
 interface Workspace {
   n: number;
-  /** Per masked layer: pre-activations [n, fanOut] in sorted column order. */
+  /** Per masked layer: the accumulated product (pre-residual) [n, fanOut] in sorted column order. */
   z: Float64Array[];
-  /** Per hidden layer: activations [n, fanOut] in sorted order (the output layer's entry is unused). */
-  h: Float64Array[];
+  /** Per masked layer: its output, `z` plus the residual layer's output (the same buffer as `z` without one). */
+  out: Float64Array[];
+  /** Per hidden layer read through the activation: act(out) [n, fanOut] (else an empty array). */
+  a: Float64Array[];
   /** Per masked layer whose columns need sorting: the sorted kernel copy [fanIn, fanOut] (else null). */
   w: Array<Float64Array | null>;
   /** The conditional term c · V [n, fanOut] in the network's column order, per layer it enters (else null). */
   cv: Array<Float64Array | null>;
-  /** x in degree order [n, E]: column t − 1 holds the dimension of degree t (what the first layer reads). */
+  /** x in degree order [n, E]: column t − 1 holds the dimension of degree t (what the input layers read). */
   xSorted: Float64Array;
-  /** logScale [n, E] in dimension order. */
-  logScale: Float64Array;
+  /** log f'(u; θ) [n, E] in dimension order. */
+  logDeriv: Float64Array;
 }
 
 function makeWorkspace(plan: Plan, n: number): Workspace {
   const last = plan.layers.length - 1;
+  const z = plan.layers.map((l) => new Float64Array(n * l.fanOut));
   return {
     n,
-    z: plan.layers.map((l) => new Float64Array(n * l.fanOut)),
-    h: plan.layers.map((l, k) => new Float64Array(k < last ? n * l.fanOut : 0)),
+    z,
+    out: plan.layers.map((l, k) => (l.residual >= 0 ? new Float64Array(n * l.fanOut) : z[k])),
+    a: plan.layers.map((l, k) => new Float64Array(k < last && l.activated ? n * l.fanOut : 0)),
     w: plan.layers.map((l) => (l.colIdentity ? null : new Float64Array(l.fanIn * l.fanOut))),
     cv: plan.layers.map((l) => (l.conditional >= 0 ? new Float64Array(n * l.fanOut) : null)),
     xSorted: new Float64Array(n * plan.eventSize),
-    logScale: new Float64Array(n * plan.eventSize),
+    logDeriv: new Float64Array(n * plan.eventSize),
   };
 }
 
 /**
- * One masked layer `z = h_prev · (W ⊙ M) + b [+ c · V]`, with its rows (units of the previous
- * layer, or inputs) and columns (its own units, or output columns) both sorted by degree.
+ * One masked layer `z = src · (W ⊙ M) + b [+ c · V] [+ residual]`, with its rows (the source's units,
+ * or inputs) and columns (its own units, or output columns) both sorted by degree.
  */
 interface LayerPlan {
   fanIn: number;
@@ -76,6 +84,12 @@ interface LayerPlan {
   kernel: number;
   bias: number;
   conditional: number;
+  /** The layer it reads (−1: the input x), whether through the activation, and the layer added to it (−1: none). */
+  source: number;
+  activateSource: boolean;
+  residual: number;
+  /** Whether some layer reads this one through the activation (then `Workspace.a` holds act(out)). */
+  activated: boolean;
   /** `colPerm[j]` is the original column of sorted column j; `colIdentity` when that is j itself. */
   colPerm: Int32Array;
   colIdentity: boolean;
@@ -100,18 +114,18 @@ interface LayerPlan {
   /**
    * One past the last column ever needed: for a hidden layer the units of degree < E (a unit of
    * degree E could only feed units of degree ≥ E and outputs of degree > E, and no output has one);
-   * for the output layer 2E.
+   * for the output layer P·E.
    */
   colEnd: number;
 }
 
 const plans = new WeakMap<AutoregressiveNetwork, Plan | null>();
 
-/** The network's plan, built on first use; null when its structure is not MADE's (then the caller keeps the E-pass loop). */
+/** The network's plan, built on first use; null when its structure cannot be walked (then the caller keeps the E-pass loop). */
 function planOf(network: AutoregressiveNetwork): Plan | null {
   let plan = plans.get(network);
   if (plan === undefined) {
-    plan = makePlan(network);
+    plan = makePlan(network.structure(), network.trainableWeights.length);
     plans.set(network, plan);
   }
   return plan;
@@ -137,123 +151,136 @@ function isIdentity(perm: Int32Array): boolean {
   return true;
 }
 
-function makePlan(network: AutoregressiveNetwork): Plan | null {
-  if (network.params !== 2) return null;
-  const E = network.eventSize;
-  const config = network.getConfig();
-  const inputOrder = network.inputOrder;
-  const hiddenDegrees = network.hiddenDegrees;
-  const C = network.conditional ? (network.conditionalEventShape as readonly number[])[0] : 0;
-
+/**
+ * The plan of a network, from the structure it reports (`AutoregressiveNetwork.structure`): nothing
+ * about MADE's weight order or mask rules is re-derived here.
+ */
+function makePlan(structure: NetworkStructure, weightCount: number): Plan | null {
+  const { eventSize: E, params: P, conditionalSize: C, inputDegrees } = structure;
   const order = new Int32Array(E);
   const seen = new Uint8Array(E + 1);
   for (let d = 0; d < E; d++) {
-    const m = inputOrder[d];
+    const m = inputDegrees[d];
     if (!Number.isInteger(m) || m < 1 || m > E || seen[m] === 1) return null;
     seen[m] = 1;
     order[m - 1] = d;
   }
-  const hidden: Array<{ degrees: readonly number[]; perm: Int32Array; groupStart: Int32Array }> = [];
-  for (const degrees of hiddenDegrees) {
-    const sorted = sortByDegree(degrees, E);
-    if (sorted === null) return null;
-    hidden.push({ degrees, ...sorted });
-  }
-
-  // Weights in getWeights order: per masked layer, kernel, bias (if useBias), conditional kernel (if it enters there).
+  const last = structure.layers.length - 1;
   const layers: LayerPlan[] = [];
-  let w = 0;
-  const L = hiddenDegrees.length;
-  for (let l = 0; l <= L; l++) {
-    const kernel = w++;
-    const bias = network.useBias ? w++ : -1;
-    const conditional = network.conditional && (network.conditionalInputLayers === 'all_layers' || l === 0) ? w++ : -1;
-    // Rows: the previous layer's units (or the inputs) in degree order, with their degrees.
-    const rowPerm = l === 0 ? order : hidden[l - 1].perm;
-    const rowDegree = (i: number): number => (l === 0 ? i + 1 : hidden[l - 1].degrees[rowPerm[i]]);
+  const readers: number[][] = structure.layers.map(() => []);
+  readers.push([]);
+  for (let k = 0; k <= last; k++) {
+    const s = structure.layers[k];
+    if (s.source >= k || s.source < -1 || s.residual >= k || s.strict !== (k === last)) return null;
+    readers[s.source + 1].push(k);
+    const src = s.source < 0 ? null : layers[s.source];
+    // Rows: the source's units (or the inputs) in degree order, with their degrees.
+    const rowPerm = src === null ? order : src.colPerm;
+    const srcDegrees = src === null ? null : structure.layers[s.source].degrees;
+    const rowDegree = (i: number): number => (srcDegrees === null ? i + 1 : srcDegrees[rowPerm[i]]);
     const fanIn = rowPerm.length;
     let colPerm: Int32Array;
     let groupStart: Int32Array;
     let colEnd: number;
     const rowColStart = new Int32Array(fanIn);
-    if (l < L) {
-      ({ perm: colPerm, groupStart } = hidden[l]);
+    if (k < last) {
+      const sorted = sortByDegree(s.degrees, E);
+      if (sorted === null) return null;
+      ({ perm: colPerm, groupStart } = sorted);
       colEnd = groupStart[E];
-      // Hidden mask: unit k sees row i iff m(i) ≤ m(k), i.e. the units of degree ≥ m(i).
+      // Hidden mask: unit j sees row i iff m(i) ≤ m(j), i.e. the units of degree ≥ m(i).
       for (let i = 0; i < fanIn; i++) rowColStart[i] = groupStart[rowDegree(i)];
     } else {
-      // Output column 2(t − 1) + p (sorted) is parameter p of the dimension of degree t, originally column 2·d + p.
-      colPerm = new Int32Array(2 * E);
-      for (let t = 1; t <= E; t++) {
-        colPerm[2 * (t - 1)] = 2 * order[t - 1];
-        colPerm[2 * (t - 1) + 1] = 2 * order[t - 1] + 1;
-      }
+      // Output column P(t − 1) + p (sorted) is parameter p of the dimension of degree t, originally column P·d + p.
+      colPerm = new Int32Array(P * E);
+      for (let t = 1; t <= E; t++) for (let p = 0; p < P; p++) colPerm[P * (t - 1) + p] = P * order[t - 1] + p;
       groupStart = new Int32Array(0);
-      colEnd = 2 * E;
-      // Output mask: column of dimension d sees row i iff m(i) < m(d), i.e. the dimensions of degree > m(i).
-      for (let i = 0; i < fanIn; i++) rowColStart[i] = Math.min(2 * E, 2 * rowDegree(i));
+      colEnd = P * E;
+      // Output mask: the columns of dimension d see row i iff m(i) < m(d), i.e. the dimensions of degree > m(i).
+      for (let i = 0; i < fanIn; i++) rowColStart[i] = Math.min(P * E, P * rowDegree(i));
     }
     const fanOut = colPerm.length;
+    if (s.mask.shape[0] !== fanIn || s.mask.shape[1] !== fanOut) return null;
+    // A residual sum adds unit by unit in sorted order, so both layers must sort alike.
+    if (s.residual >= 0 && !sameOrder(layers[s.residual].colPerm, colPerm)) return null;
     const colIdentity = isIdentity(colPerm);
     const rowOffset = new Int32Array(fanIn);
     for (let i = 0; i < fanIn; i++) rowOffset[i] = (colIdentity ? rowPerm[i] : i) * fanOut;
-    layers.push({ fanIn, fanOut, kernel, bias, conditional, colPerm, colIdentity, rowPerm, rowOffset, groupStart, rowColStart, colEnd });
+    layers.push({
+      fanIn, fanOut, kernel: s.kernel, bias: s.bias, conditional: s.conditional, source: s.source, activateSource: s.activateSource,
+      residual: s.residual, activated: false, colPerm, colIdentity, rowPerm, rowOffset, groupStart, rowColStart, colEnd,
+    });
+    if (src !== null && s.activateSource) src.activated = true;
   }
-  if (network.trainableWeights.length !== w) return null;
-  const act = getActivation(config.activation);
-  const actKind = act === relu ? 'relu' : config.activation === 'linear' ? 'linear' : 'tensor';
-  return { eventSize: E, conditionalSize: C, order, layers, act, actKind, work: null, busy: false };
+  const used = Math.max(...layers.flatMap((l) => [l.kernel, l.bias, l.conditional])) + 1;
+  if (used !== weightCount) return null;
+  const act = getActivation(structure.activation);
+  const actKind = act === relu ? 'relu' : structure.activation === 'linear' ? 'linear' : 'tensor';
+  return { eventSize: E, params: P, conditionalSize: C, order, layers, readers, act, actKind, work: null, busy: false };
+}
+
+function sameOrder(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
- * The sampling direction of a MAF layer whose `shiftAndLogScaleFn` is an
+ * The sampling direction of a masked autoregressive flow layer driven by an
  * {@link AutoregressiveNetwork}, in one walk over the degrees instead of E network passes:
  *
- *   x_d = u_d · exp(logScale_d(x)) + shift_d(x),     logDet = Σ_d logScale_d(x)
+ *   x_d = f(u_d; θ_d(x)),     logDet = Σ_d log f'(u_d; θ_d(x))
  *
- * Hidden unit k depends only on inputs of degree ≤ m(k), and the outputs of dimension d only on
- * last-layer units of degree < m(d). So with every unit sorted by degree, and each layer's
- * pre-activations `z` started at `b [+ c · V]`, for t = 1 … E:
+ * for the transform family f (TFP's affine one by default: x_d = u_d · exp(logScale_d) + shift_d).
+ * Hidden unit k depends only on inputs of degree ≤ m(k), and the θ of dimension d only on the
+ * last layer's units of degree < m(d). So with every unit sorted by degree, and each layer's
+ * accumulators `z` started at `b [+ c · V]`, for t = 1 … E:
  *
- *   1. the outputs of the dimension d of degree t are complete: x_d = u_d · exp(logScale_d) + shift_d;
- *   2. x_d is added into the first layer's units of degree ≥ t (its row of W ⊙ M);
- *   3. layer by layer, the units of degree t are now complete: h = act(z), added into the next
- *      layer's units of degree ≥ t, or into the outputs of the dimensions of degree > t.
+ *   1. θ of the dimension d of degree t is complete: x_d = f(u_d; θ_d), the family's forward map;
+ *   2. x_d is added into the units of degree ≥ t of every layer that reads the input;
+ *   3. layer by layer, in the order the network runs them, the units of degree t are now complete:
+ *      out = z (+ the residual layer's units of degree t), then act(out) where a layer reads it so;
+ *      this is added into the units of degree ≥ t of every layer that reads it, or into the θ of
+ *      the dimensions of degree > t.
  *
  * (Units of degree 0, which see no input, are completed before step 1.) Each step is a small dense
  * product [batch, units of degree t] · [units of degree t, the rest of the layer], the block of the
  * mask that is all ones, so every unmasked weight is used once per batch row: the cost of one
  * forward pass, against E passes for the recursion of `MaskedAutoregressiveFlow.forwardReference`
- * (which the spec holds it equal to, up to rounding). Inputs at 0 (relu units at 0) are skipped: their
- * products are 0.
+ * (which the spec holds it equal to, up to rounding). Inputs at 0 (relu units at 0) are skipped:
+ * their products are 0. The walk reads the network's wiring, weights and degrees from
+ * `network.structure()`, so residual blocks and conditional inputs need nothing special here.
  *
  * No graph is recorded. The caller falls back to the E-pass recursion when gradients may be wanted
  * (this returns null then), and whenever the network cannot be walked this way, so every error is
  * the recursion's own.
  *
- * @param network - the layer's network (`params` 2: column 2d is shift_d, column 2d + 1 logScale_d);
- *   built here from `u` if it is not yet
+ * @param network - the layer's network (`params` = the family's P: θ of dimension d in columns
+ *   `d·P … d·P + P − 1`); built here from `u` if it is not yet
  * @param u - base point, shape [...batch, E]
  * @param conditionalInput - shape [...condBatch, C], iff the network is conditional; the batch
  *   shapes broadcast (NumPy rules), as in {@link AutoregressiveNetwork.call}
+ * @param family - the transform family; default TFP's affine one
  * @returns `y` [...broadcast(batch, condBatch), E] and `logDet` [...broadcast(batch, condBatch)];
  *   or null when grad mode is on and a weight, `u` or `conditionalInput` requires a gradient, when
  *   the inputs are malformed (wrong last dimension, a missing or unexpected conditional input,
- *   batch shapes that do not broadcast), or when the network's structure is not MADE's
+ *   batch shapes that do not broadcast), when the network's `params` is not the family's P, or
+ *   when the network's structure cannot be walked
  * @throws ValueError when a user activation does not return a Tensor of its input's shape
  *
- * Cost: O(batch · Σ unmasked weights), plus O(Σ weights) to copy a layer whose columns are not
- * already in degree order (hidden degrees 'random', or an input order other than left-to-right
- * for the output layer); left-to-right order with 'equal' degrees copies nothing.
+ * Cost: O(batch · Σ unmasked weights) plus O(batch · E) calls of the family's forward map, plus
+ * O(Σ weights) to copy a layer whose columns are not already in degree order (hidden degrees
+ * 'random', or an input order other than left-to-right for the output layer).
  *
  * @see Papamakarios et al. 2017, MAF, https://arxiv.org/abs/1705.07057 (sampling needs E passes there)
  * @see Germain et al. 2015, MADE, https://arxiv.org/abs/1502.03509
  */
 export function onePassForward(
-  network: AutoregressiveNetwork, u: Tensor, conditionalInput?: unknown, logScaleClamp: LogScaleClamp | null = null,
+  network: AutoregressiveNetwork, u: Tensor, conditionalInput?: unknown, family: TransformFamily = AFFINE,
 ): ForwardResult | null {
   if (!(u instanceof Tensor) || u.rank < 1) return null;
   if (!network.built) network.build(u.shape);
+  if (network.params !== family.params) return null;
   const plan = planOf(network);
   if (plan === null) return null;
   const E = plan.eventSize;
@@ -294,20 +321,22 @@ export function onePassForward(
   const wasBusy = plan.busy;
   plan.busy = true;
   try {
-    walk(plan, work, weights, n, uData, cData, y, logScaleClamp);
+    walk(plan, work, weights, n, uData, cData, y, family);
   } finally {
     plan.busy = wasBusy;
   }
-  // Σ_d logScale_d in dimension order, as the recursion's sum over the event.
-  const logScale = work.logScale;
+  // Σ_d log f'_d in dimension order, as the recursion's sum over the event.
+  const logDeriv = work.logDeriv;
   const logDet = new Float64Array(n);
   for (let b = 0; b < n; b++) {
     let s = 0;
-    for (let d = 0, o = b * E; d < E; d++, o++) s += logScale[o];
+    for (let d = 0, o = b * E; d < E; d++, o++) s += logDeriv[o];
     logDet[b] = s;
   }
   return { y: new Tensor(y, [...batch, E]), logDet: new Tensor(logDet, batch) };
 }
+
+const AFFINE = affineFamily();
 
 /**
  * Whether an op on these inputs would record a graph: grad mode is on and a weight of the network,
@@ -324,49 +353,61 @@ export function gradientWanted(network: AutoregressiveNetwork, ...inputs: readon
   return false;
 }
 
+// The family's [x, L] for one element (scratch).
+const pair = new Float64Array(2);
+
 /**
- * The walk on flat data: `u` [n, E], `c` [n, C]; writes `y` [n, E] and `work.logScale` [n, E],
+ * The walk on flat data: `u` [n, E], `c` [n, C]; writes `y` [n, E] and `work.logDeriv` [n, E],
  * both in dimension order.
  */
 function walk(
   plan: Plan, work: Workspace, weights: readonly Tensor[], n: number, u: Float64Array, c: Float64Array | null, y: Float64Array,
-  clamp: LogScaleClamp | null,
+  family: TransformFamily,
 ): void {
-  const E = plan.eventSize;
-  const layers = plan.layers;
+  const { eventSize: E, params: P, layers, readers, order } = plan;
   const L = layers.length - 1;
   // The kernel each layer reads (columns in degree order), and its accumulators started at b [+ c · V].
   const kernels: Float64Array[] = [];
   for (let l = 0; l <= L; l++) kernels.push(prepareLayer(layers[l], work, l, weights, n, c, plan.conditionalSize));
-  const { z, h, xSorted, logScale } = work;
-  const out = z[L];
-  const order = plan.order;
+  const { z, out, a, xSorted, logDeriv } = work;
+  const theta = z[L];
+  const thetaStride = P * E;
   for (let t = 0; t <= E; t++) {
     if (t >= 1) {
-      // The dimension of degree t: its shift and logScale have seen every unit of degree < t.
+      // The dimension of degree t: its θ has seen every unit of degree < t.
       const d = order[t - 1];
       for (let b = 0; b < n; b++) {
-        const o = b * 2 * E + 2 * (t - 1);
-        // The same scalar steps as the density pass (soft clamp, then a·e^ls), so the bits agree.
-        const ls = clamp === null ? out[o + 1] : softClampValue(out[o + 1], clamp.min, clamp.max);
-        const x = mulExpValue(u[b * E + d], ls) + out[o];
-        y[b * E + d] = x;
-        logScale[b * E + d] = ls;
-        xSorted[b * E + t - 1] = x;
+        family.forward(u[b * E + d], theta, b * thetaStride + P * (t - 1), pair);
+        y[b * E + d] = pair[0];
+        logDeriv[b * E + d] = pair[1];
+        xSorted[b * E + t - 1] = pair[0];
       }
       if (t === E) break;
-      const first = layers[0];
-      push(n, xSorted, E, t - 1, t, kernels[0], first.rowOffset, z[0], first.fanOut, first.rowColStart[t - 1], first.colEnd);
+      for (const r of readers[0]) {
+        const next = layers[r];
+        push(n, xSorted, E, t - 1, t, kernels[r], next.rowOffset, z[r], next.fanOut, next.rowColStart[t - 1], next.colEnd);
+      }
     }
     for (let l = 0; l < L; l++) {
       const layer = layers[l];
       const g0 = layer.groupStart[t];
       const g1 = layer.groupStart[t + 1];
       if (g0 === g1) continue;
-      activate(plan, z[l], h[l], layer.fanOut, n, g0, g1);
-      const next = layers[l + 1];
-      push(n, h[l], layer.fanOut, g0, g1, kernels[l + 1], next.rowOffset, z[l + 1], next.fanOut, next.rowColStart[g0], next.colEnd);
+      if (layer.residual >= 0) addGroup(z[l], out[layer.residual], out[l], layer.fanOut, n, g0, g1);
+      if (layer.activated) activate(plan, out[l], a[l], layer.fanOut, n, g0, g1);
+      for (const r of readers[l + 1]) {
+        const next = layers[r];
+        const src = next.activateSource ? a[l] : out[l];
+        push(n, src, layer.fanOut, g0, g1, kernels[r], next.rowOffset, z[r], next.fanOut, next.rowColStart[g0], next.colEnd);
+      }
     }
+  }
+}
+
+/** `out[:, g0:g1] = z[:, g0:g1] + res[:, g0:g1]` (all [n, width]): a residual block's sum for the units of one degree. */
+function addGroup(z: Float64Array, res: Float64Array, out: Float64Array, width: number, n: number, g0: number, g1: number): void {
+  for (let b = 0; b < n; b++) {
+    for (let k = b * width + g0, end = b * width + g1; k < end; k++) out[k] = z[k] + res[k];
   }
 }
 

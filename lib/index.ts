@@ -1,11 +1,13 @@
-// maflow's one entry point: every public name, grouped by layer (autodiff → flows → Keras-like surface).
+// maflow's root entry: every public name, grouped by layer (autodiff → flows → Keras-like surface). It runs
+// anywhere, browsers included; what needs Node's file system is in lib/node/index.ts (`maflow/node`).
 import '../autodiff/methods.js'; // installs x.add(y), x.neg(), ... on Tensor.prototype
 
 // ---- autodiff: tensors, ops, kernels, optimizers -----------------------------------------
 export {
   Tensor, tensor, zeros, ones, full, scalar, noGrad, isGradEnabled,
-  type TensorLike, type TensorData, type NestedArray,
+  type TensorData, type NestedArray, type NdArrayLike, type NdArrayView, type NumericArray, type ShapedArray,
 } from '../autodiff/tensor.js';
+export { toTensor, type TensorLike } from '../autodiff/tensor-like.js';
 export { broadcastShapes } from '../autodiff/broadcast.js';
 export { add, sub, mul, div, maximum, minimum, mulExp } from '../autodiff/ops/binary.js';
 export {
@@ -40,7 +42,8 @@ export { makeMasks, masksFromDegrees, type MaskOptions } from '../flows/masks.js
 export { getActivation, ACTIVATION_NAMES, type Activation, type ActivationName } from '../flows/activations.js';
 export {
   AutoregressiveNetwork, type AutoregressiveNetworkOptions, type AutoregressiveNetworkConfig,
-  type InitializerSpec, type ConditionalInputLayers,
+  type InitializerSpec, type ConditionalInputLayers, type LayerInitializers, type NetworkCallOptions,
+  type NetworkStructure, type MaskedLayerStructure,
 } from '../flows/autoregressive-network.js';
 
 // ---- flows: bijectors (forward = base → data, the sampling direction; inverse = density) --------
@@ -63,7 +66,20 @@ export { bijectorFromConfig } from '../flows/bijectors/serialization.js';
 export { onePassForward } from '../flows/one-pass-sampler.js';
 export { Logit, type LogitOptions } from '../flows/bijectors/logit.js';
 export { Standardize, type StandardizeOptions } from '../flows/bijectors/standardize.js';
-export { maskedAutoregressiveFlow, type MaskedAutoregressiveFlowStackOptions } from '../flows/maf.js';
+// ---- flows: transform families (what a MAF layer does to each dimension, from its P parameters) ----
+export type { TransformFamily, TransformFamilyConfig, TransformFamilyName } from '../flows/transforms/family.js';
+export {
+  affineFamily, boundedAffineFamily, type AffineFamilyOptions, type BoundedAffineFamilyOptions,
+} from '../flows/transforms/affine.js';
+export { transformFamilyFromConfig } from '../flows/transforms/registry.js';
+export { applyTransform, type TransformDirection, type TransformResult } from '../flows/transforms/transform-op.js';
+/** TFP's rational-quadratic spline bijector (Durkan et al. 2019): elementwise, K bins, the identity outside its range. */
+export { RationalQuadraticSpline, type RationalQuadraticSplineOptions } from '../flows/bijectors/rational-quadratic-spline.js';
+/** The rational-quadratic spline family (P = 3K − 1 parameters per dimension) and its reading as TFP's bijector parameters. */
+export {
+  splineFamily, splineParametersOf, type SplineFamily, type SplineFamilyOptions, type SplineParameters,
+} from '../flows/transforms/spline.js';
+export { maskedAutoregressiveFlow, type MaskedAutoregressiveFlowStackOptions, type StackTransform } from '../flows/maf.js';
 
 // ---- flows: distributions --------------------------------------------------------------------
 export {
@@ -86,10 +102,14 @@ export { FlowLayer, type FlowLayerArgs } from './layers/flow-layer.js';
 export { LayerTransformedDistribution } from './layers/layer-transformed-distribution.js';
 export { registerLayer, layerFromConfig, type LayerFactory } from './layers/registry.js';
 export { getLoss, meanSquaredError, negativeLogLikelihood, LOSS_NAMES, type LossFn, type LossName } from './losses.js';
-export { Sequential, loadModel, type CompileArgs, type SequentialArgs, type SummaryOptions } from './models/sequential.js';
+export {
+  Sequential, type CompileArgs, type SequentialArgs, type SummaryOptions, type SequentialCallOptions, type PredictOptions,
+} from './models/sequential.js';
+export { type Dataset, type DatasetBatch, type FitDatasetOptions } from './models/fit-dataset.js';
+export { flowToJSON, distributionFromJSON, bijectorFromJSON, type FlowJSON } from './models/flow-json.js';
 export { NonFiniteLossError, type FitOptions, type EvaluateOptions, type DataInput, type TrainableModel } from './models/training.js';
 export {
-  Callback, EarlyStopping, TerminateOnNaN, type CallbackHooks, type CallbackModel, type EarlyStoppingOptions, type Logs, type TrainParams,
+  Callback, EarlyStopping, TerminateOnNaN, type CallbackHooks, type CallbacksArg, type CallbackModel, type EarlyStoppingOptions, type Logs, type TrainParams,
 } from './models/callbacks.js';
 export { History } from './models/history.js';
 export { ProgressBar, type OutputStream, type ProgressBarOptions } from './models/progress.js';
@@ -98,7 +118,7 @@ export {
 } from './models/save.js';
 
 // ---- data and utilities ----------------------------------------------------------------------
-export { parseCsv, readCsv, type CsvTable } from './data/csv.js';
+export { parseCsv, type CsvTable } from './data/csv.js';
 export { trainValidationTestSplit, type Split } from './data/split.js';
 export { dequantize, dequantizedLogProb, type DequantizeOptions } from './data/dequantize.js';
 export { ValueError } from './util/errors.js';

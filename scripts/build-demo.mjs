@@ -33,8 +33,6 @@ export async function buildDemo({ quiet = false } = {}) {
     target: 'es2022',
     minify: true,
     sourcemap: 'linked',
-    // save.ts and csv.ts import node:fs only when called (never in the page).
-    external: ['node:*'],
     outfile: join(outDir, 'demo.js'),
     logLevel: 'warning',
   });

@@ -1,4 +1,5 @@
 // Which kernel maskedMatmul runs, and how many threads the large products may use: process-wide switches, also for checking that neither changes training results.
+import { nodeBuiltin } from '../../lib/util/node-builtin.js';
 
 /**
  * The kernel behind `maskedMatmul` (autodiff/ops/masked-matmul.ts):
@@ -69,15 +70,12 @@ export const MAX_THREADS = 32;
 // Node is where worker_threads exists; browsers (the demo page) run every product on the calling thread.
 const inNode = typeof process === 'object' && process !== null && typeof process.versions === 'object' && typeof process.versions.node === 'string';
 
-// Cores as node:os reports them, once its lazy import has resolved (the first tick after this module
-// loads); until then Node is assumed to have at least 2, which only matters for what getNumThreads
-// reports: no worker can start before the same tick.
+// Cores as node:os reports them (reached through getBuiltinModule, so a browser bundle never sees
+// node:os); where it cannot be had, Node is assumed to have at least 2.
 let cores: number | undefined;
 if (inNode) {
-  import('node:os').then(
-    (os) => { cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length; },
-    () => { cores = 1; },
-  );
+  const os = nodeBuiltin<typeof import('node:os')>('node:os');
+  if (os !== undefined) cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
 /** MAFLOW_THREADS, when set to a whole number in [1, MAX_THREADS]; anything else is ignored with one warning. */

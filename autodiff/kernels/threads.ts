@@ -1,5 +1,6 @@
 // Large matrix products shared between the calling thread and worker threads (node:worker_threads), split by whole rows or columns so the result is bit-for-bit the single-threaded one.
 import type * as WorkerThreads from 'node:worker_threads';
+import { nodeBuiltin } from '../../lib/util/node-builtin.js';
 import { getNumThreads } from './config.js';
 import { createGemmKernel, type GemmKernel } from './gemm-kernel.js';
 
@@ -224,13 +225,11 @@ function load(): Promise<typeof WorkerThreads | null> {
   if (loading === null) {
     loading = !inNode || typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object'
       ? Promise.resolve(null)
-      : import('node:worker_threads').then(
-        (module) => {
-          workerThreads = module;
-          return module;
-        },
-        () => null,
-      );
+      : Promise.resolve().then(() => {
+        // Through getBuiltinModule, not import(): a browser bundle of maflow must not see node:worker_threads.
+        workerThreads = nodeBuiltin<typeof WorkerThreads>('node:worker_threads') ?? null;
+        return workerThreads;
+      });
   }
   return loading;
 }

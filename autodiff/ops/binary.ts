@@ -1,7 +1,8 @@
 // Elementwise binary ops with NumPy broadcasting: add, sub, mul, div, maximum, minimum, mulExp.
 import { broadcastPlan, broadcastShapes } from '../broadcast.js';
 import { sameShape, sizeOf, type Shape } from '../../lib/util/shape.js';
-import { asTensor, outGrad, record, type Tensor, type TensorLike } from '../tensor.js';
+import { outGrad, record, type Tensor } from '../tensor.js';
+import { asTensor, type TensorLike } from '../tensor-like.js';
 import { checkShapeElements } from '../../lib/util/limits.js';
 
 /** The binary ops of this file, by the name their output records. */

@@ -2,7 +2,8 @@
 import { assert } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
 import { broadcastPlan } from '../broadcast.js';
-import { asTensor, outGrad, record, Tensor, type TensorLike } from '../tensor.js';
+import { outGrad, record, Tensor } from '../tensor.js';
+import { asTensor, type TensorLike } from '../tensor-like.js';
 
 /** A boolean mask as nested arrays, e.g. `[[true, false], [false, true]]` of shape [2, 2]. */
 export type NestedBooleans = boolean | readonly NestedBooleans[];

@@ -101,7 +101,8 @@ export function tanh(x: Tensor): Tensor {
 
 // 1/(1 + e^−x) overflows e^−x for x < −709 but still rounds to 0 correctly; the branch
 // keeps the intermediate in (0, 1] on both sides so no Infinity is ever formed.
-function sigmoidValue(v: number): number {
+/** The scalar of {@link sigmoid}, for loops that skip the graph. */
+export function sigmoidValue(v: number): number {
   if (v >= 0) return 1 / (1 + Math.exp(-v));
   const e = Math.exp(v);
   return e / (1 + e);
@@ -138,7 +139,8 @@ export function elu(x: Tensor): Tensor {
 }
 
 // log(1 + eˣ) overflows past x ≈ 709; max(x, 0) + log1p(e^−|x|) does not, and is exact for large |x|.
-function softplusValue(v: number): number {
+/** The scalar of {@link softplus}, for loops that skip the graph. */
+export function softplusValue(v: number): number {
   return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
 }
 

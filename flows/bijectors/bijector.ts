@@ -1,10 +1,12 @@
 // Bijector: the invertible-map interface every flow layer implements, with TFP's directions and event-ndims rules.
 import { sum } from '../../autodiff/ops/reduce.js';
 import { neg } from '../../autodiff/ops/unary.js';
-import { Tensor, tensor, type NestedArray } from '../../autodiff/tensor.js';
+import { Tensor } from '../../autodiff/tensor.js';
+import { toTensor, type TensorLike } from '../../autodiff/tensor-like.js';
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
 import { checkEntries as checkEntriesOf, checkFinite, describe } from '../../lib/util/validate.js';
+import { copyWeightsInto } from '../../lib/util/weights.js';
 
 /**
  * Extra arguments a bijector call passes on to its parts.
@@ -23,7 +25,7 @@ export interface BijectorKwargs {
    * The condition of a conditional `MaskedAutoregressiveFlow`'s network, shape `[...batch, C]`
    * (its batch shape broadcasts with the input's); ignored by every other bijector.
    */
-  conditionalInput?: Tensor;
+  conditionalInput?: TensorLike;
   /**
    * `BatchNormalization`'s mode: true normalises with the statistics of the batch at hand (and
    * updates the running averages), false (the default) with the running averages.
@@ -198,6 +200,20 @@ export abstract class Bijector {
     return [...this.trainableWeights, ...this.nonTrainableWeights];
   }
 
+  /** Copies of {@link Bijector.weights}, the state `getConfig` leaves out (a saved flow stores both). */
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => w.clone());
+  }
+
+  /**
+   * Copies `weights` into {@link Bijector.weights}, in place, after checking every count and shape.
+   * @param weights - as many tensors (any TensorLike) as `getWeights()` returns, with the same shapes
+   * @throws TypeError for a non-array or an entry of the wrong kind; ValueError naming the first mismatch
+   */
+  setWeights(weights: readonly TensorLike[]): void {
+    copyWeightsInto(this.weights, weights, `${this.className}.setWeights`);
+  }
+
   /** This bijector's name and those of the bijectors inside it: what {@link BijectorKwargs} may address. */
   bijectorNames(): string[] {
     return [this.name];
@@ -205,15 +221,15 @@ export abstract class Bijector {
 
   /**
    * Sampling direction: base point `x` → data point `y`.
-   * @param x - shape `[...batch, ...event]`, rank ≥ `forwardMinEventNdims`
+   * @param x - any TensorLike of shape `[...batch, ...event]`, rank ≥ `forwardMinEventNdims`
    * @param kwargs - see {@link BijectorKwargs}
    * @returns `y`, the same shape as `x` (broadcast with any parameter or condition batch shape)
-   * @throws TypeError when `x` is not a Tensor; ValueError for a wrong rank or event size, or an unknown bijector name in `kwargs`
+   * @throws TypeError when `x` is not a TensorLike; ValueError for a wrong rank or event size, or an unknown bijector name in `kwargs`
    */
-  forward(x: Tensor, kwargs?: BijectorKwargs): Tensor {
+  forward(x: TensorLike, kwargs?: BijectorKwargs): Tensor {
     const where = `${this.className}.forward`;
-    this.checkInput(x, where, 'x', this.forwardMinEventNdims);
-    return this._forward(x, this.resolveKwargs(kwargs, where));
+    const t = this.checkInput(x, where, 'x', this.forwardMinEventNdims);
+    return this._forward(t, this.resolveKwargs(kwargs, where));
   }
 
   /**
@@ -222,10 +238,10 @@ export abstract class Bijector {
    * @returns `x`, the same shape as `y`
    * @throws as {@link Bijector.forward}
    */
-  inverse(y: Tensor, kwargs?: BijectorKwargs): Tensor {
+  inverse(y: TensorLike, kwargs?: BijectorKwargs): Tensor {
     const where = `${this.className}.inverse`;
-    this.checkInput(y, where, 'y', this.inverseMinEventNdims);
-    return this._inverse(y, this.resolveKwargs(kwargs, where));
+    const t = this.checkInput(y, where, 'y', this.inverseMinEventNdims);
+    return this._inverse(t, this.resolveKwargs(kwargs, where));
   }
 
   /**
@@ -235,10 +251,10 @@ export abstract class Bijector {
    * @returns shape `[...batch]` = `x.shape` without its last `eventNdims` axes
    * @throws RangeError naming `eventNdims` when it is not an integer in `[forwardMinEventNdims, x.rank]`
    */
-  forwardLogDetJacobian(x: Tensor, kwargs: LogDetKwargs = {}): Tensor {
+  forwardLogDetJacobian(x: TensorLike, kwargs: LogDetKwargs = {}): Tensor {
     const where = `${this.className}.forwardLogDetJacobian`;
-    const k = this.extraEventNdims(x, where, 'x', kwargs, this.forwardMinEventNdims);
-    return sumRightmost(this._forwardLogDet(x, this.resolveKwargs(kwargs, where)), k);
+    const [t, k] = this.extraEventNdims(x, where, 'x', kwargs, this.forwardMinEventNdims);
+    return sumRightmost(this._forwardLogDet(t, this.resolveKwargs(kwargs, where)), k);
   }
 
   /**
@@ -247,10 +263,10 @@ export abstract class Bijector {
    * @returns shape `[...batch]`
    * @throws RangeError naming `eventNdims` when it is not an integer in `[inverseMinEventNdims, y.rank]`
    */
-  inverseLogDetJacobian(y: Tensor, kwargs: LogDetKwargs = {}): Tensor {
+  inverseLogDetJacobian(y: TensorLike, kwargs: LogDetKwargs = {}): Tensor {
     const where = `${this.className}.inverseLogDetJacobian`;
-    const k = this.extraEventNdims(y, where, 'y', kwargs, this.inverseMinEventNdims);
-    return sumRightmost(this._inverseLogDet(y, this.resolveKwargs(kwargs, where)), k);
+    const [t, k] = this.extraEventNdims(y, where, 'y', kwargs, this.inverseMinEventNdims);
+    return sumRightmost(this._inverseLogDet(t, this.resolveKwargs(kwargs, where)), k);
   }
 
   /**
@@ -260,10 +276,10 @@ export abstract class Bijector {
    * @returns `y` `[...batch, ...event]` and `logDet` `[...batch]`
    * @throws as {@link Bijector.forwardLogDetJacobian}
    */
-  forwardAndLogDet(x: Tensor, kwargs: LogDetKwargs = {}): ForwardResult {
+  forwardAndLogDet(x: TensorLike, kwargs: LogDetKwargs = {}): ForwardResult {
     const where = `${this.className}.forwardAndLogDet`;
-    const k = this.extraEventNdims(x, where, 'x', kwargs, this.forwardMinEventNdims);
-    const r = this._forwardAndLogDet(x, this.resolveKwargs(kwargs, where));
+    const [t, k] = this.extraEventNdims(x, where, 'x', kwargs, this.forwardMinEventNdims);
+    const r = this._forwardAndLogDet(t, this.resolveKwargs(kwargs, where));
     return { y: r.y, logDet: sumRightmost(r.logDet, k) };
   }
 
@@ -274,10 +290,10 @@ export abstract class Bijector {
    * @returns `x` `[...batch, ...event]` and `logDet` `[...batch]`
    * @throws as {@link Bijector.inverseLogDetJacobian}
    */
-  inverseAndLogDet(y: Tensor, kwargs: LogDetKwargs = {}): InverseResult {
+  inverseAndLogDet(y: TensorLike, kwargs: LogDetKwargs = {}): InverseResult {
     const where = `${this.className}.inverseAndLogDet`;
-    const k = this.extraEventNdims(y, where, 'y', kwargs, this.inverseMinEventNdims);
-    const r = this._inverseAndLogDet(y, this.resolveKwargs(kwargs, where));
+    const [t, k] = this.extraEventNdims(y, where, 'y', kwargs, this.inverseMinEventNdims);
+    const r = this._inverseAndLogDet(t, this.resolveKwargs(kwargs, where));
     return { x: r.x, logDet: sumRightmost(r.logDet, k) };
   }
 
@@ -315,26 +331,30 @@ export abstract class Bijector {
   /** Subclasses check the event part of an input's shape here (e.g. its last dim); rank is already checked. */
   protected checkEvent(_t: Tensor, _where: string, _arg: string): void {}
 
-  /** Checks that `t` is a Tensor of rank ≥ `minNdims`, then the subclass's event check. */
-  protected checkInput(t: unknown, where: string, arg: string, minNdims: number): asserts t is Tensor {
-    assert(t instanceof Tensor, () => `${where}: '${arg}' must be a Tensor, got ${describe(t)}`, TypeError);
-    assert(t.rank >= minNdims,
-      () => `${where}: '${arg}' has shape ${fmt(t.shape)} (rank ${t.rank}), expected rank ≥ ${minNdims} (the event has ${minNdims} axes)`);
-    this.checkEvent(t, where, arg);
+  /**
+   * Converts `t` (any {@link TensorLike}) and checks it has rank ≥ `minNdims`, then the subclass's event check.
+   * @returns `t` as a Tensor
+   */
+  protected checkInput(t: unknown, where: string, arg: string, minNdims: number): Tensor {
+    const x = toTensor(t, where, arg);
+    assert(x.rank >= minNdims,
+      () => `${where}: '${arg}' has shape ${fmt(x.shape)} (rank ${x.rank}), expected rank ≥ ${minNdims} (the event has ${minNdims} axes)`);
+    this.checkEvent(x, where, arg);
+    return x;
   }
 
   /**
-   * Validates the input and `kwargs.eventNdims`; returns how many axes beyond the minimal event
-   * the log-det must be summed over.
+   * Converts and validates the input and `kwargs.eventNdims`; returns the input as a Tensor and how
+   * many axes beyond the minimal event the log-det must be summed over.
    */
-  private extraEventNdims(t: unknown, where: string, arg: string, kwargs: LogDetKwargs, minNdims: number): number {
-    this.checkInput(t, where, arg, minNdims);
+  private extraEventNdims(input: unknown, where: string, arg: string, kwargs: LogDetKwargs, minNdims: number): [Tensor, number] {
+    const t = this.checkInput(input, where, arg, minNdims);
     assert(isPlainObject(kwargs), () => `${where}: 'kwargs' must be a plain object, got ${describe(kwargs)}`, TypeError);
     const n = kwargs.eventNdims ?? minNdims;
     assert(typeof n === 'number' && Number.isInteger(n) && n >= minNdims && n <= t.rank,
       () => `${where}: 'eventNdims' is ${describe(n)}, expected an integer in [${minNdims}, ${t.rank}] for '${arg}' of shape ${fmt(t.shape)}`,
       RangeError);
-    return n - minNdims;
+    return [t, n - minNdims];
   }
 
   /**
@@ -352,7 +372,8 @@ export abstract class Bijector {
     let own: Record<string, unknown> | undefined;
     for (const [key, value] of Object.entries(kwargs)) {
       if (key === 'eventNdims') continue; // consumed by the public method, never passed on
-      if (!isPlainObject(value)) {
+      // conditionalInput is data, whatever its form ({ data, shape } is a plain object too), never a bijector's name.
+      if (!isPlainObject(value) || key === 'conditionalInput') {
         flat[key] = value;
         continue;
       }
@@ -365,29 +386,22 @@ export abstract class Bijector {
     if (own !== undefined) {
       for (const [key, value] of Object.entries(own)) if (key !== 'eventNdims') flat[key] = value;
     }
+    // The one piece of data kwargs carry: any TensorLike, a Tensor from here on.
+    if (flat.conditionalInput !== undefined) flat.conditionalInput = toTensor(flat.conditionalInput, where, 'conditionalInput');
     return flat;
   }
 }
 
-/** A parameter as users give it: a Tensor (kept as is, so gradients reach it), a number, or nested number arrays. */
-export type ParamLike = Tensor | NestedArray;
+/** A parameter as users give it: a Tensor (kept as is, so gradients reach it) or any other {@link TensorLike} (copied). */
+export type ParamLike = TensorLike;
 
 /**
  * Turns a {@link ParamLike} into a Tensor. Tensors pass through untouched (a trainable
- * parameter stays the same object); numbers and arrays are copied into a new Tensor.
+ * parameter stays the same object); every other form is converted by `toTensor`.
  * @throws TypeError naming `where` and `arg` for anything else; ValueError for a ragged array
  */
 export function toParameter(value: unknown, where: string, arg: string): Tensor {
-  if (value instanceof Tensor) return value;
-  assert(typeof value === 'number' || Array.isArray(value),
-    () => `${where}: '${arg}' must be a Tensor, a number or an array of numbers, got ${describe(value)}`, TypeError);
-  try {
-    return tensor(value as NestedArray);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const Cls = e instanceof ValueError ? ValueError : TypeError; // ragged arrays are a content problem
-    throw new Cls(`${where}: '${arg}' is not a valid array of numbers (${msg})`);
-  }
+  return toTensor(value, where, arg);
 }
 
 /**

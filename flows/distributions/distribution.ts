@@ -1,13 +1,15 @@
 // Distribution: the common surface of every distribution (sample, logProb, moments), in TFP's shape conventions.
 import { broadcastShapes } from '../../autodiff/broadcast.js';
 import { exp } from '../../autodiff/ops/unary.js';
-import type { NestedArray, Tensor } from '../../autodiff/tensor.js';
+import type { Tensor } from '../../autodiff/tensor.js';
+import type { TensorLike } from '../../autodiff/tensor-like.js';
 import { checkNoHoles } from '../../lib/util/arrays.js';
 import { checkCallBytes, checkTensorElements } from '../../lib/util/limits.js';
 import { assert } from '../../lib/util/errors.js';
 import { Random, toRandom, type Seed } from '../../lib/util/random.js';
 import { fmt, sizeOf, type Shape } from '../../lib/util/shape.js';
 import { checkBoolean, checkFinite, checkOptions } from '../../lib/util/validate.js';
+import { copyWeightsInto } from '../../lib/util/weights.js';
 import { checkConditionsFinite, checkName, describe, isPlainObject, toParameter, type BijectorKwargs, type JsonValue } from '../bijectors/bijector.js';
 
 /** How many draws: a count `n` (→ `[n]`) or a shape; `[]` (the default) draws one. */
@@ -33,8 +35,8 @@ export interface LogProbOptions {
   validateArgs?: boolean;
 }
 
-/** A value `logProb` accepts: a Tensor, or numbers / nested arrays (copied into a Tensor). */
-export type ValueLike = Tensor | NestedArray;
+/** A value `logProb` accepts: any {@link TensorLike} (a Tensor is used as is; other forms are converted). */
+export type ValueLike = TensorLike;
 
 /** JSON-safe options that rebuild a distribution (see `distributionFromConfig`). */
 export interface DistributionConfig {
@@ -133,6 +135,25 @@ export abstract class Distribution {
   /** Saved but not trained state (e.g. batch-norm running averages). */
   get nonTrainableWeights(): Tensor[] {
     return [];
+  }
+
+  /** `trainableWeights` then `nonTrainableWeights`, each once: what {@link Distribution.getWeights} copies and a saved flow holds. */
+  get weights(): Tensor[] {
+    return [...new Set([...this.trainableWeights, ...this.nonTrainableWeights])];
+  }
+
+  /** Copies of {@link Distribution.weights}, the state `getConfig` leaves out (a saved flow stores both). */
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => w.clone());
+  }
+
+  /**
+   * Copies `weights` into {@link Distribution.weights}, in place, after checking every count and shape.
+   * @param weights - as many tensors (any TensorLike) as `getWeights()` returns, with the same shapes
+   * @throws TypeError for a non-array or an entry of the wrong kind; ValueError naming the first mismatch
+   */
+  setWeights(weights: readonly TensorLike[]): void {
+    copyWeightsInto(this.weights, weights, `${this.className}.setWeights`);
   }
 
   /**

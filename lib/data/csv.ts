@@ -60,13 +60,3 @@ export function parseCsv(text: string, source = 'csv'): CsvTable {
   }
   return { columns, values: new Tensor(Float64Array.from(values), [rows, width]) };
 }
-
-/**
- * Reads a numeric CSV file (Node only) with {@link parseCsv}.
- * @param path - file path
- * @throws the errors of {@link parseCsv}, naming the path
- */
-export async function readCsv(path: string): Promise<CsvTable> {
-  const { readFile } = await import('node:fs/promises');
-  return parseCsv(await readFile(path, 'utf8'), path);
-}

@@ -3,6 +3,8 @@ import type { Tensor } from '../../autodiff/tensor.js';
 import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../../flows/autoregressive-network.js';
 import { checkLogScaleClamp, type LogScaleClamp } from '../../flows/bijectors/log-scale-clamp.js';
 import { MaskedAutoregressiveFlow } from '../../flows/bijectors/masked-autoregressive-flow.js';
+import type { TransformFamily, TransformFamilyConfig } from '../../flows/transforms/family.js';
+import { transformFamilyFromConfig } from '../../flows/transforms/registry.js';
 import type { Distribution } from '../../flows/distributions/distribution.js';
 import type { TransformedDistribution } from '../../flows/distributions/transformed-distribution.js';
 import { assert, ValueError } from '../util/errors.js';
@@ -20,6 +22,11 @@ export interface AutoregressiveTransformArgs extends LayerArgs {
   convertToTensorFn?: ConvertToTensorFn<TransformedDistribution>;
   /** Opt-in soft bound of the log-scale, passed to the `MaskedAutoregressiveFlow` (see its option); default none, as TFP. */
   logScaleClamp?: number | LogScaleClamp;
+  /**
+   * The transform family of every dimension (not in TFP): default TFP's affine one; e.g.
+   * `splineFamily({ bins: 8 })`, with `made` built with `params: family.params`.
+   */
+  transform?: TransformFamily;
 }
 
 /**
@@ -58,22 +65,26 @@ export class AutoregressiveTransform extends Layer<TransformedDistribution> {
   readonly convertToTensorFn: ConvertToTensorFn<TransformedDistribution>;
 
   /**
-   * @param made - an {@link AutoregressiveNetwork} with `params: 2`
-   * @param args - `convertToTensorFn`, `logScaleClamp`, `name`, `trainable`
+   * @param made - an {@link AutoregressiveNetwork} with `params: 2` (or the `transform`'s P)
+   * @param args - `convertToTensorFn`, `logScaleClamp`, `transform`, `name`, `trainable`
    * @throws TypeError when `made` is not an AutoregressiveNetwork, or for an unknown option;
-   *   ValueError with TFP's message when `made.params` is not 2
+   *   ValueError with TFP's message when `made.params` is not 2 (or not the `transform`'s P)
    */
   constructor(made: AutoregressiveNetwork, args: AutoregressiveTransformArgs = {}) {
     const where = 'AutoregressiveTransform';
-    checkOptionNames(args, [...LAYER_ARG_NAMES, 'convertToTensorFn', 'logScaleClamp'], where);
+    checkOptionNames(args, [...LAYER_ARG_NAMES, 'convertToTensorFn', 'logScaleClamp', 'transform'], where);
     assert(made instanceof AutoregressiveNetwork, () => `${where}: 'made' must be an AutoregressiveNetwork, got ${describe(made)}`, TypeError);
-    // TFP's message, word for word (tfp.layers.AutoregressiveTransform.__init__).
-    if (made.params !== 2) throw new ValueError(`${where}: Argument made must output 2 parameters per input, found ${made.params}.`);
+    const P = args.transform?.params ?? 2;
+    // TFP's message, word for word (tfp.layers.AutoregressiveTransform.__init__), with P for another family.
+    if (made.params !== P) {
+      throw new ValueError(`${where}: Argument made must output ${P} parameters per input, found ${made.params}.` +
+        (args.transform === undefined ? '' : ` (the '${args.transform.name}' transform reads ${P})`));
+    }
     super(args, 'AutoregressiveTransform', 'autoregressive_transform');
     this.made = made;
     // Named after the layer, so the flow's own error messages say which layer they come from.
     const logScaleClamp = checkLogScaleClamp(args.logScaleClamp, where) ?? undefined;
-    this.bijector = new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made, name: this.name, logScaleClamp });
+    this.bijector = new MaskedAutoregressiveFlow({ network: made, name: this.name, logScaleClamp, transform: args.transform });
     this.convertToTensorFn = checkConvertToTensorFn<TransformedDistribution>(args.convertToTensorFn ?? 'sample', where);
     this.built = made.built;
   }
@@ -83,9 +94,10 @@ export class AutoregressiveTransform extends Layer<TransformedDistribution> {
    * the same masks; the weights are restored separately).
    */
   static fromConfig(config: LayerConfig): AutoregressiveTransform {
-    const { made, ...rest } = config;
+    const { made, transform, ...rest } = config;
     assert(typeof made === 'object' && made !== null, () => `AutoregressiveTransform.fromConfig: 'made' must be a network config, got ${describe(made)}`);
-    return new AutoregressiveTransform(AutoregressiveNetwork.fromConfig(made as AutoregressiveNetworkConfig), rest as AutoregressiveTransformArgs);
+    const family = transform === undefined ? {} : { transform: transformFamilyFromConfig(transform as TransformFamilyConfig) };
+    return new AutoregressiveTransform(AutoregressiveNetwork.fromConfig(made as AutoregressiveNetworkConfig), { ...rest, ...family } as AutoregressiveTransformArgs);
   }
 
   /**
@@ -146,7 +158,8 @@ export class AutoregressiveTransform extends Layer<TransformedDistribution> {
   override getConfig(): LayerConfig {
     const made = this.made.getConfig();
     for (const key of ['activation', 'kernelInitializer', 'biasInitializer'] as const) {
-      assert(typeof made[key] === 'string', () => `AutoregressiveTransform.getConfig: layer '${this.name}': the network's '${key}' is a function, which cannot be saved; use one of the named ones`, TypeError);
+      const value = made[key];
+      assert(typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string')), () => `AutoregressiveTransform.getConfig: layer '${this.name}': the network's '${key}' is a function, which cannot be saved; use one of the named ones`, TypeError);
     }
     assert(typeof this.convertToTensorFn === 'string', () => `AutoregressiveTransform.getConfig: layer '${this.name}' has a function as 'convertToTensorFn', which cannot be saved; use 'sample' or 'mean'`, TypeError);
     const clamp = this.bijector.logScaleClamp;
@@ -154,6 +167,8 @@ export class AutoregressiveTransform extends Layer<TransformedDistribution> {
       ...super.getConfig(), convertToTensorFn: this.convertToTensorFn,
       // left out when unset, so files of unclamped models read as before
       ...(clamp === null ? {} : { logScaleClamp: { ...clamp } }),
+      // likewise left out for TFP's affine transform
+      ...(this.bijector.transform?.name === 'affine' ? {} : { transform: this.bijector.transform?.getConfig() }),
       made: made as unknown as Record<string, unknown>,
     };
   }

@@ -1,7 +1,7 @@
 // FlowLayer: puts a prebuilt flow (e.g. from maskedAutoregressiveFlow) into a Sequential model, weights and all.
 import { Tensor } from '../../autodiff/tensor.js';
 import type { DistributionConfig } from '../../flows/distributions/distribution.js';
-import { distributionFromConfig } from '../../flows/distributions/serialization.js';
+import { rebuildDistribution } from '../../flows/distributions/serialization.js';
 import { TransformedDistribution } from '../../flows/distributions/transformed-distribution.js';
 import { assert } from '../util/errors.js';
 import { checkBoolean, checkOptions, describe } from '../util/validate.js';
@@ -91,7 +91,7 @@ export class FlowLayer extends Layer<TransformedDistribution> {
   /** Rebuilds the layer, and its flow with fresh weights, from {@link FlowLayer.getConfig}. */
   static fromConfig(config: LayerConfig): FlowLayer {
     const { flow, ...args } = config as LayerConfig & { flow: DistributionConfig };
-    const rebuilt = distributionFromConfig(flow);
+    const rebuilt = rebuildDistribution(flow, 'FlowLayer.fromConfig');
     assert(rebuilt instanceof TransformedDistribution, () => `FlowLayer.fromConfig: 'flow' is a ${rebuilt.constructor.name}, expected a TransformedDistribution`);
     return new FlowLayer(rebuilt, args as FlowLayerArgs);
   }

@@ -1,7 +1,8 @@
 // The careful file write behind model.save: atomic, keeps the file's mode, follows symlinks, refuses what it must not replace, one save per path at a time.
 import { ValueError } from '../util/errors.js';
+import { requireNodeBuiltin } from '../util/node-builtin.js';
 
-// Node's file-system modules are imported when a save runs, so browser bundles never load them.
+// Node's file-system modules are reached when a save runs, through process.getBuiltinModule, so browser bundles never see them.
 type Fs = typeof import('node:fs/promises');
 type Stats = import('node:fs').Stats;
 
@@ -10,6 +11,8 @@ const queues = new Map<string, Promise<void>>();
 /** Temporary files this process is writing now (never stale). */
 const active = new Set<string>();
 let tempCounter = 0;
+
+const BROWSER_SAVE = 'in a browser, store JSON.stringify(model.toJSON()) (localStorage, IndexedDB or a download) and rebuild it with Sequential.fromJSON(text)';
 
 function processInfo(): { pid: number; cwd: string } {
   const p = (globalThis as { process?: { pid?: number; cwd?: () => string } }).process;
@@ -72,8 +75,8 @@ export function writeFileAtomic(path: string, text: string, where = 'writeFileAt
 }
 
 async function writeNow(path: string, text: string, where: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { dirname, basename, join } = await import('node:path');
+  const fs = requireNodeBuiltin<Fs>('node:fs/promises', where, BROWSER_SAVE);
+  const { dirname, basename, join } = requireNodeBuiltin<typeof import('node:path')>('node:path', where, BROWSER_SAVE);
   const target = await resolveTarget(fs, path, where);
   const mode = await existingMode(fs, path, target, where);
   const dir = dirname(target);
@@ -161,7 +164,7 @@ async function removeStaleTemps(fs: Fs, dir: string, base: string): Promise<void
   }
   const own = processInfo().pid;
   const prefix = `.${base}.`;
-  const { join } = await import('node:path');
+  const { join } = requireNodeBuiltin<typeof import('node:path')>('node:path', 'Sequential.save', BROWSER_SAVE);
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
     const m = /^(\d+)\.\d+\.\d+\.tmp$/.exec(name.slice(prefix.length));

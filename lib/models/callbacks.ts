@@ -1,4 +1,5 @@
 // Training callbacks, as Keras has them: the hooks fit calls, EarlyStopping and TerminateOnNaN.
+import { checkNoHoles } from '../util/arrays.js';
 import type { Tensor } from '../../autodiff/tensor.js';
 import { assert, ValueError } from '../util/errors.js';
 import { checkOptionNames } from './checks.js';
@@ -86,6 +87,24 @@ export class Callback implements CallbackHooks {
 }
 
 const HOOK_NAMES = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+
+/** What `fit` and `fitDataset` take as `callbacks`: one callback (TF.js's `{ onEpochEnd }`) or an array of them. */
+export type CallbacksArg = Callback | CallbackHooks | ReadonlyArray<Callback | CallbackHooks>;
+
+/**
+ * `callbacks` as an array: `undefined` → `[]`, one callback → `[callback]`, each entry checked.
+ * @throws TypeError naming `where` for a value that is neither an object nor an array, or an entry
+ *   with a hook that does not exist
+ */
+export function callbackArray(callbacks: unknown, where: string): Array<Callback | CallbackHooks> {
+  if (callbacks === undefined) return [];
+  assert(typeof callbacks === 'object' && callbacks !== null,
+    () => `${where}: 'callbacks' must be a callback ({ onEpochEnd, … } or a Callback) or an array of them, got ${callbacks === null ? 'null' : typeof callbacks}`, TypeError);
+  if (Array.isArray(callbacks)) checkNoHoles(callbacks, 'callbacks', where);
+  const list = (Array.isArray(callbacks) ? callbacks.slice() : [callbacks]) as Array<Callback | CallbackHooks>;
+  new CallbackList(list, where); // checks every entry, named by its index in the user's list
+  return list;
+}
 
 /**
  * Runs a list of callbacks in order, awaiting each hook.

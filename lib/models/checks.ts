@@ -1,7 +1,17 @@
 // Argument checks shared by the layers and the model: thin names over lib/util/validate.ts, kept so the call sites read as before.
+import type { Tensor } from '../../autodiff/tensor.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 import { checkOptions, checkPositiveInt } from '../util/validate.js';
 
-export { checkFinite, describe, toTensorArg } from '../util/validate.js';
+export { checkFinite, describe } from '../util/validate.js';
+
+/**
+ * Data argument `name` of `where` as a Tensor: any `TensorLike` form, converted by `toTensor`.
+ * @throws TypeError / ValueError naming `where` and `name`, as `toTensor`
+ */
+export function toTensorArg(x: unknown, name: string, where: string): Tensor {
+  return toTensor(x, where, name);
+}
 
 /**
  * Checks that `options` is a plain object (or `undefined`) whose keys are all in `allowed`,

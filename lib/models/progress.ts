@@ -15,6 +15,8 @@ export interface OutputStream {
   write(chunk: string): unknown;
   /** True for a terminal, where a bar is redrawn in place; absent or false otherwise. */
   isTTY?: boolean;
+  /** The terminal's width in characters (Node's `process.stdout.columns`); a redrawn bar is cut to fit it. */
+  columns?: number;
 }
 
 /**
@@ -179,8 +181,14 @@ export class ProgressBar {
     this.stream.write('\n');
   }
 
-  /** Overwrites the current terminal line: `\r`, the text, and spaces over any longer previous text. */
-  private draw(line: string): void {
+  /**
+   * Overwrites the current terminal line: `\r`, the text, and spaces over any longer previous text.
+   * The text is cut to one character less than the terminal's width: a line that wraps cannot be
+   * overwritten by `\r`, and every redraw would then add a line.
+   */
+  private draw(full: string): void {
+    const columns = this.stream.columns;
+    const line = typeof columns === 'number' && columns > 1 && full.length >= columns ? `${full.slice(0, columns - 2)}…` : full;
     const pad = Math.max(0, this.lastWidth - line.length);
     this.stream.write(`\r${line}${' '.repeat(pad)}`);
     this.lastWidth = line.length;

@@ -6,7 +6,11 @@ import { Tensor } from '../../autodiff/tensor.js';
 import { firstHole } from '../util/arrays.js';
 import { checkReplacement, type RegisterOptions } from '../util/register.js';
 import { assert, ValueError } from '../util/errors.js';
+import { requireNodeBuiltin } from '../util/node-builtin.js';
 import { fmt, sizeOf } from '../util/shape.js';
+
+// What a browser user does instead of a file.
+const BROWSER_LOAD = 'in a browser, rebuild the model from its saved text with Sequential.fromJSON(text)';
 
 /** The `format` field of every model file. */
 export const MODEL_FORMAT = 'maflow-model';
@@ -291,8 +295,8 @@ export function parseModelText(text: string, source: string, where: string): unk
 
 export { writeFileAtomic } from './atomic-write.js';
 
-/** Reads a UTF-8 text file (Node only; `node:fs` is imported when called). */
+/** Reads a UTF-8 text file (Node only; `node:fs` is reached when called). */
 export async function readTextFile(path: string): Promise<string> {
-  const fs = await import('node:fs/promises');
+  const fs = requireNodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises', 'Sequential.loadWeights', BROWSER_LOAD);
   return fs.readFile(path, 'utf8');
 }

@@ -1,19 +1,23 @@
 // Sequential: a stack of layers with Keras's compile/fit/evaluate/summary, and saving to one JSON file.
 import { Optimizer } from '../../autodiff/optimizers/optimizer.js';
+import { concat } from '../../autodiff/ops/shape.js';
 import { noGrad, Tensor, zeros } from '../../autodiff/tensor.js';
 import { AutoregressiveTransform } from '../layers/autoregressive-transform.js';
 import { checkParamCount } from '../util/limits.js';
 import { checkNoHoles } from '../util/arrays.js';
 import { weightDomainProblem } from '../util/weight-constraints.js';
+import type { TensorLike } from '../../autodiff/tensor-like.js';
+import type { Distribution } from '../../flows/distributions/distribution.js';
 import { assert, ValueError } from '../util/errors.js';
-import { Random } from '../util/random.js';
+import { Random, toRandom, type Seed } from '../util/random.js';
 import { fmt, sameShape, type Shape } from '../util/shape.js';
 import { InputLayer } from '../layers/input-layer.js';
 import { isDistribution, Layer, uniqueLayerName, type CallOptions, type LayerConfig, type LayerOutput } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/registry.js';
 import { getLoss, LOSS_NAMES, type LossFn, type LossName } from '../losses.js';
 import type { History } from './history.js';
-import { checkOptionNames, describe, toTensorArg } from './checks.js';
+import { fitDatasetModel, type Dataset, type FitDatasetOptions } from './fit-dataset.js';
+import { checkOptionNames, describe, positiveInt, toTensorArg } from './checks.js';
 import {
   checkModelJSON, decodeOptimizer, decodeTensor, encodeOptimizer, encodeTensor, MODEL_FORMAT, MODEL_FORMAT_VERSION,
   parseModelText, readTextFile, writeFileAtomic, type ModelJSON,
@@ -21,12 +25,26 @@ import {
 import { architectureOf, firstDifference } from './architecture.js';
 import { checkFileSizes } from './file-limits.js';
 import { firstNonFinite, firstNonFiniteSlot } from './train-state.js';
-import { evaluateModel, fitModel, type DataInput, type EvaluateOptions, type FitOptions, type TrainableModel } from './training.js';
+import { evaluateModel, fitModel, rows, type DataInput, type EvaluateOptions, type FitOptions, type TrainableModel } from './training.js';
 
 /** Options of {@link Sequential}. */
 export interface SequentialArgs {
   /** Default `'sequential'`, `'sequential_1'`, … */
   name?: string;
+}
+
+/** Options of {@link Sequential.call}: a layer's {@link CallOptions}, with the condition as any TensorLike. */
+export interface SequentialCallOptions extends Omit<CallOptions, 'conditionalInput'> {
+  /** What every layer receives as its condition; default the model's input `x`. Any TensorLike. */
+  conditionalInput?: TensorLike;
+}
+
+/** Options of {@link Sequential.predict}. */
+export interface PredictOptions {
+  /** Rows per forward pass for a model that outputs a Tensor; default 32. Only memory depends on it. */
+  batchSize?: number;
+  /** Seeds any sampling between layers; default a fixed seed, so `predict` repeats. */
+  seed?: Seed;
 }
 
 /** Options of {@link Sequential.compile}. */
@@ -226,14 +244,53 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
 
   /**
    * Runs the layers in order on `x`.
-   * @param x - `[...batch, ...inputShape]`; no batch axis is fine (`zeros([0])` for an `inputShape` of `[0]`)
-   * @param options - `training`, and a `seed` for any sampling between layers
+   * @param x - any TensorLike of shape `[...batch, ...inputShape]`; no batch axis is fine (`zeros([0])` for an `inputShape` of `[0]`)
+   * @param options - `training`, a `seed` for any sampling between layers, and a `conditionalInput` (default `x`)
    * @returns the last layer's output, e.g. a distribution with batch shape `[...batch]`
-   * @throws TypeError when `x` is not a Tensor or nested arrays; the layers' errors for wrong shapes
+   * @throws TypeError when `x` is not a TensorLike; the layers' errors for wrong shapes
    */
-  call(x: Tensor | DataInput, options: CallOptions = {}): Out {
-    checkOptionNames(options, ['training', 'conditionalInput', 'seed'], 'Sequential.call');
-    return this.forward(toTensorArg(x, 'x', 'Sequential.call'), options) as Out;
+  call(x: TensorLike, options: SequentialCallOptions = {}): Out {
+    const where = 'Sequential.call';
+    checkOptionNames(options, ['training', 'conditionalInput', 'seed'], where);
+    const { conditionalInput, ...rest } = options;
+    const opts: CallOptions = conditionalInput === undefined ? rest : { ...rest, conditionalInput: toTensorArg(conditionalInput, 'conditionalInput', where) };
+    return this.forward(toTensorArg(x, 'x', where), opts) as Out;
+  }
+
+  /**
+   * The model's output for `x` in inference mode, without a graph (Keras's `predict`): a Tensor
+   * for a model that ends in a tensor layer, computed `batchSize` rows at a time; the distribution
+   * for a flow, whose `sample` and `logProb` then do the work.
+   *
+   * @param x - any TensorLike of shape `[rows, ...inputShape]` (`zeros([1, 0])` for an unconditional flow)
+   * @param options - `batchSize` (default 32; only memory depends on it) and a `seed` for any sampling between layers
+   * @returns a Tensor `[rows, ...]`, or the distribution with batch shape `[rows]`
+   * @throws TypeError for `x` of the wrong kind or an unknown option; ValueError when `x` does not fit the model's input shape
+   *
+   * @example
+   * const flow = model.predict(zeros([1, 0]));   // the learned distribution, batch shape [1]
+   * flow.sample(100, { seed: 1 }).shape;         // [100, 1, 2]
+   */
+  predict(x: TensorLike, options: PredictOptions = {}): Out {
+    const where = 'Sequential.predict';
+    checkOptionNames(options, ['batchSize', 'seed'], where);
+    const batchSize = positiveInt(options.batchSize, 32, 'batchSize', where);
+    const t = toTensorArg(x, 'x', where);
+    const shape = this.inputShape;
+    assert(t.rank >= 1 && (shape === undefined || sameShape(t.shape.slice(1), shape)),
+      () => `${where}: 'x' has shape ${fmt(t.shape)}, expected [rows, ${(shape ?? ['...']).join(', ')}] (the model's inputShape ${shape === undefined ? 'is not known yet' : fmt(shape)})`);
+    this.build(t.shape.slice(1));
+    const opts: CallOptions = { training: false, seed: options.seed === undefined ? new Random('predict') : toRandom(options.seed) };
+    const n = t.shape[0];
+    return noGrad(() => {
+      const run = (s: number, e: number): LayerOutput => this.forward(s === 0 && e === n ? t : rows(t, s, e), opts);
+      const first = run(0, Math.min(n, batchSize));
+      // A distribution is not cut into batches: it is returned for every row at once.
+      if (!(first instanceof Tensor)) return (n <= batchSize ? first : run(0, n)) as Out;
+      const parts = [first];
+      for (let s = batchSize; s < n; s += batchSize) parts.push(run(s, Math.min(n, s + batchSize)) as Tensor);
+      return (parts.length === 1 ? first : concat(parts, 0)) as Out;
+    });
   }
 
   /** The weights the optimizer updates, layer by layer. */
@@ -331,7 +388,35 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
    * @throws Error if not compiled; TypeError/RangeError/ValueError for bad arguments; NonFiniteLossError on divergence
    */
   fit(x: DataInput, y: DataInput, options: FitOptions = {}): Promise<History> {
+    // fit(data, { epochs }) reads as Keras-without-x: say what the second argument should be.
+    const looksLikeOptions = y === undefined || (typeof y === 'object' && y !== null && !Array.isArray(y) && !ArrayBuffer.isView(y)
+      && !(y instanceof Tensor) && !('shape' in y));
+    if (looksLikeOptions) {
+      return Promise.reject(new TypeError(`Sequential.fit: takes (x, y, options), got ${y === undefined ? 'only x' : "(data, options)"}. ` +
+        "A flow learns the density of y given x: for an unconditional flow pass x = zeros([rows, 0]), " +
+        'as in model.fit(zeros([data.shape[0], 0]), data, { epochs }); for a conditional one, x holds the conditions'));
+    }
     return fitModel(this, x, y, options);
+  }
+
+  /**
+   * Trains the model on batches streamed from `dataset`, as TensorFlow.js's `model.fitDataset`:
+   * for data larger than memory (`csvDataset(path)` from `maflow/node`) or made on the fly. Each
+   * batch `{ xs?, ys }` is checked as `fit` checks its data; the first one builds the model. Each
+   * epoch walks the dataset anew, or, with `batchesPerEpoch`, takes that many batches from one walk
+   * that carries on across epochs. Non-finite losses stop training as in {@link Sequential.fit}.
+   *
+   * @param dataset - an async iterable (or iterable) of `{ xs?, ys }` batches; `xs` defaults to `zeros([rows, 0])`
+   * @param options - see {@link FitDatasetOptions}
+   * @returns the {@link History} of per-epoch `loss` (and `val_loss`)
+   * @throws Error if not compiled; TypeError/RangeError/ValueError for bad options or batches; NonFiniteLossError on divergence
+   *
+   * @example
+   * const batches = [{ ys: [[0.1, 1.2], [0.3, -0.5]] }, { ys: [[1.1, 0.2], [-0.4, 2.0]] }]; // or an async generator
+   * await model.fitDataset(batches, { epochs: 3, verbose: 0 });
+   */
+  fitDataset(dataset: Dataset, options: FitDatasetOptions = {}): Promise<History> {
+    return fitDatasetModel(this, dataset, options);
   }
 
   /**
@@ -417,13 +502,13 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
    * @throws ValueError naming the problem for a file that is not JSON, has another format or
    *   version, an unknown layer or optimizer class, or weights that do not fit the layers
    */
-  static fromJSON(json: ModelJSON | string, where = 'Sequential.fromJSON'): Sequential {
+  static fromJSON<Out extends LayerOutput = Distribution>(json: ModelJSON | string, where = 'Sequential.fromJSON'): Sequential<Out> {
     const value = typeof json === 'string' ? parseModelText(json, "'json'", where) : json;
     const m = checkModelJSON(value, where);
     // Every size in the file against the limits, before any layer exists.
     checkFileSizes(m, where);
     const layers = m.layers.map((spec, i) => layerFromConfig({ className: spec.className, config: spec.config as LayerConfig }, `${where}: layers[${i}]`));
-    const model = new Sequential(layers, { name: m.name });
+    const model = new Sequential<Out>(layers as Layer[], { name: m.name });
     if (m.inputShape !== null) {
       try {
         model.build(m.inputShape);
@@ -446,7 +531,7 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
     if (m.optimizer !== null) model.optimizer = decodeOptimizer(m.optimizer, model.trainableWeights, `${where}: optimizer`);
     if (m.loss !== null) {
       assert((LOSS_NAMES as readonly string[]).includes(m.loss), () => `${where}: 'loss' is '${m.loss}', which is not a known loss (${LOSS_NAMES.join(', ')})`);
-      model.lossFn = getLoss(m.loss as LossName);
+      model.lossFn = getLoss(m.loss as LossName) as LossFn<Out>;
       model.lossName = m.loss as LossName;
     }
     return model;
@@ -535,21 +620,3 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
     this.setWeights(loaded);
   }
 }
-
-/**
- * Reads a model written by `model.save(path)` (Node only). The file is checked as a whole
- * (format, version, layer classes, weight shapes) before the model is returned.
- *
- * @example
- * await model.save('out/banana.json');
- * const again = await loadModel('out/banana.json');
- * (again.call(zeros([0])) as Distribution).logProb(x); // bit-identical to model's
- *
- * @throws ValueError for a truncated, corrupt, wrong-version or mismatched file; the file system's errors (e.g. ENOENT)
- */
-export async function loadModel(path: string): Promise<Sequential> {
-  assert(typeof path === 'string' && path !== '', () => `loadModel: 'path' must be a non-empty string, got ${describe(path)}`, TypeError);
-  const text = await readTextFile(path);
-  return Sequential.fromJSON(parseModelText(text, path, 'loadModel') as ModelJSON, `loadModel: ${path}`);
-}
-

@@ -1,7 +1,8 @@
 // The training loop behind Sequential.fit and evaluate: checks, seeded batches, callbacks, and the non-finite guard.
 import { mean } from '../../autodiff/ops/reduce.js';
 import { gather } from '../../autodiff/ops/shape.js';
-import { noGrad, Tensor, type NestedArray } from '../../autodiff/tensor.js';
+import { noGrad, Tensor } from '../../autodiff/tensor.js';
+import type { TensorLike } from '../../autodiff/tensor-like.js';
 import type { Optimizer } from '../../autodiff/optimizers/optimizer.js';
 import { checkNoHoles } from '../util/arrays.js';
 import { assert, ValueError } from '../util/errors.js';
@@ -9,14 +10,14 @@ import { Random, toRandom, type Seed } from '../util/random.js';
 import { fmt, sameShape, type Shape } from '../util/shape.js';
 import { distributionName, isDistribution, type CallOptions, type LayerOutput } from '../layers/layer.js';
 import type { LossFn } from '../losses.js';
-import { Callback, CallbackList, type CallbackHooks, type CallbackModel, type Logs } from './callbacks.js';
+import { callbackArray, CallbackList, type Callback, type CallbackHooks, type CallbackModel, type CallbacksArg, type Logs } from './callbacks.js';
 import { checkFinite, checkOptionNames, describe, positiveInt, toTensorArg } from './checks.js';
 import { History } from './history.js';
 import { firstNonFinite, firstNonFiniteSlot, TrainingState } from './train-state.js';
 import { defaultOutput, ProgbarLogger, type OutputStream } from './progress.js';
 
-/** Data as `fit` and `evaluate` accept it: a Tensor `[rows, ...]` or nested arrays of numbers. */
-export type DataInput = Tensor | NestedArray;
+/** Data as `fit` and `evaluate` accept it: any {@link TensorLike} of shape `[rows, ...]`. */
+export type DataInput = TensorLike;
 
 /** Options of `Sequential.fit`, following TensorFlow.js's `ModelFitArgs` (Keras's names in camelCase). */
 export interface FitOptions {
@@ -38,8 +39,8 @@ export interface FitOptions {
   validationSplit?: number;
   /** 0 silent, 1 a progress bar per epoch (plain lines off a TTY), 2 one line per epoch; default 1. */
   verbose?: 0 | 1 | 2;
-  /** Called at the start and end of training, of each epoch and of each step. */
-  callbacks?: ReadonlyArray<Callback | CallbackHooks>;
+  /** Called at the start and end of training, of each epoch and of each step: one callback or an array. */
+  callbacks?: CallbacksArg;
   /** Seeds the shuffling (and any sampling inside the model), so a run repeats bit for bit. */
   seed?: Seed;
   /** Check `x` and `y` for NaN and ±∞ before training; default true. False skips one pass over the data. */
@@ -144,7 +145,7 @@ export function* batchStream(n: number, batchSize: number, shuffle: boolean, rng
 }
 
 /** The rows `[start, end)` of `t`. */
-function rows(t: Tensor, start: number, end: number): Tensor {
+export function rows(t: Tensor, start: number, end: number): Tensor {
   return noGrad(() => gather(t, Array.from({ length: end - start }, (_, i) => start + i)));
 }
 
@@ -152,7 +153,7 @@ function rows(t: Tensor, start: number, end: number): Tensor {
  * Checks a pair of data arguments: tensors of rank ≥ 1 with the same number of rows (≥ 1), finite
  * if `validate`, and `x` matching the model's input shape.
  */
-function checkData<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: unknown, yIn: unknown, names: [string, string], where: string, validate: boolean): [Tensor, Tensor] {
+export function checkData<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: unknown, yIn: unknown, names: [string, string], where: string, validate: boolean): [Tensor, Tensor] {
   const x = toTensorArg(xIn, names[0], where);
   const y = toTensorArg(yIn, names[1], where);
   assert(x.rank >= 1, () => `${where}: '${names[0]}' has shape ${fmt(x.shape)}, expected [rows, ...] (rank ≥ 1)`);
@@ -176,7 +177,7 @@ function checkData<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: unk
  * shape (after any batch axes) for a Distribution.
  * @throws ValueError naming the shape of `y` and what the model produces
  */
-function checkTargets<Out extends LayerOutput>(model: TrainableModel<Out>, x: Tensor, y: Tensor, yName: string, where: string): void {
+export function checkTargets<Out extends LayerOutput>(model: TrainableModel<Out>, x: Tensor, y: Tensor, yName: string, where: string): void {
   const out = noGrad(() => model.call(rows(x, 0, 1), { training: false, seed: new Random('shape-check') }));
   const rowShape = y.shape.slice(1);
   if (out instanceof Tensor) {
@@ -190,35 +191,44 @@ function checkTargets<Out extends LayerOutput>(model: TrainableModel<Out>, x: Te
 }
 
 /** Mean of the loss's per-example values; the loss function's result is checked. */
-function meanLoss<Out extends LayerOutput>(loss: LossFn<Out>, y: Tensor, out: Out, where: string): Tensor {
+export function meanLoss<Out extends LayerOutput>(loss: LossFn<Out>, y: Tensor, out: Out, where: string): Tensor {
   const perExample = loss(y, out);
   assert(perExample instanceof Tensor, () => `${where}: the loss function returned ${describe(perExample)}, expected a Tensor of per-example losses`, TypeError);
   assert(perExample.size > 0, () => `${where}: the loss function returned an empty tensor (shape ${fmt(perExample.shape)})`);
   return perExample.rank === 0 ? perExample : mean(perExample);
 }
 
-function checkCompiled<Out extends LayerOutput>(model: TrainableModel<Out>, where: string): { optimizer: Optimizer; loss: LossFn<Out> } {
+export function checkCompiled<Out extends LayerOutput>(model: TrainableModel<Out>, where: string): { optimizer: Optimizer; loss: LossFn<Out> } {
   assert(model.optimizer !== null && model.lossFn !== null,
     () => `${where}: the model is not compiled; call model.compile({ optimizer, loss }) first`);
   return { optimizer: model.optimizer, loss: model.lossFn };
 }
 
-// Models with a fit running: a second fit on one of them would interleave its steps with the first's.
-const fitting = new WeakSet<object>();
+// Models being trained: a second fit (or fitDataset) on one of them would interleave its steps with the first's.
+const training = new WeakSet<object>();
+
+/**
+ * Runs `train` with `model` marked as training, so that a second `fit` or `fitDataset` on it
+ * before this one finishes is refused instead of interleaving its steps.
+ * @throws Error when the model is already being trained
+ * @internal
+ */
+export async function trainExclusively<T>(model: { name: string }, where: string, train: () => Promise<T>): Promise<T> {
+  assert(!training.has(model), () => `${where}: model '${model.name}' is already being trained by a fit or fitDataset call that has not finished; await it before training it again`, Error);
+  training.add(model);
+  try {
+    return await train();
+  } finally {
+    training.delete(model);
+  }
+}
 
 /**
  * Trains `model`; see `Sequential.fit` for the contract.
  * @internal
  */
 export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: FitOptions = {}): Promise<History> {
-  const where = 'Sequential.fit';
-  assert(!fitting.has(model), () => `${where}: model '${model.name}' is already being trained by a fit call that has not finished; await it before calling fit again`, Error);
-  fitting.add(model);
-  try {
-    return await fitSteps(model, xIn, yIn, options, where);
-  } finally {
-    fitting.delete(model);
-  }
+  return trainExclusively(model, 'Sequential.fit', () => fitSteps(model, xIn, yIn, options, 'Sequential.fit'));
 }
 
 async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: FitOptions, where: string): Promise<History> {
@@ -239,9 +249,7 @@ async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn
   assert(split === undefined || o.validationData === undefined, () => `${where}: give 'validationData' or 'validationSplit', not both`);
   const vd = o.validationData;
   assert(vd === undefined || (Array.isArray(vd) && vd.length === 2), () => `${where}: 'validationData' must be a pair [x, y], got ${describe(vd)}`, TypeError);
-  const callbacks = o.callbacks ?? [];
-  assert(Array.isArray(callbacks), () => `${where}: 'callbacks' must be an array, got ${describe(callbacks)}`, TypeError);
-  checkNoHoles(callbacks, 'callbacks', where);
+  const callbacks = callbackArray(o.callbacks, where);
   checkNoHoles(vd, 'validationData', where);
   const output = o.output ?? (verbose > 0 ? defaultOutput() : undefined);
   assert(output === undefined || (typeof output === 'object' && output !== null && typeof output.write === 'function'),
@@ -280,27 +288,7 @@ async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn
   const cbs = new CallbackList(list, where);
   cbs.setup(model, { epochs, steps, samples: n, batchSize, verbose, metrics: val === null ? ['loss'] : ['loss', 'val_loss'] });
 
-  // The state before the last applied step (weights, batch-norm statistics, optimizer): it gave
-  // the last finite loss, so it is what a non-finite loss at the next step rolls back to.
-  const nonTrainable = model.nonTrainableWeights ?? [];
-  const state = new TrainingState([...params, ...nonTrainable], optimizer);
-  let lastGood: { epoch: number; step: number } | null = null;
-  let lastBatch: [Tensor, Tensor] | null = null;
-  const probe = (batch: [Tensor, Tensor], training: boolean): number => lossWithoutTrace(model, loss, batch, training, nonTrainable, where);
-  // Puts the last good state back; if even that cannot score `batch` as evaluate would (in
-  // inference mode), the state from before fit. Returns what the message says was restored.
-  const restore = (batch: [Tensor, Tensor]): string => {
-    state.restore();
-    if (lastGood !== null && !Number.isFinite(probe(batch, false))) {
-      state.restoreInitial();
-      return `the model was restored to its state before fit (the state of the last finite loss, epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1}, ` +
-        'has a non-finite loss in inference mode)';
-    }
-    return lastGood === null
-      ? 'the model was restored to its state before fit (no step had a finite loss)'
-      : `the weights, batch-norm statistics and optimizer state were restored to those that gave the last finite loss (epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1})`;
-  };
-
+  const stepper = new TrainStep(model, optimizer, loss, params, where);
   const batches = batchStream(n, batchSize, shuffle, shuffleRng);
   model.stopTraining = false;
   await cbs.trainBegin({});
@@ -313,33 +301,7 @@ async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn
       await cbs.batchBegin(step, { batch: step, size: idx.length });
       const xb = noGrad(() => gather(x, idx));
       const yb = noGrad(() => gather(y, idx));
-      let value: number;
-      try {
-        const lossTensor = meanLoss(loss, yb, model.call(xb, { training: true, seed: sampleRng }), where);
-        value = lossTensor.item();
-        if (!Number.isFinite(value)) {
-          const restored = restore([xb, yb]);
-          throw new NonFiniteLossError(`${where}: the loss became ${value} at epoch ${epoch + 1}/${epochs}, step ${step + 1}/${steps}; ` +
-            `training stopped and ${restored}. Try a smaller learning rate, or gradient clipping (clipNorm)`, epoch, step, value);
-        }
-        state.save();
-        optimizer.zeroGrad(params);
-        lossTensor.backward();
-        try {
-          optimizer.step(params);
-        } catch (e) {
-          // The optimizer changes nothing when it rejects a gradient, so the weights are still those of this finite loss.
-          if (e instanceof ValueError && /non-finite/.test(e.message)) {
-            throw new NonFiniteLossError(`${where}: a gradient became non-finite at epoch ${epoch + 1}/${epochs}, step ${step + 1}/${steps} ` +
-              `(loss ${value}); training stopped and the weights are those that gave this loss. ${e.message}`, epoch, step, value);
-          }
-          throw e;
-        }
-        lastGood = { epoch, step };
-        lastBatch = [xb, yb];
-      } finally {
-        optimizer.zeroGrad(params);
-      }
+      const value = stepper.run(xb, yb, sampleRng, epoch, step, `epoch ${epoch + 1}/${epochs}, step ${step + 1}/${steps}`);
       seen += idx.length;
       lossSum += value * idx.length;
       await cbs.batchEnd(step, { batch: step, size: idx.length, loss: value });
@@ -351,17 +313,8 @@ async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn
     await cbs.epochEnd(epoch, logs);
     if (model.stopTraining) break;
   }
-  if (lastGood !== null && lastBatch !== null) {
-    // The last step's update is scored by no later step: check it here, as the next step would
-    // (training mode) and as evaluate will (inference mode), on the last batch.
-    const problem = finalStepProblem(optimizer, params, nonTrainable, lastBatch, probe);
-    if (problem !== null) {
-      const at: { epoch: number; step: number } = lastGood;
-      const restored = restore(lastBatch);
-      throw new NonFiniteLossError(`${where}: after the last step (epoch ${at.epoch + 1}, step ${at.step + 1}), ${problem.what}; training stopped and ${restored}. ` +
-        'Try a smaller learning rate, or gradient clipping (clipNorm)', at.epoch, at.step, problem.value);
-    }
-  }
+  // The last step's update is scored by no later step: check it here.
+  stepper.finish();
   await cbs.trainEnd({});
   model.stopTraining = false;
   return history;
@@ -421,8 +374,105 @@ function finalStepProblem(optimizer: Optimizer, params: Tensor[], nonTrainable: 
   return null;
 }
 
+/**
+ * One optimizer step with the non-finite guard, shared by `fit` and `fitDataset`: the loss of a
+ * batch, its gradient, the update. "The last good state" is every piece of state a step changes:
+ * the weights, the non-trainable state (batch-norm statistics) and the optimizer's (its step count
+ * and slots). A NaN or ±∞ loss puts back the state that gave the last finite one (or, if that
+ * cannot score the batch in inference mode, the state from before training); a non-finite gradient
+ * (which the optimizer refuses) leaves the state of this finite loss. {@link TrainStep.finish}
+ * checks the last step's update, which no later step scores.
+ * @internal
+ */
+export class TrainStep<Out extends LayerOutput> {
+  private readonly nonTrainable: Tensor[];
+  private readonly state: TrainingState;
+  private lastGood: { epoch: number; step: number } | null = null;
+  private lastBatch: [Tensor, Tensor] | null = null;
+
+  constructor(
+    private readonly model: TrainableModel<Out>, private readonly optimizer: Optimizer, private readonly loss: LossFn<Out>,
+    private readonly params: Tensor[], private readonly where: string,
+  ) {
+    this.nonTrainable = model.nonTrainableWeights ?? [];
+    this.state = new TrainingState([...params, ...this.nonTrainable], optimizer);
+  }
+
+  /**
+   * Trains on one batch and returns its (finite) mean loss.
+   * @param at - where training is, for messages: `epoch 2/10, step 5/40`
+   * @throws NonFiniteLossError when the loss or a gradient is not finite
+   */
+  run(xb: Tensor, yb: Tensor, sampleRng: Random, epoch: number, step: number, at: string): number {
+    const { model, optimizer, params, where } = this;
+    try {
+      const lossTensor = meanLoss(this.loss, yb, model.call(xb, { training: true, seed: sampleRng }), where);
+      const value = lossTensor.item();
+      if (!Number.isFinite(value)) {
+        const restored = this.restore([xb, yb]);
+        throw new NonFiniteLossError(`${where}: the loss became ${value} at ${at}; ` +
+          `training stopped and ${restored}. Try a smaller learning rate, or gradient clipping (clipNorm)`, epoch, step, value);
+      }
+      this.state.save();
+      optimizer.zeroGrad(params);
+      lossTensor.backward();
+      try {
+        optimizer.step(params);
+      } catch (e) {
+        // The optimizer changes nothing when it rejects a gradient, so the weights are still those of this finite loss.
+        if (e instanceof ValueError && /non-finite/.test(e.message)) {
+          throw new NonFiniteLossError(`${where}: a gradient became non-finite at ${at} ` +
+            `(loss ${value}); training stopped and the weights are those that gave this loss. ${e.message}`, epoch, step, value);
+        }
+        throw e;
+      }
+      this.lastGood = { epoch, step };
+      this.lastBatch = [xb, yb];
+      return value;
+    } finally {
+      optimizer.zeroGrad(params);
+    }
+  }
+
+  /**
+   * Checks the last step's update on its batch, as the next step would (training mode) and as
+   * evaluate will (inference mode), and the weights and optimizer slots for NaN or ±∞.
+   * @throws NonFiniteLossError after putting the last good state back
+   */
+  finish(): void {
+    const { lastGood, lastBatch } = this;
+    if (lastGood === null || lastBatch === null) return;
+    const problem = finalStepProblem(this.optimizer, this.params, this.nonTrainable, lastBatch, (batch, training) => this.probe(batch, training));
+    if (problem === null) return;
+    const restored = this.restore(lastBatch);
+    throw new NonFiniteLossError(`${this.where}: after the last step (epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1}), ${problem.what}; training stopped and ${restored}. ` +
+      'Try a smaller learning rate, or gradient clipping (clipNorm)', lastGood.epoch, lastGood.step, problem.value);
+  }
+
+  private probe(batch: [Tensor, Tensor], training: boolean): number {
+    return lossWithoutTrace(this.model, this.loss, batch, training, this.nonTrainable, this.where);
+  }
+
+  /**
+   * Puts the last good state back; if even that cannot score `batch` as evaluate would (in
+   * inference mode), the state from before training. Returns what the message says was restored.
+   */
+  private restore(batch: [Tensor, Tensor]): string {
+    const lastGood = this.lastGood;
+    this.state.restore();
+    if (lastGood !== null && !Number.isFinite(this.probe(batch, false))) {
+      this.state.restoreInitial();
+      return `the model was restored to its state before training (the state of the last finite loss, epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1}, ` +
+        'has a non-finite loss in inference mode)';
+    }
+    return lastGood === null
+      ? 'the model was restored to its state before training (no step had a finite loss)'
+      : `the weights, batch-norm statistics and optimizer state were restored to those that gave the last finite loss (epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1})`;
+  }
+}
+
 /** The mean loss over all rows, in batches, without a graph: Σ_batches rows·meanLoss / Σ rows. */
-function meanLossOver<Out extends LayerOutput>(model: TrainableModel<Out>, loss: LossFn<Out>, x: Tensor, y: Tensor, batchSize: number, where: string): number {
+export function meanLossOver<Out extends LayerOutput>(model: TrainableModel<Out>, loss: LossFn<Out>, x: Tensor, y: Tensor, batchSize: number, where: string): number {
   return noGrad(() => {
     const n = x.shape[0];
     let total = 0;

@@ -1,5 +1,5 @@
 // Argument checks for the public boundary: option names, numbers, booleans, tensors and finite data, with uniform messages.
-import { Tensor, tensor, type NestedArray } from '../../autodiff/tensor.js';
+import { Tensor } from '../../autodiff/tensor.js';
 import { assert, ValueError } from './errors.js';
 import { fmt } from './shape.js';
 
@@ -173,22 +173,6 @@ export function checkNonEmptyString(value: unknown, name: string, where: string,
   if (value === undefined && fallback !== undefined) return fallback;
   assert(typeof value === 'string' && value.length > 0, () => `${where}: '${name}' must be a non-empty string, got ${describe(value)}`, TypeError);
   return value;
-}
-
-/**
- * Turns `x` into a tensor: a Tensor is used as it is, nested arrays of numbers (or a
- * `Float64Array`) are copied.
- * @throws TypeError when `x` is neither; ValueError for a ragged array
- */
-export function toTensorArg(x: unknown, name: string, where: string): Tensor {
-  if (x instanceof Tensor) return x;
-  assert(Array.isArray(x) || x instanceof Float64Array, () => `${where}: '${name}' must be a Tensor or nested arrays of numbers, got ${describe(x)}`, TypeError);
-  try {
-    return tensor(x as NestedArray);
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    throw new (e instanceof TypeError ? TypeError : ValueError)(`${where}: '${name}' is not a valid array: ${message}`);
-  }
 }
 
 /** What {@link checkTensor} checks besides the kind; every field optional. */

@@ -1,6 +1,7 @@
 import { add, binaryReference, div, maximum, minimum, mul, mulExp, sub, type BinaryOpName } from '../../autodiff/ops/binary.js';
 import { sum } from '../../autodiff/ops/reduce.js';
-import { noGrad, Tensor, tensor, zeros, type TensorLike } from '../../autodiff/tensor.js';
+import { noGrad, Tensor, tensor, zeros } from '../../autodiff/tensor.js';
+import type { TensorLike } from '../../autodiff/tensor-like.js';
 import type { Shape } from '../../lib/util/shape.js';
 import { expectGradClose, randn, seededRng } from '../helpers/grad-check.js';
 import type { Random } from '../../lib/util/random.js';
@@ -32,7 +33,7 @@ describe('binary ops', () => {
 
   it('rejects non-tensor arguments by name', () => {
     expect(() => add(zeros([2]), 'x' as unknown as Tensor)).toThrow(TypeError);
-    expect(() => add(zeros([2]), 'x' as unknown as Tensor)).toThrow(/'b' must be a Tensor or a number/);
+    expect(() => add(zeros([2]), 'x' as unknown as Tensor)).toThrow(/'b' must be a Tensor, a number, nested arrays/);
   });
 
   for (const [name, op] of Object.entries(ops)) {
@@ -141,6 +142,6 @@ describe('binary ops: fast loops against the reference', () => {
   it('keeps the reference error for shapes that do not broadcast, also on the fast paths', () => {
     expect(() => add(zeros([2, 3]), zeros([2]))).toThrow(/add: shapes \[2,3\] and \[2\] do not broadcast \(axis -1: 3 vs 2\)/);
     expect(() => mulExp(zeros([4]), zeros([3, 5]))).toThrow(/mulExp: shapes \[4\] and \[3,5\] do not broadcast/);
-    expect(() => div(zeros([2, 3]), 'b' as unknown as number)).toThrow(/div: 'b' must be a Tensor or a number, got string/);
+    expect(() => div(zeros([2, 3]), 'b' as unknown as number)).toThrow(/div: 'b' must be a Tensor, a number, nested arrays of numbers, a typed array, \{ data, shape \} or an ndarray, got 'b'/);
   });
 });

@@ -35,7 +35,7 @@ describe('where', () => {
     expect(() => where([[true, false], [true]], 1, 0)).toThrow(/where: 'condition' is ragged: expected length 2 at depth 1 \(shape \[2,2\]\), got length 1/);
     expect(() => where([1, 0] as unknown as boolean[], 1, 0)).toThrow(TypeError);
     expect(() => where('yes' as unknown as boolean, 1, 0)).toThrow(/where: 'condition' must be a Tensor or \(nested arrays of\) booleans, got string/);
-    expect(() => where(true, 'a' as unknown as Tensor, 0)).toThrow(/where: 'a' must be a Tensor or a number/);
+    expect(() => where(true, 'a' as unknown as Tensor, 0)).toThrow(/where: 'a' must be a Tensor, a number, nested arrays/);
   });
 
   it('sends the gradient to a where true, to b where false, never to the condition', () => {

@@ -2,13 +2,11 @@
 // headless through playwright-core, trains, and checks that the page learned and stayed live.
 // Usage: node spec/browser/demo.browser.mjs   (npm run test:browser). Not a Jest spec: it needs a browser.
 // Prints one line per check, then `N passed, N failed`; exits 1 on a failure. Writes out/demo-screenshot.png.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { CHROMIUM, launchChromium, serve } from '../helpers/browser.mjs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const screenshot = join(root, 'out/demo-screenshot.png');
 const EPOCHS_TO_WATCH = 8; // of the page's default 50
@@ -19,24 +17,7 @@ if (!existsSync(CHROMIUM)) {
   console.log('browser test SKIPPED: chromium not installed');
   process.exit(0);
 }
-const { chromium } = await import('playwright-core');
 const { buildDemo } = await import('../../scripts/build-demo.mjs');
-
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
-
-/** A static file server for `dir` on 127.0.0.1 and a free port; only files inside `dir` are served. */
-function serve(dir) {
-  const server = createServer((req, res) => {
-    const path = normalize(join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-    const file = path.endsWith(sep) ? join(path, 'index.html') : path;
-    if (!file.startsWith(dir + sep) || !existsSync(file)) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
-}
 
 // ---- helpers run in the page -----------------------------------------------------------------
 const status = (page) => page.evaluate(() => {
@@ -137,21 +118,15 @@ const tests = [
 let passed = 0;
 let failed = 0;
 let server;
+let browser;
 let context;
 let dir;
-const profile = mkdtempSync(join(tmpdir(), 'maflow-chromium-'));
 try {
   dir = await buildDemo({ quiet: true });
   server = await serve(dir);
   const url = `http://127.0.0.1:${server.address().port}/index.html`;
-  // A persistent context on a fresh folder is Playwright's way to give Chromium its own --user-data-dir.
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1040, height: 1100 },
-  });
+  browser = await launchChromium({ viewport: { width: 1040, height: 1100 } });
+  context = browser.context;
   // Records the longest main-thread task (Chromium's Long Tasks API reports those over 50 ms).
   await context.addInitScript(() => {
     window.__longestTask = 0;
@@ -190,9 +165,8 @@ try {
   console.log(`FAIL the browser could not be started or the page built: ${e instanceof Error ? e.stack : String(e)}`);
   failed = tests.length - passed;
 } finally {
-  await context?.close();
+  await browser?.close();
   server?.close();
-  rmSync(profile, { recursive: true, force: true });
 }
 
 console.log(`${passed} passed, ${failed} failed`);

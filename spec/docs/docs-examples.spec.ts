@@ -1,8 +1,9 @@
-// Every ```ts block in docs/**/*.md runs, so the docs cannot rot (as zuko's doctests).
-// A block is bundled with esbuild (its imports of '../lib/index.js' or 'maflow' resolve to the
-// sources) and run in a fresh Node process; a block fenced as ```ts no-run (a fragment) is skipped.
+// Every ```ts block in README.md and docs/**/*.md runs, so the docs cannot rot (as zuko's doctests).
+// A block is bundled with esbuild, its relative imports resolved from its own file's folder (as a
+// reader following the link would) and 'maflow' / 'maflow/node' from the sources, then run in a
+// fresh Node process from the repository root; a block fenced as ```ts no-run (a fragment) is skipped.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { bundleAndRun } from '../helpers/run-snippet.js';
 
 const root = resolve(__dirname, '../..');
@@ -27,7 +28,7 @@ function blocks(file: string): Block[] {
 function docFiles(): string[] {
   const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : []);
-  return walk(join(root, 'docs'));
+  return [join(root, 'README.md'), ...walk(join(root, 'docs'))];
 }
 
 const all = docFiles().flatMap(blocks);
@@ -43,7 +44,7 @@ describe('docs examples', () => {
       mkdirSync(outDir, { recursive: true });
       const outfile = join(outDir, `${name.replace(/[/:.]/g, '_')}.mjs`);
       writeFileSync(`${outfile}.txt`, block.code);
-      bundleAndRun({ contents: block.code, resolveDir: join(root, 'docs'), sourcefile: name }, outfile, name);
+      bundleAndRun({ contents: block.code, resolveDir: dirname(block.file), sourcefile: name }, outfile, name);
     }, 150_000);
   }
 });

@@ -336,7 +336,8 @@ describe('AutoregressiveNetwork: config and weights', () => {
     expect(config).toEqual({
       params: 2, eventShape: [4], hiddenUnits: [6, 5], activation: 'softplus', inputOrder: 'random', hiddenDegrees: 'random',
       conditional: true, conditionalEventShape: [2], conditionalInputLayers: 'first_layer', useBias: true,
-      kernelInitializer: 'heNormal', biasInitializer: 'glorotUniform', seed: 77, name: 'made',
+      kernelInitializer: 'heNormal', biasInitializer: 'glorotUniform', zeroInitOutput: false, residualBlocks: false, dropout: 0,
+      seed: 77, name: 'made',
     });
     const copy = AutoregressiveNetwork.fromConfig(JSON.parse(JSON.stringify(config)) as AutoregressiveNetworkConfig);
     expect(copy.masks.map((mk) => mk.toArray())).toEqual(made.masks.map((mk) => mk.toArray()));
@@ -463,7 +464,7 @@ describe('AutoregressiveNetwork: errors name the argument', () => {
     const plain = new AutoregressiveNetwork({ params: 2, eventShape: 3 });
     expect(() => plain.call(zeros([2, 4]))).toThrow(ValueError);
     expect(() => plain.call(zeros([2, 4]))).toThrow(/AutoregressiveNetwork.call: 'x' has shape \[2,4\], expected \[\.\.\., 3\]/);
-    expect(() => plain.call([1, 2, 3] as unknown as Tensor)).toThrow(TypeError);
+    expect(() => plain.call('x' as unknown as Tensor)).toThrow(TypeError);
     expect(() => plain.call(zeros([3]), { conditionalInput: zeros([2]) })).toThrow(/'conditionalInput' was given but the network is not conditional/);
     const cond = new AutoregressiveNetwork({ params: 2, eventShape: 3, conditional: true, conditionalEventShape: 2 });
     expect(() => cond.call(zeros([3]))).toThrow(/AutoregressiveNetwork.call: the network is conditional; pass \{ conditionalInput \} of shape \[\.\.\., 2\]/);

@@ -1,4 +1,4 @@
-// Runs a docs snippet as a user would: bundled by esbuild ('maflow' resolving to the sources) and run in a fresh Node.
+// Runs a docs snippet as a user would: bundled by esbuild ('maflow' and 'maflow/node' resolving to the sources) and run in a fresh Node.
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { buildSync, type BuildOptions } from 'esbuild';
@@ -24,7 +24,7 @@ export function bundleAndRun(
     platform: 'node',
     target: 'node20',
     packages: 'external',
-    alias: { maflow: join(root, 'lib/index.ts') },
+    alias: { maflow: join(root, 'lib/index.ts'), 'maflow/node': join(root, 'lib/node/index.ts') },
     outfile,
     logLevel: 'silent',
   });

@@ -31,7 +31,7 @@ function childBundle(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maflow-small-child-'));
   const entry = path.join(dir, 'child.ts');
   fs.writeFileSync(entry, `
-import * as m from '${path.resolve('lib/index.ts')}';
+import * as m from '${path.resolve('lib/node/index.ts')}';
 const run = new Function('m', 'return (async () => (' + process.argv[2] + '))()');
 try {
   await run(m);

@@ -8,7 +8,7 @@ import {
   createInputOrder, gather, getActivation, getInitializer, getLoss, loadModel, logSumExp, makeMasks, matmul, parseCsv, pow,
   registerDistributionFn, registerLayer, reshape, setKernelMode, sum, tensor, trainValidationTestSplit, transpose, zeros,
   FlowLayer, concat, makeMasks as makeMasksFn, maskedAutoregressiveFlow, registerOptimizer, setLimits, slice,
-} from '../../lib/index.js';
+} from '../../lib/node/index.js';
 import { throwFromSmallChild } from '../helpers/small-child.js';
 
 // The bad-call catalogue: every public entry point, fed what a user gets wrong. Each call must
@@ -233,7 +233,7 @@ const cases: BadCall[] = [
   { title: 'fit with a string shuffle', call: () => flowModel().fit(rows4, y4, { shuffle: 'yes' as never, verbose: 0 }), kind: TypeError, where: 'Sequential.fit', arg: "'shuffle'" },
   { title: 'fit with verbose 3', call: () => flowModel().fit(rows4, y4, { verbose: 3 as never }), kind: RangeError, where: 'Sequential.fit', arg: "'verbose'" },
   { title: 'fit with validationSplit 1', call: () => flowModel().fit(rows4, y4, { validationSplit: 1, verbose: 0 }), kind: RangeError, where: 'Sequential.fit', arg: "'validationSplit'" },
-  { title: 'fit with callbacks not an array', call: () => flowModel().fit(rows4, y4, { callbacks: {} as never, verbose: 0 }), kind: TypeError, where: 'Sequential.fit', arg: "'callbacks'" },
+  { title: 'fit with callbacks neither an object nor an array', call: () => flowModel().fit(rows4, y4, { callbacks: 5 as never, verbose: 0 }), kind: TypeError, where: 'Sequential.fit', arg: "'callbacks'" },
   { title: 'fit with NaN in y', call: () => flowModel().fit(rows4, withNaN, { verbose: 0 }), kind: ValueError, where: 'Sequential.fit', arg: "'y' has NaN at row 1, column 1" },
   { title: 'fit with Infinity in y', call: () => flowModel().fit(rows4, withInf, { verbose: 0 }), kind: ValueError, where: 'Sequential.fit', arg: "'y' has Infinity at row 2, column 0" },
   { title: 'fit with x and y of different lengths', call: () => flowModel().fit(zeros([3, 0]), y4, { verbose: 0 }), kind: ValueError, where: 'Sequential.fit', arg: "'y'" },

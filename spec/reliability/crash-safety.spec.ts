@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Dense, InputLayer, Random, SGD, Sequential, Tensor, ValueError, loadModel, tensor } from '../../lib/index.js';
+import { Dense, InputLayer, Random, SGD, Sequential, Tensor, ValueError, loadModel, tensor } from '../../lib/node/index.js';
 
 // No lost work, beyond spec/lib/models/save-crash.spec.ts (a child process SIGKILLed mid-save)
 // and save.spec.ts (a rename that fails; corrupt files): a write cut short half-way, a file whose

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import {
   Adam, AutoregressiveNetwork, AutoregressiveTransform, DistributionLambda, FlowLayer, InputLayer, MultivariateNormalDiag, Sequential,
   Tensor, ValueError, full, loadModel, maskedAutoregressiveFlow, registerDistributionFn, tensor, zeros, type ModelJSON,
-} from '../../lib/index.js';
+} from '../../lib/node/index.js';
 
 // What a file or setState holds is checked for meaning, not only for shape: a negative variance or
 // second moment, a flow whose parts do not fit each other, weights saved from another

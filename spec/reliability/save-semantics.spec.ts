@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Adam, Dense, InputLayer, Sequential, Tensor, ValueError, full, loadModel } from '../../lib/index.js';
+import { Adam, Dense, InputLayer, Sequential, Tensor, ValueError, full, loadModel } from '../../lib/node/index.js';
 
 // A save never makes things worse: it refuses state that cannot be loaded back, keeps the file's
 // mode, follows a symlink, refuses what is not a regular writable file, lands concurrent saves to

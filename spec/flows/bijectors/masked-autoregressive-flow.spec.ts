@@ -7,7 +7,8 @@ import { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js'
 import type { BijectorKwargs } from '../../../flows/bijectors/bijector.js';
 import { Chain } from '../../../flows/bijectors/chain.js';
 import { Invert } from '../../../flows/bijectors/invert.js';
-import { MaskedAutoregressiveFlow, type ForwardResult } from '../../../flows/bijectors/masked-autoregressive-flow.js';
+import type { ForwardResult } from '../../../flows/bijectors/bijector.js';
+import { MaskedAutoregressiveFlow } from '../../../flows/bijectors/masked-autoregressive-flow.js';
 import { Scale } from '../../../flows/bijectors/scale.js';
 import { bijectorFromConfig } from '../../../flows/bijectors/serialization.js';
 import { Shift } from '../../../flows/bijectors/shift.js';

@@ -32,10 +32,11 @@ describe('Shift', () => {
 
   it('rejects bad shifts, naming the class and argument', () => {
     expect(() => new Shift('a' as unknown as number)).toThrow(TypeError);
-    expect(() => new Shift('a' as unknown as number)).toThrow(/Shift: 'shift' must be a Tensor, a number or an array of numbers, got 'a'/);
+    expect(() => new Shift('a' as unknown as number)).toThrow(/Shift: 'shift' must be a Tensor, a number, nested arrays of numbers, a typed array, \{ data, shape \} or an ndarray, got 'a'/);
     expect(() => new Shift([1, NaN])).toThrow(RangeError);
     expect(() => new Shift([1, NaN])).toThrow(/Shift: 'shift' must be finite, got NaN at flat index 1/);
-    expect(() => new Shift(1).forward([1, 2] as unknown as never)).toThrow(/Shift.forward: 'x' must be a Tensor, got an array of length 2/);
+    expect(() => new Shift(1).forward('x' as unknown as never)).toThrow(/Shift.forward: 'x' must be a Tensor, a number, nested arrays of numbers, a typed array, \{ data, shape \} or an ndarray, got 'x'/);
+    expect(new Shift(1).forward([1, 2]).toArray()).toEqual([2, 3]); // any TensorLike
   });
 
   it('getConfig round-trips through JSON', () => {

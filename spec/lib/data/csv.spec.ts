@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCsv, readCsv } from '../../../lib/data/csv.js';
+import { parseCsv } from '../../../lib/data/csv.js';
+import { readCsv } from '../../../lib/node/files.js';
 import { ValueError } from '../../../lib/util/errors.js';
 
 describe('parseCsv', () => {

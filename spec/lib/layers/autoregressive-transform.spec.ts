@@ -9,7 +9,7 @@ import { Permute } from '../../../flows/bijectors/permute.js';
 import type { Distribution } from '../../../flows/distributions/distribution.js';
 import { MultivariateNormalDiag } from '../../../flows/distributions/multivariate-normal-diag.js';
 import { TransformedDistribution } from '../../../flows/distributions/transformed-distribution.js';
-import { readCsv } from '../../../lib/data/csv.js';
+import { readCsv } from '../../../lib/node/files.js';
 import { AutoregressiveTransform } from '../../../lib/layers/autoregressive-transform.js';
 import { LayerTransformedDistribution } from '../../../lib/layers/layer-transformed-distribution.js';
 import { Dense } from '../../../lib/layers/dense.js';

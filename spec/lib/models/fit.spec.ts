@@ -260,7 +260,7 @@ describe('Sequential.fit: bad data is refused before training starts', () => {
     const m = new Sequential([new InputLayer({ inputShape: [2] }), new Dense({ units: 1 })]);
     await expect(m.fit(zeros([4, 2]), zeros([4, 1]))).rejects.toThrow(/not compiled; call model.compile\(\{ optimizer, loss \}\) first/);
     const c = linearModel();
-    await expect(c.fit('x' as unknown as Tensor, zeros([4, 1]), { verbose: 0 })).rejects.toThrow(/'x' must be a Tensor or nested arrays of numbers, got 'x'/);
+    await expect(c.fit('x' as unknown as Tensor, zeros([4, 1]), { verbose: 0 })).rejects.toThrow(/'x' must be a Tensor, a number, nested arrays of numbers, a typed array, \{ data, shape \} or an ndarray, got 'x'/);
   });
 });
 

@@ -135,4 +135,23 @@ describe('fit progress output', () => {
     await model().fit(x, y, { epochs: 2, verbose: 0, output: stream });
     expect(stream.chunks).toEqual([]);
   });
+
+  it('on a narrow terminal every redraw is cut to fit one line, so none wraps', () => {
+    // 40 columns: a running line of 42 + characters is cut to 38 and '…' (39 < 40), and a
+    // shorter redraw pads with spaces only up to the previous width, never past the edge.
+    const stream = { ...fakeStream(true), columns: 40 };
+    const clock = manualClock();
+    const bar = new ProgressBar(80, { stream, now: clock.now, interval: 0 });
+    for (let step = 1; step < 80; step += 13) {
+      clock.t += 100;
+      bar.update(step, [['loss', 3.91234]]);
+    }
+    clock.t += 100;
+    bar.finish([['loss', 3.91234], ['val_loss', 4.1]]);
+    const drawn = stream.chunks.filter((c) => c.startsWith('\r')).map((c) => c.slice(1));
+    expect(drawn.length).toBeGreaterThan(3);
+    for (const line of drawn) expect(line.length).toBeLessThan(40);
+    expect(drawn[drawn.length - 1]).toBe('80/80 [==============================]…');
+    expect(stream.chunks[stream.chunks.length - 1]).toBe('\n');
+  });
 });

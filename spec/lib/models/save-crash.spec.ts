@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
-import { loadModel } from '../../../lib/models/sequential.js';
+import { loadModel } from '../../../lib/node/files.js';
 
 // A child process saves a ~1.6 MB model over and over, each time with all weights set to the
 // iteration number; it is killed with SIGKILL in the middle. Whatever instant the kill lands on,

@@ -13,7 +13,8 @@ import { DistributionLambda, registerDistributionFn } from '../../../lib/layers/
 import { InputLayer } from '../../../lib/layers/input-layer.js';
 import { PermuteTransform } from '../../../lib/layers/permute-transform.js';
 import { base64ToBytes, bytesToBase64, decodeFloat64, encodeFloat64, MODEL_FORMAT_VERSION } from '../../../lib/models/save.js';
-import { loadModel, Sequential } from '../../../lib/models/sequential.js';
+import { Sequential } from '../../../lib/models/sequential.js';
+import { loadModel } from '../../../lib/node/files.js';
 import { randn, seededRng } from '../../helpers/grad-check.js';
 
 const bits = (ts: Tensor[]): number[][] => ts.map((t) => Array.from(new Uint32Array(t.data.slice().buffer)));
@@ -94,11 +95,11 @@ describe('save and loadModel', () => {
     await m.fit(x, y, { epochs: 2, batchSize: 5, verbose: 0, seed: 1 });
     const file = path.join(dir, 'dense.json');
     await m.save(file);
-    const back = await loadModel(file);
+    const back = await loadModel<Tensor>(file);
     expect(back.name).toBe(m.name);
     expect(back.layers.map((l) => l.name)).toEqual(m.layers.map((l) => l.name));
     expect(bits(back.getWeights())).toEqual(bits(m.getWeights()));
-    expect(bitsOf(noGrad(() => back.call(x) as Tensor))).toEqual(bitsOf(noGrad(() => m.call(x))));
+    expect(bitsOf(noGrad(() => back.call(x)))).toEqual(bitsOf(noGrad(() => m.call(x))));
     // the named loss and Adam's moments and step count came back: one more epoch gives the same weights
     expect(back.lossName).toBe('meanSquaredError');
     expect(back.optimizer?.iterations).toBe(8);
