@@ -181,7 +181,8 @@ export async function trainFlow(
  */
 export function modelOptions(key: string, eventSize: number, f: BenchFlags, extra: Partial<MaskedAutoregressiveFlowStackOptions>): MaskedAutoregressiveFlowStackOptions {
   const base = { eventSize, hiddenUnits: f.hidden, activation: 'relu' as const, seed: f.seed, ...extra };
-  const clamp = f.clamp === undefined ? {} : { logScaleClamp: f.clamp };
+  // The paper's models are affine (the builder's default is the spline); --clamp applies to them only.
+  const clamp = { transform: 'affine' as const, ...(f.clamp === undefined ? {} : { logScaleClamp: f.clamp }) };
   if (key === 'made') return { ...base, ...clamp, numLayers: 1, zeroInitOutput: false, name: 'made' };
   if (key === 'maf') return { ...base, ...clamp, numLayers: 5, zeroInitOutput: false, name: 'maf5' };
   if (key === 'maf-bn') return { ...base, ...clamp, numLayers: 5, batchNorm: true, zeroInitOutput: false, name: 'maf5_bn' };
