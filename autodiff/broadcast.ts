@@ -1,5 +1,6 @@
 // NumPy broadcasting: the output shape of an elementwise op, and where each output element reads its inputs.
 import { assert } from '../lib/util/errors.js';
+import { checkShapeElements } from '../lib/util/limits.js';
 import { fmt, offsetMap, sameShape, sizeOf, type Shape } from '../lib/util/shape.js';
 
 /**
@@ -7,7 +8,8 @@ import { fmt, offsetMap, sameShape, sizeOf, type Shape } from '../lib/util/shape
  * be equal or 1 in every shape that has it, and the output takes the non-1 size.
  *
  * @param op - name of the calling op, for the error
- * @throws ValueError naming the op and every shape when they do not broadcast
+ * @throws ValueError naming the op and every shape when they do not broadcast; RangeError when the
+ *   broadcast shape is over the `maxTensorElements` limit (`[1e5, 1]` with `[1, 1e5]` is 1e10 elements)
  * @example broadcastShapes('add', [5, 3, 2], [2]) // [5, 3, 2]
  */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
@@ -22,6 +24,7 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
       out[axis] = d;
     }
   }
+  checkShapeElements(out, 'the broadcast shape', op);
   return out;
 }
 

@@ -2,6 +2,7 @@
 import ndarray from 'ndarray';
 import ops from 'ndarray-ops';
 import { assert, ValueError } from '../lib/util/errors.js';
+import { checkShapeElements } from '../lib/util/limits.js';
 import { checkShape, fmt, sizeOf, stridesOf, type Shape } from '../lib/util/shape.js';
 
 /** Nested arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
@@ -383,6 +384,7 @@ function inferShape(values: NestedArray): number[] {
 function flattenInto(values: NestedArray, shape: Shape, axis: number, out: Float64Array, offset: { i: number }, where: string): void {
   if (axis === shape.length) {
     if (Array.isArray(values)) throw new ValueError(`${where}: 'values' is a ragged nested array: expected a number at depth ${axis} (shape ${fmt(shape)}), got an array`);
+    assert(values !== undefined, () => `${where}: 'values' is a sparse array: an entry at depth ${axis - 1} is empty (a doubled comma?); every entry must be given`, TypeError);
     assert(typeof values === 'number', () => `${where}: 'values' holds a ${typeof values} at depth ${axis}, expected a number`, TypeError);
     out[offset.i++] = values as number;
     return;
@@ -468,6 +470,7 @@ export function tensor(values: TensorData, shape?: Shape, options: { requiresGra
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, options: { requiresGrad?: boolean } = {}): Tensor {
   checkShape(shape, 'full');
+  checkShapeElements(shape, "'shape'", 'full');
   assert(typeof value === 'number', () => `full: 'value' must be a number, got ${typeof value}`, TypeError);
   leafOptions(options, 'full');
   return new Tensor(new Float64Array(sizeOf(shape)).fill(value), shape, options);

@@ -1,5 +1,5 @@
-// Density estimation on UCI Breast Cancer Wisconsin (30-D, continuous): standardize, MADE vs MAF (5) vs MAF (5) + BN, test NLL ± 2 SE.
-// Usage: npm run bench:breast-cancer [-- --epochs N --patience N --hidden 100,100 --models gaussian,made,maf,maf-bn --quick]
+// Density estimation on UCI Breast Cancer Wisconsin (30-D, continuous): standardize, MADE vs MAF (5) vs MAF (5) + BN vs spline flows, test NLL ± 2 SE.
+// Usage: npm run bench:breast-cancer [-- --epochs N --patience N --hidden 100,100 --models gaussian,made,maf,maf-bn,maf-zero,nsf,nsf-res --bins K --bound B --quick]
 import { gather } from '../autodiff/ops/shape.js';
 import type { Tensor } from '../autodiff/tensor.js';
 import { Standardize } from '../flows/bijectors/standardize.js';
@@ -10,7 +10,7 @@ import { markdownTable, MODEL_NAMES, parseFlags, runComparison, writeJson } from
 const t0 = performance.now();
 const flags = parseFlags(process.argv.slice(2), {
   epochs: 1000, patience: 30, batchSize: 100, learningRate: 1e-4, hidden: [100, 100],
-  models: ['gaussian', 'made', 'maf', 'maf-bn'], seed: 0, json: 'out/breast-cancer-density.json',
+  models: ['gaussian', 'made', 'maf', 'maf-bn', 'nsf'], seed: 0, json: 'out/breast-cancer-density.json',
 });
 
 // ---- data: a seeded 80/10/10 split; feature selection and standardization from the training rows only ----

@@ -30,13 +30,30 @@ export interface BenchFlags {
   json: string;
   /** Soft bound on every MAF layer's log-scale (`logScaleClamp`), or undefined for none (the default, as TFP). */
   clamp?: number;
+  /** Bins of every spline of the spline rows (`nsf`, `nsf-res`), or undefined for the builder's default (8). */
+  bins?: number;
+  /** Half-width B of every spline's range [−B, B] in the spline rows, or undefined for the builder's default (5). */
+  bound?: number;
 }
 
-/** The models of the paper's comparison, by key. */
-export const MODEL_KEYS = ['gaussian', 'made', 'maf', 'maf-bn'] as const;
+/**
+ * The models of the comparison, by key: the paper's (`gaussian`, `made`, `maf`, `maf-bn`), the same
+ * MAF (5) with its output layers started near zero (`maf-zero`), and rational-quadratic spline flows
+ * (`nsf`, `nsf-res`; Durkan et al. 2019).
+ */
+export const MODEL_KEYS = ['gaussian', 'made', 'maf', 'maf-bn', 'maf-zero', 'nsf', 'nsf-res'] as const;
+
+/** The keys of the spline rows, which `--bins` and `--bound` reach. */
+const SPLINE_KEYS: readonly string[] = ['nsf', 'nsf-res'];
+
+/** The display name of a model key in a run: a spline row names its bins K and bound B (the builder's 8 and 5 unless given). */
+export function modelName(key: string, f: BenchFlags): string {
+  if (!SPLINE_KEYS.includes(key)) return MODEL_NAMES[key];
+  return `${MODEL_NAMES[key]}, K = ${f.bins ?? 8}, B = ${f.bound ?? 5}`;
+}
 
 /**
- * Parses `--epochs N --patience N --batch N --lr X --hidden 256,256 --models made,maf --seed N --clamp B --quick --json FILE`.
+ * Parses `--epochs N --patience N --batch N --lr X --hidden 256,256 --models made,maf --seed N --clamp B --bins K --bound B --quick --json FILE`.
  * @throws Error naming an unknown flag or a flag without its value
  */
 export function parseFlags(argv: readonly string[], defaults: Omit<BenchFlags, 'quick'>): BenchFlags {
@@ -59,7 +76,9 @@ export function parseFlags(argv: readonly string[], defaults: Omit<BenchFlags, '
       case '--json': f.json = value(); break;
       case '--quick': f.quick = true; break;
       case '--clamp': f.clamp = Number(value()); break;
-      default: throw new Error(`bench: unknown flag '${flag}'; known: --epochs --patience --batch --lr --hidden --models --seed --quick --json`);
+      case '--bins': f.bins = Number(value()); break;
+      case '--bound': f.bound = Number(value()); break;
+      default: throw new Error(`bench: unknown flag '${flag}'; known: --epochs --patience --batch --lr --hidden --models --seed --clamp --bins --bound --quick --json`);
     }
   }
   for (const m of f.models) {
@@ -152,12 +171,28 @@ export async function trainFlow(
   };
 }
 
-/** The builder options of a model key: MADE = one layer; MAF (5) with and without batch norm. */
+/**
+ * The builder options of a model key. MADE = one affine layer; MAF (5) with and without batch norm:
+ * these three are the paper's and TFP's models, so they keep TFP's glorot-initialised output layer
+ * (`zeroInitOutput: false`; the builder's default is now a near-zero start) and their numbers stay
+ * comparable with earlier runs. `maf-zero` is MAF (5) with the near-zero start; `nsf` is five
+ * rational-quadratic spline layers (`--bins`, `--bound`), `nsf-res` the same with residual MADE
+ * blocks, both with the builder's defaults otherwise (near-zero start, reversals between layers).
+ */
 export function modelOptions(key: string, eventSize: number, f: BenchFlags, extra: Partial<MaskedAutoregressiveFlowStackOptions>): MaskedAutoregressiveFlowStackOptions {
-  const base = { eventSize, hiddenUnits: f.hidden, activation: 'relu' as const, seed: f.seed, ...(f.clamp === undefined ? {} : { logScaleClamp: f.clamp }), ...extra };
-  if (key === 'made') return { ...base, numLayers: 1, name: 'made' };
-  if (key === 'maf') return { ...base, numLayers: 5, name: 'maf5' };
-  return { ...base, numLayers: 5, batchNorm: true, name: 'maf5_bn' };
+  const base = { eventSize, hiddenUnits: f.hidden, activation: 'relu' as const, seed: f.seed, ...extra };
+  // The paper's models are affine (the builder's default is the spline); --clamp applies to them only.
+  const clamp = { transform: 'affine' as const, ...(f.clamp === undefined ? {} : { logScaleClamp: f.clamp }) };
+  if (key === 'made') return { ...base, ...clamp, numLayers: 1, zeroInitOutput: false, name: 'made' };
+  if (key === 'maf') return { ...base, ...clamp, numLayers: 5, zeroInitOutput: false, name: 'maf5' };
+  if (key === 'maf-bn') return { ...base, ...clamp, numLayers: 5, batchNorm: true, zeroInitOutput: false, name: 'maf5_bn' };
+  if (key === 'maf-zero') return { ...base, ...clamp, numLayers: 5, zeroInitOutput: true, name: 'maf5_zero' };
+  const spline = {
+    transform: 'spline' as const, ...(f.bins === undefined ? {} : { bins: f.bins }), ...(f.bound === undefined ? {} : { bound: f.bound }),
+  };
+  if (key === 'nsf') return { ...base, ...spline, numLayers: 5, name: 'nsf5' };
+  if (key === 'nsf-res') return { ...base, ...spline, numLayers: 5, residualBlocks: true, name: 'nsf5_res' };
+  throw new Error(`bench: no builder options for model '${key}'`);
 }
 
 /** Builds a flow for a model key (see {@link modelOptions}). */
@@ -171,6 +206,9 @@ export const MODEL_NAMES: Record<string, string> = {
   made: 'MADE (1 layer, Gaussian conditionals)',
   maf: 'MAF (5)',
   'maf-bn': 'MAF (5) + batch norm',
+  'maf-zero': 'MAF (5), near-zero output init',
+  nsf: 'NSF (5), rational-quadratic splines',
+  'nsf-res': 'NSF (5), splines, residual MADE blocks',
 };
 
 /**
@@ -267,7 +305,7 @@ export interface DensityProblem {
 /**
  * Trains and evaluates every model of `f.models` on `problem`: the maximum-likelihood Gaussian in
  * model space (with the preprocessing's log-det, so its NLL is in the same space as the flows'),
- * then MADE, MAF (5) and MAF (5) + BN, each with {@link trainFlow}. Prints one line per model.
+ * then each flow of `f.models` (see {@link modelOptions}) with {@link trainFlow}. Prints one line per model.
  * @returns the table rows and the trained flows by key
  */
 export async function runComparison(problem: DensityProblem, f: BenchFlags): Promise<{ rows: ResultRow[]; flows: Map<string, TransformedDistribution> }> {
@@ -280,7 +318,7 @@ export async function runComparison(problem: DensityProblem, f: BenchFlags): Pro
     const sorted = Float64Array.from(nll).sort();
     const median = (sorted[(sorted.length - 1) >> 1] + sorted[sorted.length >> 1]) / 2;
     const row: ResultRow = {
-      model: MODEL_NAMES[key], nll: s.mean, nllTwoSe: s.twoSe, nllPerDim: s.mean / D, nllPerDimTwoSe: s.twoSe / D,
+      model: modelName(key, f), nll: s.mean, nllTwoSe: s.twoSe, nllPerDim: s.mean / D, nllPerDimTwoSe: s.twoSe / D,
       median, worst: sorted[sorted.length - 1], perPoint: Array.from(nll), ...extra,
     };
     rows.push(row);
@@ -298,7 +336,7 @@ export async function runComparison(problem: DensityProblem, f: BenchFlags): Pro
       continue;
     }
     const flow = buildModel(key, D, f, { preprocessing: problem.preprocessing });
-    console.log(`\n${MODEL_NAMES[key]}: training …`);
+    console.log(`\n${modelName(key, f)}: training …`);
     const r = await trainFlow(flow, problem.train, problem.validation, f, key, { onEpochBegin: problem.onEpochBegin });
     report(key, perPointNll(flow, problem.test), r);
     flows.set(key, flow);

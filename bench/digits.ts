@@ -1,5 +1,5 @@
-// Density estimation on the UCI 8×8 digits: dequantize, logit, MADE vs MAF (5) vs MAF (5) + BN, test NLL ± 2 SE; writes out/digits-samples.svg.
-// Usage: npm run bench:digits [-- --epochs N --patience N --hidden 256,256 --models gaussian,made,maf,maf-bn --alpha A --fixed-noise --quick]
+// Density estimation on the UCI 8×8 digits: dequantize, logit, MADE vs MAF (5) vs MAF (5) + BN vs spline flows, test NLL ± 2 SE; writes out/digits-samples.svg.
+// Usage: npm run bench:digits [-- --epochs N --patience N --hidden 256,256 --models gaussian,made,maf,maf-bn,maf-zero,nsf,nsf-res --bins K --bound B --alpha A --fixed-noise --quick]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { noGrad } from '../autodiff/tensor.js';
 import { Chain } from '../flows/bijectors/chain.js';
@@ -9,7 +9,7 @@ import { readCsv } from '../lib/node/files.js';
 import { dequantize } from '../lib/data/dequantize.js';
 import { trainValidationTestSplit } from '../lib/data/split.js';
 import { figure, imageGridPanel } from '../examples/svg.js';
-import { markdownTable, MODEL_NAMES, parseFlags, runComparison, writeJson } from './compare-density.js';
+import { markdownTable, modelName, parseFlags, runComparison, writeJson } from './compare-density.js';
 
 const LEVELS = 17; // pixel values 0 … 16
 const D = 64;
@@ -28,7 +28,7 @@ const freshNoise = fixedAt < 0;
 if (fixedAt >= 0) argv.splice(fixedAt, 1);
 const flags = parseFlags(argv, {
   epochs: 150, patience: 10, batchSize: 100, learningRate: 1e-3, hidden: [256, 256],
-  models: ['gaussian', 'made', 'maf', 'maf-bn'], seed: 0, json: 'out/digits-density.json',
+  models: ['gaussian', 'made', 'maf', 'maf-bn', 'nsf'], seed: 0, json: 'out/digits-density.json',
 });
 
 // ---- data: a seeded 80/10/10 split of the integer images, then dequantization ----------------
@@ -58,9 +58,10 @@ const { rows, flows } = await runComparison({
   unit: 'nats / image',
   // Fresh dequantization noise every epoch (Real NVP and Glow draw it per batch): fit reads its
   // batches from this very tensor, so overwriting its values before an epoch is enough. Without it
-  // the flows learn the one noise draw and overfit within a few epochs.
+  // the flows learn the one noise draw and overfit within a few epochs. Epoch 0 redraws too (the
+  // draw `train` starts with), so each model sees the same noise whichever models trained before it.
   onEpochBegin: (epoch) => {
-    if (freshNoise && epoch > 0) train.data.set(dequantize(split.train, { levels: LEVELS, seed: `${flags.seed}/train/${epoch}` }).data);
+    if (freshNoise) train.data.set(dequantize(split.train, { levels: LEVELS, seed: `${flags.seed}/train/${epoch}` }).data);
   },
 }, flags);
 
@@ -73,7 +74,7 @@ if (key !== undefined) {
   const real = Array.from({ length: n }, (_, k) => Float64Array.from(split.test.data.subarray(k * D, (k + 1) * D), (v) => v / (LEVELS - 1)));
   mkdirSync('out', { recursive: true });
   writeFileSync('out/digits-samples.svg', figure([
-    imageGridPanel(`${n} samples from ${MODEL_NAMES[key]}`, images, 8, 8, 8),
+    imageGridPanel(`${n} samples from ${modelName(key, flags)}`, images, 8, 8, 8),
     imageGridPanel(`${n} test digits`, real, 8, 8, 8),
   ], `UCI digits 8×8: dequantized, logit (α = ${alpha}), standardized; MADEs [${flags.hidden}]`));
   console.log('\nwrote out/digits-samples.svg');

@@ -1,7 +1,11 @@
 // Benchmark of whole MAF flows (issue 6, configs i–iv): samples/s for a training step, logProb and sampling, plus JSON, optionally beside the PyTorch yardstick.
 // Usage: node scripts/run-ts.mjs bench/flows.ts [--json FILE] [--configs i,ii] [--seconds S] [--threads N[,N…]] [--torch [PYTHON]]
+//          [--transform affine,spline] [--bins K] [--bound B] [--clock wall|cpu]
 //   (npm run bench:flows -- --json FILE; default FILE out/bench-flows.json, configs i,ii,iii,iv, S = 2, threads getNumThreads();
-//   with several thread counts each config runs once per count in turn, and the last count is the one compared with the yardstick)
+//   with several thread counts each config runs once per count in turn, and the last count is the one compared with the yardstick;
+//   transform affine alone by default (TFP's MAF); with spline too, every MAF layer of a config is also built as a
+//   rational-quadratic spline of K bins on [−B, B] (default 8, 5), and the spline's cost is reported relative to the affine one;
+//   --clock cpu times each call by the process's CPU time instead of wall time, so rates are samples per CPU-second)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform } from 'node:os';
@@ -19,6 +23,7 @@ import { MaskedAutoregressiveFlow } from '../flows/bijectors/masked-autoregressi
 import { Reverse } from '../flows/bijectors/permute.js';
 import { MultivariateNormalDiag } from '../flows/distributions/multivariate-normal-diag.js';
 import { TransformedDistribution } from '../flows/distributions/transformed-distribution.js';
+import { splineFamily } from '../flows/transforms/spline.js';
 import { Random } from '../lib/util/random.js';
 
 /** One of the issue's configurations: MADE with relu, float64, N(0, I) base. */
@@ -42,6 +47,10 @@ const CONFIGS: Record<string, FlowConfig> = {
 type Measure = 'train' | 'logProb' | 'sample';
 type Rates = Record<Measure, number>;
 
+/** The transform of every MAF layer: TFP's affine map, or a rational-quadratic spline (Durkan et al. 2019). */
+type BenchTransform = 'affine' | 'spline';
+const TRANSFORMS: readonly BenchTransform[] = ['affine', 'spline'];
+
 interface Args {
   json: string;
   configs: string[];
@@ -50,13 +59,23 @@ interface Args {
   torch: string | null;
   /** Thread counts to measure each config with (setNumThreads), in turn; null for the default alone. */
   threads: number[] | null;
+  /** The transforms to build every config with, in turn; `['affine']` (TFP's MAF) unless given. */
+  transforms: BenchTransform[];
+  /** Bins K and bound B of the spline transform. */
+  bins: number;
+  bound: number;
+  /** What times each call: wall time, or the process's CPU time (steadier on a shared machine; with 2 threads it counts both). */
+  clock: 'wall' | 'cpu';
 }
 
-const USAGE = 'usage: bench/flows.ts [--json FILE] [--configs i,ii,iii,iv] [--seconds S] [--threads N[,N…]] [--torch [PYTHON]]';
+const USAGE = 'usage: bench/flows.ts [--json FILE] [--configs i,ii,iii,iv] [--seconds S] [--threads N[,N…]] [--torch [PYTHON]] ' +
+  '[--transform affine,spline] [--bins K] [--bound B] [--clock wall|cpu]';
 const YARDSTICK = '../shared/reference/torch_maf_bench.py';
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: 'out/bench-flows.json', configs: Object.keys(CONFIGS), seconds: 2, torch: null, threads: null };
+  const args: Args = {
+    json: 'out/bench-flows.json', configs: Object.keys(CONFIGS), seconds: 2, torch: null, threads: null, transforms: ['affine'], bins: 8, bound: 5, clock: 'wall',
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -68,12 +87,21 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--configs') args.configs = value().split(',').filter((s) => s !== '');
     else if (flag === '--seconds') args.seconds = Number(value());
     else if (flag === '--threads') args.threads = value().split(',').filter((v) => v !== '').map(Number);
+    else if (flag === '--transform') args.transforms = value().split(',').filter((s) => s !== '') as BenchTransform[];
+    else if (flag === '--bins') args.bins = Number(value());
+    else if (flag === '--bound') args.bound = Number(value());
+    else if (flag === '--clock') args.clock = value() as Args['clock'];
     else if (flag === '--torch') args.torch = argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : '/usr/bin/python3';
     else throw new Error(`bench/flows: unknown argument '${flag}' (${USAGE})`);
   }
   for (const c of args.configs) {
     if (!(c in CONFIGS)) throw new Error(`bench/flows: unknown config '${c}'; expected some of ${Object.keys(CONFIGS).join(',')}`);
   }
+  for (const t of args.transforms) {
+    if (!TRANSFORMS.includes(t)) throw new Error(`bench/flows: unknown transform '${t}'; expected some of ${TRANSFORMS.join(',')}`);
+  }
+  if (args.clock !== 'wall' && args.clock !== 'cpu') throw new Error(`bench/flows: '--clock' must be wall or cpu, got ${args.clock}`);
+  if (args.transforms.length === 0) throw new Error(`bench/flows: '--transform' needs at least one of ${TRANSFORMS.join(',')}`);
   if (!(args.seconds > 0)) throw new Error(`bench/flows: '--seconds' must be a positive number, got ${args.seconds}`);
   if (args.threads !== null && (args.threads.length === 0 || !args.threads.every((t) => Number.isInteger(t) && t >= 1))) {
     throw new Error(`bench/flows: '--threads' must list whole numbers ≥ 1, got ${args.threads.join(',')}`);
@@ -84,6 +112,15 @@ function parseArgs(argv: string[]): Args {
 function nowMs(): number {
   return performance.now();
 }
+
+/** CPU time of this process in ms, every thread's (user + system): what a call costs, whoever else shares the cores. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** The clock that times each call in {@link rate}: wall time (default) or, with `--clock cpu`, {@link cpuMs}. */
+let callClock: () => number = nowMs;
 
 /**
  * Samples/s of `run` (which handles `rows` samples): the median of repeats after a warm-up (at
@@ -96,9 +133,9 @@ function rate(run: () => void, rows: number, seconds: number): number {
   const times: number[] = [];
   const start = nowMs();
   while (times.length < 3 || nowMs() - start < seconds * 1000) {
-    const t0 = nowMs();
+    const t0 = callClock();
     run();
-    times.push(nowMs() - t0);
+    times.push(callClock() - t0);
   }
   times.sort((p, q) => p - q);
   const mid = times.length >> 1;
@@ -106,17 +143,31 @@ function rate(run: () => void, rows: number, seconds: number): number {
   return rows / (median / 1000);
 }
 
-/** TFP's stacked MAF: TransformedDistribution(N(0, I), Chain([maf_L, Reverse, …, Reverse, maf_1])). */
-function makeFlow(c: FlowConfig, seed: number): { flow: TransformedDistribution; networks: AutoregressiveNetwork[] } {
+/** How every MAF layer transforms its dimension: TFP's affine map, or a spline of `bins` bins on [−bound, bound]. */
+interface LayerTransform {
+  transform: BenchTransform;
+  bins: number;
+  bound: number;
+}
+
+/**
+ * TFP's stacked MAF: TransformedDistribution(N(0, I), Chain([maf_L, Reverse, …, Reverse, maf_1])).
+ * With the spline transform, each MADE has the spline's P = 3K − 1 outputs per dimension instead of
+ * 2 (so a wider output layer) and is otherwise the same network, glorot-initialised from the same seed.
+ */
+function makeFlow(c: FlowConfig, seed: number, t: LayerTransform = { transform: 'affine', bins: 8, bound: 5 }): { flow: TransformedDistribution; networks: AutoregressiveNetwork[] } {
   const networks: AutoregressiveNetwork[] = [];
   const bijectors: Bijector[] = [];
+  const spline = t.transform === 'spline' ? splineFamily({ bins: t.bins, bound: t.bound }) : null;
   for (let l = 0; l < c.layers; l++) {
     const made = new AutoregressiveNetwork({
-      params: 2, eventShape: c.eventSize, hiddenUnits: c.hiddenUnits, activation: 'relu', seed: seed + l,
+      params: spline === null ? 2 : spline.params, eventShape: c.eventSize, hiddenUnits: c.hiddenUnits, activation: 'relu', seed: seed + l,
     });
     networks.push(made);
     if (l > 0) bijectors.unshift(new Reverse({ name: `reverse_${l}` }));
-    bijectors.unshift(new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made, name: `maf_${l}` }));
+    bijectors.unshift(spline === null
+      ? new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made, name: `maf_${l}` })
+      : new MaskedAutoregressiveFlow({ network: made }, { transform: spline, name: `maf_${l}` }));
   }
   const base = new MultivariateNormalDiag({ loc: zeros([c.eventSize]), scaleDiag: ones([c.eventSize]) });
   const bijector = bijectors.length === 1 ? bijectors[0] : new Chain(bijectors);
@@ -132,9 +183,19 @@ function maskedMacsPerRow(networks: AutoregressiveNetwork[]): number {
   return macs;
 }
 
-function measure(name: string, c: FlowConfig, seconds: number): { rates: Rates; gflops: Rates } {
+/** The timed calls of one flow, built for a config and a transform. */
+interface Case {
+  networks: AutoregressiveNetwork[];
+  train: () => void;
+  logProb: () => void;
+  sample: () => void;
+  /** Every network's pass alone on the batch: logProb without the transform, the log-det and the base density. */
+  networkPasses: () => void;
+}
+
+function makeCase(name: string, c: FlowConfig, t?: LayerTransform): Case {
   const rng = new Random(`bench-flows-${name}`);
-  const { flow, networks } = makeFlow(c, 1000);
+  const { flow, networks } = makeFlow(c, 1000, t);
   const weights = flow.trainableWeights;
   const opt = new Adam({ learningRate: 1e-3 });
   const x = new Tensor(rng.fillNormal(new Float64Array(c.batch * c.eventSize)), [c.batch, c.eventSize]);
@@ -150,6 +211,15 @@ function measure(name: string, c: FlowConfig, seconds: number): { rates: Rates; 
   const sample = (): void => {
     noGrad(() => flow.sample(c.sampleBatch, { seed: rng }));
   };
+  const networkPasses = (): void => {
+    noGrad(() => {
+      for (const made of networks) made.call(x);
+    });
+  };
+  return { networks, train, logProb, sample, networkPasses };
+}
+
+function measure(c: FlowConfig, seconds: number, { networks, train, logProb, sample }: Case): { rates: Rates; gflops: Rates } {
   const rates: Rates = {
     train: rate(train, c.batch, seconds),
     logProb: rate(logProb, c.batch, seconds),
@@ -164,6 +234,49 @@ function measure(name: string, c: FlowConfig, seconds: number): { rates: Rates; 
     sample: (flopsPerRow * rates.sample) / 1e9,
   };
   return { rates, gflops };
+}
+
+/**
+ * The network passes one call of `sample` makes: passes through the network's op path
+ * (`flatOutput`, which the E-pass recursion runs E times per layer) and one-pass degree walks (each
+ * computes every hidden unit and output once: one pass). One pass per layer means `op` = 0 and
+ * `walks` = the number of MAF layers.
+ */
+function countSamplePasses(sample: () => void): { op: number; walks: number } {
+  const network = AutoregressiveNetwork.prototype;
+  // The hook through which a MAF layer runs the one-pass sampler; it returns null when it steps aside.
+  const layer = MaskedAutoregressiveFlow.prototype as unknown as { fastForwardAndLogDet: (...a: unknown[]) => unknown };
+  const [flatOutput, fast] = [network.flatOutput, layer.fastForwardAndLogDet];
+  let op = 0;
+  let walks = 0;
+  network.flatOutput = function (this: AutoregressiveNetwork, ...a: Parameters<typeof flatOutput>) {
+    op++;
+    return flatOutput.apply(this, a);
+  };
+  layer.fastForwardAndLogDet = function (this: unknown, ...a: unknown[]) {
+    const r = fast.apply(this, a);
+    if (r !== null) walks++;
+    return r;
+  };
+  try {
+    sample();
+  } finally {
+    network.flatOutput = flatOutput;
+    layer.fastForwardAndLogDet = fast;
+  }
+  return { op, walks };
+}
+
+/**
+ * Spline time over affine time of one call (the inverse of the rate ratio), measured in `rounds`
+ * alternating pairs of {@link rate} of about `seconds / rounds` each; the median of the rounds' ratios,
+ * so that a slow minute on a shared machine hits both sides of a ratio alike.
+ */
+function interleavedCost(affine: () => void, spline: () => void, rows: number, seconds: number, rounds = 5): number {
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) ratios.push(rate(affine, rows, seconds / rounds) / rate(spline, rows, seconds / rounds));
+  ratios.sort((p, q) => p - q);
+  return ratios[rounds >> 1];
 }
 
 /** Runs the PyTorch yardstick on one config; null (with a note) when it cannot run. */
@@ -186,9 +299,20 @@ function fmtRate(v: number): string {
   return v >= 1e4 ? `${(v / 1e3).toFixed(0)}k` : v >= 100 ? v.toFixed(0) : v.toPrecision(3);
 }
 
+/** What one transform measured over the configs: rates, GFLOP/s, rates per thread count, and sampling's network passes. */
+interface TransformResults {
+  configs: Record<string, Rates>;
+  gflops: Record<string, Rates>;
+  byThreads: Record<string, Record<string, Rates>>;
+  samplePasses: Record<string, { layers: number; op: number; walks: number }>;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.clock === 'cpu') callClock = cpuMs;
   const counts = args.threads ?? [getNumThreads()];
+  // Without --transform (or with affine alone) the output is what this bench always printed and wrote.
+  const transformMode = !(args.transforms.length === 1 && args.transforms[0] === 'affine');
   setNumThreads(Math.max(...counts));
   // The loops below never yield to the event loop, so the workers must be up before they start.
   const available = await startThreads();
@@ -196,37 +320,72 @@ async function main(): Promise<void> {
     cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: platform(), arch: arch(),
     threads: counts, load: loadavg().map((v) => Number(v.toFixed(2))),
   };
-  console.log(`node ${machine.node}, ${machine.cpu} (${machine.cores} cores, load ${machine.load.join(' ')}), threads ${counts.join(' then ')} (${available} available); samples/s, median of repeats after warm-up, ~${args.seconds} s each`);
-  const byThreads: Record<string, Record<string, Rates>> = {};
-  const configs: Record<string, Rates> = {};
-  const gflops: Record<string, Rates> = {};
+  console.log(`node ${machine.node}, ${machine.cpu} (${machine.cores} cores, load ${machine.load.join(' ')}), threads ${counts.join(' then ')} (${available} available); samples/${args.clock === 'cpu' ? 'CPU-s (the process\'s CPU time, every thread)' : 's'}, median of repeats after warm-up, ~${args.seconds} s each`);
+  const results: Partial<Record<BenchTransform, TransformResults>> = {};
+  for (const t of args.transforms) results[t] = { configs: {}, gflops: {}, byThreads: {}, samplePasses: {} };
+  const splineCost: Record<string, Rates & { logProbInterleaved: number; networkInterleaved: number }> = {};
   const yardstick: Record<string, Rates> = {};
   const ratios: Record<string, Rates> = {};
   let torchVersion: string | null = null;
   const started = nowMs();
+  const label = (t: BenchTransform): string => (!transformMode ? '' : t === 'affine' ? ', affine' : `, spline K ${args.bins} B ${args.bound}`);
   for (const name of args.configs) {
     const c = CONFIGS[name];
-    let r: { rates: Rates; gflops: Rates } | null = null;
+    // The cases of the last thread count, kept for the interleaved ratio and the pass count.
+    const cases: Partial<Record<BenchTransform, Case>> = {};
     // With several thread counts, each in turn within the same minute, so that their ratio means something here.
-    for (const t of counts) {
-      setNumThreads(t);
-      r = measure(name, c, args.seconds);
-      (byThreads[t] ??= {})[name] = r.rates;
-      const line = (['train', 'logProb', 'sample'] as const)
-        .map((m) => `${m} ${fmtRate(r!.rates[m]).padStart(6)} (${r!.gflops[m].toFixed(2)} GFLOP/s)`).join('  ');
-      console.log(`${name.padEnd(4)} D ${String(c.eventSize).padEnd(3)} hidden [${c.hiddenUnits}] × ${c.layers}, ${t} thread${t === 1 ? ' ' : 's'}: ${line}`);
+    for (const threads of counts) {
+      setNumThreads(threads);
+      for (const t of args.transforms) {
+        const res = results[t]!;
+        const k = makeCase(name, c, { transform: t, bins: args.bins, bound: args.bound });
+        cases[t] = k;
+        const r = measure(c, args.seconds, k);
+        (res.byThreads[threads] ??= {})[name] = r.rates;
+        res.configs[name] = r.rates;
+        res.gflops[name] = r.gflops;
+        const line = (['train', 'logProb', 'sample'] as const)
+          .map((m) => `${m} ${fmtRate(r.rates[m]).padStart(6)} (${r.gflops[m].toFixed(2)} GFLOP/s)`).join('  ');
+        console.log(`${name.padEnd(4)} D ${String(c.eventSize).padEnd(3)} hidden [${c.hiddenUnits}] × ${c.layers}, ${threads} thread${threads === 1 ? ' ' : 's'}${label(t)}: ${line}`);
+      }
     }
-    configs[name] = r!.rates;
-    gflops[name] = r!.gflops;
-    if (counts.length > 1) {
-      const [first, last] = [byThreads[counts[0]][name], byThreads[counts[counts.length - 1]][name]];
-      console.log(`${''.padEnd(4)} ${counts[counts.length - 1]} threads / ${counts[0]}: ${(['train', 'logProb', 'sample'] as const).map((m) => `${m} ${(last[m] / first[m]).toFixed(2)}×`).join('  ')}`);
+    for (const t of args.transforms) {
+      const res = results[t]!;
+      if (counts.length > 1) {
+        const [first, last] = [res.byThreads[counts[0]][name], res.byThreads[counts[counts.length - 1]][name]];
+        console.log(`${''.padEnd(4)} ${counts[counts.length - 1]} threads / ${counts[0]}${label(t)}: ${(['train', 'logProb', 'sample'] as const).map((m) => `${m} ${(last[m] / first[m]).toFixed(2)}×`).join('  ')}`);
+      }
+      if (transformMode) {
+        // One pass per layer: no pass through the op path (the E-pass recursion's), one walk per layer.
+        const passes = countSamplePasses(cases[t]!.sample);
+        res.samplePasses[name] = { layers: c.layers, ...passes };
+        const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
+        console.log(`${''.padEnd(4)} noGrad sample${label(t)}: ${plural(passes.op + passes.walks, 'network pass', 'network passes')} for ${plural(c.layers, 'layer')} ` +
+          `(${plural(passes.walks, 'one-pass walk')}, ${plural(passes.op, 'op-path pass', 'op-path passes')})`);
+        if (passes.op !== 0 || passes.walks !== c.layers) {
+          throw new Error(`bench/flows: sampling config ${name}${label(t)} made ${passes.op} op-path passes and ${passes.walks} walks; expected 0 and ${c.layers} (one pass per layer)`);
+        }
+      }
+    }
+    const [affine, spline] = [results.affine?.configs[name], results.spline?.configs[name]];
+    if (affine !== undefined && spline !== undefined) {
+      const logProbInterleaved = interleavedCost(cases.affine!.logProb, cases.spline!.logProb, c.batch, args.seconds);
+      // How much of that is the wider output layer (P = 3K − 1 outputs per dimension instead of 2)
+      // rather than the spline itself: the same ratio for the network passes alone.
+      const networkInterleaved = interleavedCost(cases.affine!.networkPasses, cases.spline!.networkPasses, c.batch, args.seconds);
+      splineCost[name] = {
+        train: affine.train / spline.train, logProb: affine.logProb / spline.logProb, sample: affine.sample / spline.sample,
+        logProbInterleaved, networkInterleaved,
+      };
+      console.log(`${''.padEnd(4)} spline / affine time per sample: ${(['train', 'logProb', 'sample'] as const).map((m) => `${m} ${splineCost[name][m].toFixed(2)}×`).join('  ')}  ` +
+        `(interleaved, 5 rounds: logProb ${logProbInterleaved.toFixed(2)}×, its network passes alone ${networkInterleaved.toFixed(2)}×)`);
     }
     if (args.torch !== null) {
+      const mine = results.affine?.configs[name];
       // Right after ours, so both run in the same minute on this noisy machine.
-      const t = runYardstick(args.torch, name, args.seconds);
-      if (t !== null) {
-        const mine = configs[name];
+      const t = mine === undefined ? null : runYardstick(args.torch, name, args.seconds);
+      if (mine === undefined) console.log('  (the yardstick is an affine MAF: add affine to --transform to compare)');
+      if (t !== null && mine !== undefined) {
         torchVersion = t.torch;
         yardstick[name] = t.rates;
         ratios[name] = { train: mine.train / t.rates.train, logProb: mine.logProb / t.rates.logProb, sample: mine.sample / t.rates.sample };
@@ -237,9 +396,18 @@ async function main(): Promise<void> {
     }
   }
   console.log(`total ${((nowMs() - started) / 1000).toFixed(0)} s`);
-  const result: Record<string, unknown> = { configs, gflops, machine, date: new Date().toISOString() };
-  if (counts.length > 1) result.byThreads = byThreads;
+  // `configs`, `gflops` and `byThreads` hold the affine flow, as before; every transform's are under `transforms`.
+  const affine = results.affine ?? { configs: {}, gflops: {}, byThreads: {} };
+  const result: Record<string, unknown> = { configs: affine.configs, gflops: affine.gflops, machine, date: new Date().toISOString() };
+  if (args.clock === 'cpu') result.clock = 'cpu';
+  if (counts.length > 1) result.byThreads = affine.byThreads;
   if (args.torch !== null) result.yardstick = { torch: torchVersion, configs: yardstick, ratios };
+  if (transformMode) {
+    result.transforms = Object.fromEntries(args.transforms.map((t) => [t, {
+      ...(t === 'spline' ? { bins: args.bins, bound: args.bound } : {}), ...results[t]!, ...(counts.length > 1 ? {} : { byThreads: undefined }),
+    }]));
+    if (Object.keys(splineCost).length > 0) result.splineCost = splineCost;
+  }
   mkdirSync(dirname(args.json), { recursive: true });
   writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wrote ${args.json}`);

@@ -10,13 +10,15 @@ import { broadcastShapes } from '../autodiff/broadcast.js';
 import { assert, ValueError } from '../lib/util/errors.js';
 import { Random, toRandom, type Seed } from '../lib/util/random.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../lib/util/shape.js';
-import { checkBoolean, checkFiniteNumber, checkOptions, checkPositiveInt } from '../lib/util/validate.js';
+import { checkNoHoles } from '../lib/util/arrays.js';
+import { checkBoolean, checkFinite, checkFiniteNumber, checkOptions, checkPositiveInt } from '../lib/util/validate.js';
 import { getActivation, type Activation } from './activations.js';
 import {
   checkEventSize, checkHiddenDegrees, checkHiddenUnits, checkInputOrder, createDegrees,
   type HiddenDegrees, type InputOrder,
 } from './degrees.js';
-import { masksFromDegrees } from './masks.js';
+import { checkMadeSize } from './made-size.js';
+import { hiddenMask, outputMask } from './masks.js';
 
 /** A weight initializer: a name `getInitializer` knows, or a function drawing a tensor of `shape` from `rng`. */
 export type InitializerSpec = InitializerName | Initializer;
@@ -547,6 +549,7 @@ export class AutoregressiveNetwork {
   setWeights(ws: readonly Tensor[]): void {
     const parts = this.mustBeBuilt('setWeights');
     assert(Array.isArray(ws), () => `${WHERE}.setWeights: 'weights' must be an array of Tensors, got ${show(ws)}`, TypeError);
+    checkNoHoles(ws, 'weights', `${WHERE}.setWeights`);
     assert(ws.length === this.weights.length,
       () => `${WHERE}.setWeights: expected ${this.weights.length} weights (${parts.labels.map((l) => l.label).join(', ')}), got ${ws.length} tensors in 'weights'`);
     ws.forEach((w, i) => {
@@ -575,6 +578,11 @@ export class AutoregressiveNetwork {
         () => `${WHERE}.build: 'inputShape' ${fmt(shape)} has last dimension ${E}, expected eventSize ${this.eventShapeValue![0]}`);
     }
     if (this.parts !== null) return;
+    checkMadeSize({
+      // With residual blocks the masked layers are E → H, then two H → H per block, then H → output.
+      eventSize: E, hiddenUnits: this.residualBlocks ? [this.hiddenUnits[0], ...this.hiddenUnits.flatMap((h) => [h, h])] : this.hiddenUnits, params: this.params, conditionalSize: this.conditionalEventShape?.[0],
+      conditionalAllLayers: this.conditionalInputLayers === 'all_layers', useBias: this.useBias,
+    }, WHERE);
     this.eventShapeValue = [E];
     const inputOrder = checkInputOrder(this.inputOrderOption, E, WHERE);
     const program = layerProgram(this.residualBlocks, this.hiddenUnits.length);
@@ -630,7 +638,7 @@ export class AutoregressiveNetwork {
     const masks = program.map((layer, k) => {
       const from = layer.source < 0 ? degrees[0] : (nodeDegrees[layer.source] as number[]);
       const to = nodeDegrees[k];
-      return to === null ? masksFromDegrees([degrees[0], from], this.params)[1] : masksFromDegrees([from, to], this.params)[0];
+      return to === null ? outputMask(from, degrees[0], this.params) : hiddenMask(from, to);
     });
     const outputDegrees = degrees[0].flatMap((m) => new Array<number>(this.params).fill(m));
     const layerDegrees = nodeDegrees.map((m) => Object.freeze(m === null ? outputDegrees : m.slice()));
@@ -650,7 +658,7 @@ export class AutoregressiveNetwork {
    * @param options.conditionalInput - shape `[...condBatch, C]`; required iff the network is conditional
    * @param options.training - applies dropout (if the network has any); default false
    * @returns shape `[...broadcast(batch, condBatch), E, params]`
-   * @throws TypeError if `x` is not a Tensor; ValueError when its last dim is not E, when a conditional
+   * @throws TypeError if `x` is not a TensorLike; ValueError when its last dim is not E, when a conditional
    *   network gets no `conditionalInput` or one whose last dim is not C, when a non-conditional one
    *   gets one, or when the batch shapes do not broadcast
    */
@@ -674,6 +682,7 @@ export class AutoregressiveNetwork {
     assert(c !== undefined, () => `${where}: the network is conditional; pass { conditionalInput } of shape [..., ${C}]`);
     assert(c instanceof Tensor, () => `${where}: 'conditionalInput' must be a Tensor, got ${show(c)}`, TypeError);
     assert(c.rank >= 1 && c.shape[c.rank - 1] === C, () => `${where}: 'conditionalInput' has shape ${fmt(c.shape)}, expected [..., ${C}]`);
+    checkFinite(c, 'conditionalInput', where, 'a condition must be a finite number');
     const cBatch = c.shape.slice(0, -1);
     const batch = broadcastShapes(`${where} (batch shapes of 'x' and 'conditionalInput')`, xBatch, cBatch);
     const n = sizeOf(batch);

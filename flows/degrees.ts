@@ -1,7 +1,9 @@
 // MADE degrees: which inputs each unit may see, as plain number arrays (no tensors), following TFP's rules.
 import { assert, ValueError } from '../lib/util/errors.js';
 import { toRandom, type Seed } from '../lib/util/random.js';
+import { checkTensorElements } from '../lib/util/limits.js';
 import { checkOptions } from '../lib/util/validate.js';
+import { checkNoHoles } from '../lib/util/arrays.js';
 
 /**
  * How inputs are ordered. Degrees are 1-based, as in TFP: input `j` has degree
@@ -48,6 +50,7 @@ export function checkEventSize(eventSize: unknown, where: string, arg = 'eventSi
  */
 export function checkHiddenUnits(hiddenUnits: unknown, where: string): number[] {
   assert(Array.isArray(hiddenUnits), () => `${where}: 'hiddenUnits' must be an array of positive integers, got ${show(hiddenUnits)}`, TypeError);
+  checkNoHoles(hiddenUnits, 'hiddenUnits', where);
   (hiddenUnits as unknown[]).forEach((h, i) => {
     assert(typeof h === 'number' && Number.isInteger(h) && h >= 1,
       () => `${where}: 'hiddenUnits' entries must be positive integers, got ${show(h)} at index ${i} of ${show(hiddenUnits)}`, RangeError);
@@ -80,6 +83,7 @@ export function checkInputOrder(inputOrder: unknown, eventSize: number | undefin
   }
   assert(Array.isArray(inputOrder),
     () => `${where}: 'inputOrder' must be 'left-to-right', 'right-to-left', 'random' or an array, got ${show(inputOrder)}`, TypeError);
+  checkNoHoles(inputOrder, 'inputOrder', where);
   const order = inputOrder as unknown[];
   if (eventSize === undefined) {
     assert(order.every((m) => typeof m === 'number' && Number.isInteger(m) && m >= 1),
@@ -111,6 +115,7 @@ export function checkInputOrder(inputOrder: unknown, eventSize: number | undefin
  */
 export function createInputOrder(eventSize: number, inputOrder: InputOrder = 'left-to-right', rng?: Seed): number[] {
   const E = checkEventSize(eventSize, 'createInputOrder');
+  checkTensorElements(E, "'eventSize'", 'createInputOrder');
   const order = checkInputOrder(inputOrder, E, 'createInputOrder');
   const leftToRight = Array.from({ length: E }, (_, j) => j + 1);
   if (order === 'left-to-right') return leftToRight;
@@ -166,6 +171,7 @@ export function createDegrees(options: DegreesOptions, where = 'createDegrees'):
   const hiddenUnits = checkHiddenUnits(options.hiddenUnits ?? [], where);
   const inputOrder = checkInputOrder(options.inputOrder ?? 'left-to-right', E, where);
   const hiddenDegrees = checkHiddenDegrees(options.hiddenDegrees ?? 'equal', where);
+  checkTensorElements(E + hiddenUnits.reduce((a, h) => a + h, 0), `the degrees (eventSize ${E} + Σ hiddenUnits [${hiddenUnits.join(',')}])`, where);
   const rng = toRandom(options.rng);
   const degrees = [createInputOrder(E, inputOrder, rng)];
   for (const H of hiddenUnits) {

@@ -32,9 +32,12 @@ export interface MaskedAutoregressiveFlowStackOptions {
   /** Hidden activation of every MADE; default `'relu'`. */
   activation?: Activation;
   /**
-   * The transform of every layer: `'affine'` (the paper's and TFP's MAF), `'boundedAffine'`
-   * (nflows' softplus scale) or `'spline'` (rational-quadratic, Durkan et al. 2019, with `bins` and
-   * `bound`). Default `'affine'`; see docs/benchmarks.md for the measurements behind the defaults.
+   * The transform of every layer: `'spline'` (rational-quadratic, Durkan et al. 2019, with `bins`
+   * and `bound`; the default), `'affine'` (the paper's and TFP's MAF) or `'boundedAffine'` (nflows'
+   * softplus scale). The default is measured (docs/benchmarks.md, same data, same training): on
+   * the UCI digits five spline layers score 88.63 nats against 95.99 for the paper's MAF (5) and
+   * 94.09 for it with `zeroInitOutput`; on breast cancer −43.51 against 963 and 1829 for the affine
+   * stacks, which one far test point blows up; on the banana 3.59 against 3.55 (800 steps).
    */
   transform?: StackTransform;
   /** Bins of every spline (`transform: 'spline'`), an integer ≥ 2; default 8. */
@@ -72,9 +75,9 @@ export interface MaskedAutoregressiveFlowStackOptions {
    */
   preprocessing?: Bijector;
   /**
-   * Soft bounds on every MAF layer's log-scale (see `MaskedAutoregressiveFlowOptions.logScaleClamp`);
-   * default none, as TFP. Keeps a deep flow without batch norm from exploding on points outside
-   * the training range.
+   * Soft bounds on every MAF layer's log-scale (see `MaskedAutoregressiveFlowOptions.logScaleClamp`),
+   * with `transform: 'affine'` only; default none, as TFP. Keeps a deep affine flow without batch
+   * norm from exploding on points outside the training range.
    */
   logScaleClamp?: number | LogScaleClamp;
   /** Seeds every MADE's initial weights and a `'random'` permutation; default 0. */
@@ -84,9 +87,12 @@ export interface MaskedAutoregressiveFlowStackOptions {
 }
 
 /**
- * Builds the MAF of Papamakarios et al. (2017): `K` Gaussian MADEs stacked with the order
- * reversed (or randomly permuted) between them, optionally with batch normalization after each,
- * on a standard normal base `N(0, I_E)`, as one `TransformedDistribution`.
+ * Builds the stacked model of Papamakarios et al. (2017): `K` masked autoregressive layers stacked
+ * with the order reversed (or randomly permuted) between them, optionally with batch normalization
+ * after each, on a standard normal base `N(0, I_E)`, as one `TransformedDistribution`. Each layer
+ * is a MADE driving a transform family: by default rational-quadratic splines (Durkan et al. 2019)
+ * with the output layer started near zero; `transform: 'affine', zeroInitOutput: false` gives the
+ * paper's MAF (Gaussian MADEs) exactly.
  *
  * Its bijector is a `Chain` in TFP's order (members outermost first; `forward` = base → data applies
  * the last member first). With `K = 3`, `batchNorm: true` and a preprocessing `P`:
@@ -135,7 +141,7 @@ export function maskedAutoregressiveFlow(options: MaskedAutoregressiveFlowStackO
   const {
     eventSize, numLayers = 5, hiddenUnits = [512, 512], activation = 'relu', permutation = 'reverse',
     batchNorm = false, batchNormMomentum = 0.99, conditional = false, conditionalEventShape, preprocessing, logScaleClamp, seed = 0, name = 'maf',
-    transform = 'affine', bins, bound, residualBlocks = false, zeroInitOutput = true, dropout = 0,
+    transform = 'spline', bins, bound, residualBlocks = false, zeroInitOutput = true, dropout = 0,
   } = options;
   checkOptions(options, [
     'eventSize', 'numLayers', 'hiddenUnits', 'activation', 'permutation', 'batchNorm', 'batchNormMomentum',

@@ -2,8 +2,11 @@
 import { Tensor } from '../autodiff/tensor.js';
 import { assert } from '../lib/util/errors.js';
 import type { Seed } from '../lib/util/random.js';
+import { checkNoHoles } from '../lib/util/arrays.js';
+import { checkTensorElements } from '../lib/util/limits.js';
 import { checkOptions, checkPositiveInt, describe } from '../lib/util/validate.js';
-import { createDegrees, type HiddenDegrees, type InputOrder } from './degrees.js';
+import { checkMadeSize } from './made-size.js';
+import { checkEventSize, checkHiddenUnits, createDegrees, type HiddenDegrees, type InputOrder } from './degrees.js';
 
 /**
  * The masks of a MADE network from its degrees (TFP's `_create_masks` followed by the
@@ -29,28 +32,53 @@ export function masksFromDegrees(degrees: readonly (readonly number[])[], params
   assert(Array.isArray(degrees) && degrees.length >= 1,
     () => `masksFromDegrees: 'degrees' must hold at least the input degrees, got ${JSON.stringify(degrees)}`);
   assert(Number.isInteger(params) && params >= 1, () => `masksFromDegrees: 'params' must be a positive integer, got ${params}`, RangeError);
+  checkNoHoles(degrees, 'degrees', 'masksFromDegrees');
+  degrees.forEach((m, l) => {
+    assert(Array.isArray(m), () => `masksFromDegrees: 'degrees[${l}]' must be an array of degrees, got ${describe(m)}`, TypeError);
+    checkNoHoles(m, `degrees[${l}]`, 'masksFromDegrees');
+  });
+  const widths = [...degrees.map((m) => m.length), degrees[0].length * params];
+  for (let l = 1; l < widths.length; l++) checkTensorElements(widths[l - 1] * widths[l], `mask ${l - 1} [${widths[l - 1]},${widths[l]}]`, 'masksFromDegrees');
   const masks: Tensor[] = [];
-  for (let l = 1; l < degrees.length; l++) {
-    const from = degrees[l - 1];
-    const to = degrees[l];
-    const data = new Float64Array(from.length * to.length);
-    for (let i = 0; i < from.length; i++) {
-      for (let k = 0; k < to.length; k++) data[i * to.length + k] = from[i] <= to[k] ? 1 : 0;
-    }
-    masks.push(new Tensor(data, [from.length, to.length]));
+  for (let l = 1; l < degrees.length; l++) masks.push(hiddenMask(degrees[l - 1], degrees[l]));
+  masks.push(outputMask(degrees[degrees.length - 1], degrees[0], params));
+  return masks;
+}
+
+/**
+ * The mask `[from.length, to.length]` of a hidden layer: entry (i, k) is 1 iff m(i) ≤ m(k), so a
+ * unit of degree k sees the units (or inputs) of degree at most k.
+ *
+ * @param from - the degrees of the layer's inputs
+ * @param to - the degrees of its units
+ */
+export function hiddenMask(from: readonly number[], to: readonly number[]): Tensor {
+  const data = new Float64Array(from.length * to.length);
+  for (let i = 0; i < from.length; i++) {
+    for (let k = 0; k < to.length; k++) data[i * to.length + k] = from[i] <= to[k] ? 1 : 0;
   }
-  const last = degrees[degrees.length - 1];
-  const input = degrees[0];
+  return new Tensor(data, [from.length, to.length]);
+}
+
+/**
+ * The mask `[from.length, E·params]` of the output layer: the `params` columns of dimension d
+ * (columns d·params … d·params + params − 1) see unit k iff m(k) < m(d), strictly, so no output
+ * sees its own input.
+ *
+ * @param from - the degrees of the last hidden layer's units (or of the inputs, with no hidden layer)
+ * @param input - the input degrees m(d), one per event dimension
+ * @param params - outputs per event dimension
+ */
+export function outputMask(from: readonly number[], input: readonly number[], params: number): Tensor {
   const fanOut = input.length * params;
-  const data = new Float64Array(last.length * fanOut);
-  for (let k = 0; k < last.length; k++) {
+  const data = new Float64Array(from.length * fanOut);
+  for (let k = 0; k < from.length; k++) {
     for (let d = 0; d < input.length; d++) {
-      const connected = last[k] < input[d] ? 1 : 0;
+      const connected = from[k] < input[d] ? 1 : 0;
       for (let p = 0; p < params; p++) data[k * fanOut + d * params + p] = connected;
     }
   }
-  masks.push(new Tensor(data, [last.length, fanOut]));
-  return masks;
+  return new Tensor(data, [from.length, fanOut]);
 }
 
 /** Options of {@link makeMasks}. */
@@ -89,6 +117,9 @@ export function makeMasks(options: MaskOptions): Tensor[] {
   assert(typeof options === 'object' && options !== null, () => `makeMasks: 'options' must be an object { params, eventSize, ... }, got ${describe(options)}`, TypeError);
   checkOptions(options, ['params', 'eventSize', 'hiddenUnits', 'inputOrder', 'hiddenDegrees', 'rng'], 'makeMasks');
   checkPositiveInt(options.params, 'params', 'makeMasks');
+  // The sizes first, so a mask too large to make is refused before its degrees are drawn.
+  const eventSize = checkEventSize(options.eventSize, 'makeMasks');
+  checkMadeSize({ eventSize, hiddenUnits: checkHiddenUnits(options.hiddenUnits ?? [], 'makeMasks'), params: options.params }, 'makeMasks');
   const degrees = createDegrees({
     eventSize: options.eventSize,
     hiddenUnits: options.hiddenUnits,

@@ -28,7 +28,7 @@ export {
   setKernelMode, getKernelMode, withKernelMode, setNumThreads, getNumThreads, MAX_THREADS, type KernelMode,
 } from '../autodiff/kernels/config.js';
 export { startThreads, stopThreads, threadStats, type ThreadStats } from '../autodiff/kernels/threads.js';
-export { Optimizer, type ClipOptions, type OptimizerState } from '../autodiff/optimizers/optimizer.js';
+export { Optimizer, type ClipOptions, type OptimizerState, type OptimizerSnapshot } from '../autodiff/optimizers/optimizer.js';
 export { Adam, type AdamOptions, type AdamConfig } from '../autodiff/optimizers/adam.js';
 export { SGD, type SGDOptions, type SGDConfig } from '../autodiff/optimizers/sgd.js';
 export * as initializers from '../autodiff/initializers.js';
@@ -129,5 +129,7 @@ export { parseCsv, type CsvTable } from './data/csv.js';
 export { trainValidationTestSplit, type Split } from './data/split.js';
 export { dequantize, dequantizedLogProb, type DequantizeOptions } from './data/dequantize.js';
 export { ValueError } from './util/errors.js';
+export { getLimits, setLimits, DEFAULT_LIMITS, type Limits } from './util/limits.js';
+export type { RegisterOptions } from './util/register.js';
 export { Random, setGlobalSeed, type Seed } from './util/random.js';
 export type { Shape } from './util/shape.js';

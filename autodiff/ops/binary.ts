@@ -3,6 +3,7 @@ import { broadcastPlan, broadcastShapes } from '../broadcast.js';
 import { sameShape, sizeOf, type Shape } from '../../lib/util/shape.js';
 import { outGrad, record, type Tensor } from '../tensor.js';
 import { asTensor, type TensorLike } from '../tensor-like.js';
+import { checkShapeElements } from '../../lib/util/limits.js';
 
 /** The binary ops of this file, by the name their output records. */
 export type BinaryOpName = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'mulExp';
@@ -235,6 +236,8 @@ function binary(op: FastOp, aIn: TensorLike, bIn: TensorLike): Tensor {
   const b = asTensor(bIn, op, 'b');
   const same = sameShape(a.shape, b.shape);
   const shape = same ? a.shape : broadcastTwo(op, a.shape, b.shape);
+  // Two small inputs can broadcast to a huge output ([1e5, 1] with [1, 1e5]): check it before allocating.
+  if (!same) checkShapeElements(shape, 'the broadcast shape', op);
   const size = same ? a.size : sizeOf(shape);
   const L = same ? 'same' : layoutOf(a, b, shape, size);
   if (L === null) return binaryReference(op, a, b);

@@ -4,6 +4,7 @@ import { fmt, sizeOf } from '../../lib/util/shape.js';
 import { broadcastPlan, type BroadcastPlan } from '../broadcast.js';
 import { gemm } from '../kernels/gemm.js';
 import { outGrad, record, Tensor } from '../tensor.js';
+import { checkShapeElements } from '../../lib/util/limits.js';
 
 /**
  * Matrix product over the last two axes, batched over the leading ones:
@@ -49,8 +50,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const [aIndex, bIndex] = index;
   const ad = a.data;
   const bd = b.data;
-  const y = new Float64Array(batch * m * n);
   const outShape = [...batchShape, m, n];
+  checkShapeElements(outShape, `the product of a ${fmt(a.shape)} and b ${fmt(b.shape)}, shape`, 'matmul');
+  const y = new Float64Array(batch * m * n);
 
   // When B is shared by the whole batch and A is not broadcast, the batch entries of A are consecutive
   // rows of one [batch·m, k] matrix, so one gemm does the work of `batch` small ones (and its backward

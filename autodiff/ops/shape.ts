@@ -1,5 +1,7 @@
 // Shape ops: reshape, transpose, concat, stack, unstack, slice, gather, expandDims, squeeze, broadcastTo.
 import { assert, ValueError } from '../../lib/util/errors.js';
+import { checkNoHoles } from '../../lib/util/arrays.js';
+import { checkShapeElements } from '../../lib/util/limits.js';
 import { checkShape, fmt, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape } from '../../lib/util/shape.js';
 import { broadcastPlan } from '../broadcast.js';
 import { outGrad, record, Tensor } from '../tensor.js';
@@ -10,6 +12,7 @@ function mustBeTensor(x: unknown, op: string, arg: string): asserts x is Tensor 
 
 function mustBeTensorList(tensors: unknown, op: string): asserts tensors is readonly Tensor[] {
   assert(Array.isArray(tensors), () => `${op}: 'tensors' must be an array of Tensors, got ${typeof tensors}`, TypeError);
+  checkNoHoles(tensors, 'tensors', op);
   assert(tensors.length > 0, () => `${op}: 'tensors' is empty, expected at least one Tensor`);
   tensors.forEach((t: unknown, k) => mustBeTensor(t, op, `tensors[${k}]`));
 }
@@ -97,6 +100,7 @@ function view(op: string, x: Tensor, shape: Shape): Tensor {
 export function reshape(x: Tensor, shape: Shape): Tensor {
   mustBeTensor(x, 'reshape', 'x');
   assert(Array.isArray(shape), () => `reshape: 'shape' must be an array of integers, got ${String(shape)}`, TypeError);
+  checkNoHoles(shape, 'shape', 'reshape');
   let inferAt = -1;
   let known = 1;
   shape.forEach((d, i) => {
@@ -139,6 +143,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
     p = x.shape.map((_, i) => rank - 1 - i);
   } else {
     assert(Array.isArray(perm), () => `transpose: 'perm' must be an array of axes, got ${String(perm)}`, TypeError);
+    checkNoHoles(perm, 'perm', 'transpose');
     assert(perm.length === rank, () => `transpose: 'perm' [${perm.join(',')}] has ${perm.length} entries but 'x' of shape ${fmt(x.shape)} has rank ${rank}`);
     p = perm.map((a) => normalizeAxis(a, rank, 'transpose'));
     const seen = new Array<boolean>(rank).fill(false);
@@ -264,6 +269,8 @@ export function unstack(x: Tensor, axis = 0): Tensor[] {
 export function slice(x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
   mustBeTensor(x, 'slice', 'x');
   assert(Array.isArray(begin) && Array.isArray(size), () => `slice: 'begin' and 'size' must be arrays of integers`, TypeError);
+  checkNoHoles(begin, 'begin', 'slice');
+  checkNoHoles(size, 'size', 'slice');
   assert(begin.length === x.rank && size.length === x.rank,
     () => `slice: 'begin' [${begin.join(',')}] and 'size' [${size.join(',')}] need one entry per axis of 'x' of shape ${fmt(x.shape)}`);
   const shape = x.shape.map((d, a) => {
@@ -360,6 +367,7 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   mustBeTensor(x, 'broadcastTo', 'x');
   checkShape(shape, 'broadcastTo');
+  checkShapeElements(shape, "'shape'", 'broadcastTo');
   const offset = shape.length - x.rank;
   const fits = offset >= 0 && x.shape.every((d, i) => d === 1 || d === shape[offset + i]);
   if (!fits) throw new ValueError(`broadcastTo: 'x' of shape ${fmt(x.shape)} does not broadcast to 'shape' ${fmt(shape)}`);

@@ -83,6 +83,11 @@ export class Adam extends Optimizer {
     return { ...this.baseConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
 
+  /** `v`, an average of squared gradients, is never negative. */
+  protected override slotValueProblem(slot: string, value: number): string | null {
+    return slot === 'v' && value < 0 ? 'a second moment ≥ 0 (v is an average of squared gradients)' : null;
+  }
+
   protected applyUpdate(w: Float64Array, g: Float64Array, slots: Float64Array[], t: number): void {
     const [m, v] = slots;
     const { beta1: b1, beta2: b2, epsilon: eps } = this;

@@ -1,5 +1,6 @@
 // The optimizer base: validated options, Keras's gradient clipping, per-parameter slots, and JSON-safe state.
 import { assert, ValueError } from '../../lib/util/errors.js';
+import { checkNoHoles } from '../../lib/util/arrays.js';
 import { fmt } from '../../lib/util/shape.js';
 import { checkFiniteNumber, checkOptions, describe, type NumberBounds } from '../../lib/util/validate.js';
 import { Tensor } from '../tensor.js';
@@ -30,6 +31,22 @@ export interface OptimizerState {
   iterations: number;
   /** Slot name → `slots[name][i]` holds parameter `i`'s slot values, row-major, `params[i].size` long. */
   slots: Record<string, number[][]>;
+}
+
+/**
+ * A copy of everything {@link Optimizer.step} changes, from {@link Optimizer.snapshot}; opaque
+ * outside the optimizer. `fit` keeps one from before each step, to put the optimizer back as it
+ * was after the last good step when training fails.
+ */
+export interface OptimizerSnapshot {
+  /** The step count. */
+  iterations: number;
+  /** The parameters the optimizer knew, in their order. */
+  tracked: Tensor[];
+  /** A copy of each known parameter's slots. */
+  slots: Map<Tensor, Float64Array[]>;
+  /** A copy of slots given to `setState` and not yet bound to parameters, or `null`. */
+  pending: Float64Array[][] | null;
 }
 
 /**
@@ -197,6 +214,44 @@ export abstract class Optimizer {
     });
   }
 
+  /**
+   * A copy of the step count and every slot, for {@link Optimizer.restoreSnapshot}.
+   * @param into - an earlier snapshot whose buffers are reused (a training loop takes one per step)
+   */
+  snapshot(into?: OptimizerSnapshot): OptimizerSnapshot {
+    const s: OptimizerSnapshot = into ?? { iterations: 0, tracked: [], slots: new Map(), pending: null };
+    s.iterations = this.iterationCount;
+    s.tracked = this.tracked.slice();
+    for (const p of this.tracked) {
+      const live = this.slotsByParam.get(p) as Float64Array[];
+      const copy = s.slots.get(p);
+      if (copy === undefined || copy.length !== live.length) s.slots.set(p, live.map((a) => a.slice()));
+      else live.forEach((a, k) => copy[k].set(a));
+    }
+    s.pending = this.pending === null ? null : this.pending.slots.map((perParam) => perParam.map((a) => a.slice()));
+    return s;
+  }
+
+  /**
+   * Puts back the step count and every slot from {@link Optimizer.snapshot}: the optimizer
+   * forgets the steps taken since (a parameter it first saw since has no slots again).
+   */
+  restoreSnapshot(s: OptimizerSnapshot): void {
+    this.iterationCount = s.iterations;
+    this.tracked = s.tracked.slice();
+    this.slotsByParam = new Map(s.tracked.map((p) => [p, (s.slots.get(p) as Float64Array[]).map((a) => a.slice())]));
+    this.pending = s.pending === null ? null : { slots: s.pending.map((perParam) => perParam.map((a) => a.slice())) };
+  }
+
+  /**
+   * What is wrong with a finite `value` in slot `slot`, or `null` if nothing: the check of
+   * meaning that {@link Optimizer.setState} applies to every entry (Adam's `v`, an average of
+   * squares, cannot be negative). The base class accepts every finite value.
+   */
+  protected slotValueProblem(_slot: string, _value: number): string | null {
+    return null;
+  }
+
   /** Sets `.grad` of every parameter to `null`, ready for the next `backward()`. */
   zeroGrad(params: readonly Tensor[]): void {
     checkParams(`${this.className}.zeroGrad`, params);
@@ -235,6 +290,7 @@ export abstract class Optimizer {
    *   already passed to `step`; if there are none yet, the arrays are bound (and their sizes
    *   checked) at the next `step`.
    * @throws TypeError if `state` or its fields have the wrong kind
+   * @throws RangeError for a value without meaning in its slot (a negative Adam `v`)
    * @throws ValueError naming the slot and parameter whose count or size does not match
    */
   setState(state: OptimizerState, params?: readonly Tensor[]): void {
@@ -255,12 +311,14 @@ export abstract class Optimizer {
     const arrays: Float64Array[][] = this.slotNames.map((name) => {
       const perParam: unknown = state.slots[name];
       assert(Array.isArray(perParam), () => `${where}: slot '${name}' must be an array of arrays, got ${describe(perParam)}`, TypeError);
+      checkNoHoles(perParam, `state.slots.${name}`, where);
       if (target !== null) {
         assert(perParam.length === target.length, () =>
           `${where}: slot '${name}' holds ${perParam.length} parameters, expected ${target.length}`);
       }
       return perParam.map((values: unknown, i: number) => {
         assert(Array.isArray(values), () => `${where}: slot '${name}' entry ${i} must be an array of numbers, got ${describe(values)}`, TypeError);
+        checkNoHoles(values, `state.slots.${name}[${i}]`, where);
         if (target !== null) {
           assert(values.length === target[i].size, () =>
             `${where}: slot '${name}' has ${values.length} values for parameter ${i}, expected ${target[i].size} (shape ${fmt(target[i].shape)})`);
@@ -270,6 +328,8 @@ export abstract class Optimizer {
           const v: unknown = values[j];
           assert(typeof v === 'number' && Number.isFinite(v), () =>
             `${where}: slot '${name}' parameter ${i} index ${j} is ${describe(v)}, expected a finite number`, TypeError);
+          const problem = this.slotValueProblem(name, v);
+          assert(problem === null, () => `${where}: slot '${name}' parameter ${i} index ${j} is ${v}, expected ${problem}`, RangeError);
           arr[j] = v;
         }
         return arr;
@@ -354,6 +414,7 @@ function l2Norm(arrays: readonly Float64Array[]): number {
 /** @throws TypeError unless `params` is an array of Tensors; ValueError if one appears twice */
 function checkParams(where: string, params: unknown): asserts params is readonly Tensor[] {
   assert(Array.isArray(params), () => `${where}: 'params' must be an array of Tensors, got ${describe(params)}`, TypeError);
+  checkNoHoles(params, 'params', where);
   const seen = new Set<Tensor>();
   (params as unknown[]).forEach((p, i) => {
     assert(p instanceof Tensor, () => `${where}: params[${i}] must be a Tensor, got ${describe(p)}`, TypeError);

@@ -7,6 +7,7 @@ import { ones, zeros, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { fmt, type Shape } from '../../lib/util/shape.js';
 import { checkOptions, checkPositiveInt } from '../../lib/util/validate.js';
+import { constrainWeight } from '../../lib/util/weight-constraints.js';
 import { Bijector, checkName, describe, type BijectorConfig, type BijectorKwargs, type InverseResult } from './bijector.js';
 
 /** Options of {@link BatchNormalization}. */
@@ -105,6 +106,8 @@ export class BatchNormalization extends Bijector {
       movingMean: zeros([e]),
       movingVariance: ones([e]),
     };
+    // A variance below 0 has no meaning (and √(v + ε) would be NaN): loaders refuse one.
+    constrainWeight(this.weightsTuple.movingVariance, { ok: (v) => Number.isFinite(v) && v >= 0, expected: 'a variance: finite and ≥ 0' });
   }
 
   private get w(): { logGamma: Tensor; beta: Tensor; movingMean: Tensor; movingVariance: Tensor } {
@@ -163,6 +166,11 @@ export class BatchNormalization extends Bijector {
   private inverseStatistics(y: Tensor, training: boolean, update: boolean): { m: Tensor; v: Tensor } {
     const { movingMean, movingVariance } = this.w;
     if (!training) return { m: movingMean, v: movingVariance };
+    // One row has variance 0: it would be divided by √ε and its density inflated by ½·log(1/ε) per
+    // dimension, a loss that looks excellent and an evaluate that is not (PyTorch refuses this too).
+    const rows = y.size / y.shape[y.rank - 1];
+    assert(rows >= 2, () => `BatchNormalization.inverse: '${this.name}' is in training mode and 'y' has shape ${fmt(y.shape)}, ${rows} row${rows === 1 ? '' : 's'}; ` +
+      `batch statistics need at least 2 rows (one row has variance 0). Use batches of 2 or more rows, or { training: false } for the running averages`);
     const axes = y.shape.slice(0, -1).map((_, i) => i);
     const m = mean(y, axes);
     const v = mean(square(sub(y, m)), axes);

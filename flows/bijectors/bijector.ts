@@ -5,7 +5,7 @@ import { Tensor } from '../../autodiff/tensor.js';
 import { toTensor, type TensorLike } from '../../autodiff/tensor-like.js';
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
-import { checkEntries as checkEntriesOf, describe } from '../../lib/util/validate.js';
+import { checkEntries as checkEntriesOf, checkFinite, describe } from '../../lib/util/validate.js';
 import { copyWeightsInto } from '../../lib/util/weights.js';
 
 /**
@@ -123,6 +123,24 @@ export function checkName(name: unknown, where: string): string {
 
 /** A short description of a value for error messages (see lib/util/validate.ts). */
 export { describe };
+
+/**
+ * Checks every `conditionalInput` in bijector kwargs, shared (`{ conditionalInput }`) or
+ * addressed to one bijector (`{ maf1: { conditionalInput } }`), for NaN and ±∞: a condition
+ * is data, and NaN in it would otherwise come out as a NaN density.
+ * @throws ValueError naming `where`, the kwarg, and the row and column of the first bad entry
+ */
+export function checkConditionsFinite(kwargs: BijectorKwargs | undefined, where: string): void {
+  if (kwargs === undefined || kwargs === null || typeof kwargs !== 'object') return;
+  for (const [key, value] of Object.entries(kwargs)) {
+    if (key === 'conditionalInput' && value instanceof Tensor) {
+      checkFinite(value, 'conditionalInput', where, 'a condition must be a finite number');
+    } else if (isPlainObject(value)) {
+      const c = (value as BijectorKwargs).conditionalInput;
+      if (c instanceof Tensor) checkFinite(c, `bijectorKwargs.${key}.conditionalInput`, where, 'a condition must be a finite number');
+    }
+  }
+}
 
 /**
  * An invertible, differentiable map with a tractable log-Jacobian-determinant, in TFP's
@@ -348,6 +366,7 @@ export abstract class Bijector {
   protected resolveKwargs(kwargs: BijectorKwargs | undefined, where: string): BijectorKwargs {
     if (kwargs === undefined) return {};
     assert(isPlainObject(kwargs), () => `${where}: 'kwargs' must be a plain object, got ${describe(kwargs)}`, TypeError);
+    checkConditionsFinite(kwargs, where);
     const names = this.bijectorNames();
     const flat: BijectorKwargs = {};
     let own: Record<string, unknown> | undefined;

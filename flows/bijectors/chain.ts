@@ -4,6 +4,7 @@ import { zeros, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { Bijector, checkName, describe, isPlainObject, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
 import { checkOptions } from '../../lib/util/validate.js';
+import { checkNoHoles } from '../../lib/util/arrays.js';
 
 /**
  * Composition of bijectors, in TFP's order: `new Chain([b1, b2, b3])` is `b1 ∘ b2 ∘ b3`, so
@@ -36,6 +37,7 @@ export class Chain extends Bijector {
    */
   constructor(bijectors: readonly Bijector[], options: { name?: string } = {}) {
     assert(Array.isArray(bijectors), () => `Chain: 'bijectors' must be an array of Bijectors, got ${describe(bijectors)}`, TypeError);
+    checkNoHoles(bijectors, 'bijectors', 'Chain');
     bijectors.forEach((b: unknown, k) => {
       assert(b instanceof Bijector, () => `Chain: 'bijectors'[${k}] must be a Bijector, got ${describe(b)}`, TypeError);
     });

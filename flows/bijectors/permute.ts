@@ -5,6 +5,7 @@ import { assert } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
 import { checkOptions, checkPositiveInt } from '../../lib/util/validate.js';
 import { Bijector, checkName, describe, type BijectorConfig } from './bijector.js';
+import { checkNoHoles } from '../../lib/util/arrays.js';
 
 /** Checks that `n` is an event size: a positive integer. */
 /**
@@ -34,6 +35,7 @@ export class Permute extends Bijector {
     checkOptions(options, ['permutation', 'name'], where);
     const p = options.permutation;
     assert(Array.isArray(p), () => `${where}: 'permutation' must be an array of integers, got ${describe(p)}`, TypeError);
+    checkNoHoles(p, 'permutation', where);
     const n = p.length;
     const seen = new Array<boolean>(n).fill(false);
     const ok = n > 0 && p.every((i) => typeof i === 'number' && Number.isInteger(i) && i >= 0 && i < n && !seen[i] && (seen[i] = true));

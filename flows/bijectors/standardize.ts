@@ -78,6 +78,12 @@ export class Standardize extends Bijector {
    * where a constant column (std 0) gets std 1, as scikit-learn's StandardScaler does, so it is
    * centred and left unscaled instead of dividing by zero.
    *
+   * Scale-safe: each column is divided by s, the power of two nearest below its largest |x|, and
+   * the statistics of x/s are scaled back (mean = s·mean(x/s), std = s·std(x/s)), so no sum
+   * overflows past 1e308 and no square underflows below 1e-308: columns around 1e200 and 1e-200
+   * get their true mean and std. Dividing by a power of two is exact, so on columns that never
+   * came near either bound the result is the same, bit for bit, as without the scaling.
+   *
    * @param x - the training rows, shape [rows, E], finite
    * @param options - `name`
    * @throws TypeError when `x` is not a Tensor; ValueError when it is not [rows ≥ 1, E]; RangeError for a non-finite entry
@@ -88,18 +94,25 @@ export class Standardize extends Bijector {
     assert(x.rank === 2 && x.shape[0] >= 1, () => `${where}: 'x' has shape ${fmt(x.shape)}, expected [rows, E] with rows ≥ 1`);
     checkEntries(x, where, 'x', Number.isFinite, 'finite');
     const [n, E] = x.shape;
-    const mean = new Float64Array(E);
+    const scale = new Float64Array(E);
+    for (let b = 0; b < n; b++) for (let d = 0; d < E; d++) scale[d] = Math.max(scale[d], Math.abs(x.data[b * E + d]));
+    // s = 2^⌊log₂ max|x|⌋ (1 for an all-zero column, whose mean and std are 0 whatever s is).
+    for (let d = 0; d < E; d++) scale[d] = scale[d] === 0 ? 1 : 2 ** Math.max(-1074, Math.floor(Math.log2(scale[d])));
+    const mean = new Float64Array(E); // of x/s, in (−2, 2)
     const std = new Float64Array(E);
-    for (let b = 0; b < n; b++) for (let d = 0; d < E; d++) mean[d] += x.data[b * E + d];
+    for (let b = 0; b < n; b++) for (let d = 0; d < E; d++) mean[d] += x.data[b * E + d] / scale[d];
     for (let d = 0; d < E; d++) mean[d] /= n;
     // Two passes (mean, then squared deviations): no cancellation as in E[x²] − E[x]².
     for (let b = 0; b < n; b++) {
       for (let d = 0; d < E; d++) {
-        const c = x.data[b * E + d] - mean[d];
+        const c = x.data[b * E + d] / scale[d] - mean[d];
         std[d] += c * c;
       }
     }
-    for (let d = 0; d < E; d++) std[d] = std[d] > 0 ? Math.sqrt(std[d] / n) : 1;
+    for (let d = 0; d < E; d++) {
+      std[d] = std[d] > 0 ? scale[d] * Math.sqrt(std[d] / n) : 1;
+      mean[d] *= scale[d];
+    }
     return new Standardize({ mean: tensor(mean, [E]), std: tensor(std, [E]), name: options.name });
   }
 

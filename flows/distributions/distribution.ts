@@ -3,12 +3,14 @@ import { broadcastShapes } from '../../autodiff/broadcast.js';
 import { exp } from '../../autodiff/ops/unary.js';
 import type { Tensor } from '../../autodiff/tensor.js';
 import type { TensorLike } from '../../autodiff/tensor-like.js';
+import { checkNoHoles } from '../../lib/util/arrays.js';
+import { checkCallBytes, checkTensorElements } from '../../lib/util/limits.js';
 import { assert } from '../../lib/util/errors.js';
 import { Random, toRandom, type Seed } from '../../lib/util/random.js';
-import { fmt, type Shape } from '../../lib/util/shape.js';
+import { fmt, sizeOf, type Shape } from '../../lib/util/shape.js';
 import { checkBoolean, checkFinite, checkOptions } from '../../lib/util/validate.js';
 import { copyWeightsInto } from '../../lib/util/weights.js';
-import { checkName, describe, isPlainObject, toParameter, type BijectorKwargs, type JsonValue } from '../bijectors/bijector.js';
+import { checkConditionsFinite, checkName, describe, isPlainObject, toParameter, type BijectorKwargs, type JsonValue } from '../bijectors/bijector.js';
 
 /** How many draws: a count `n` (→ `[n]`) or a shape; `[]` (the default) draws one. */
 export type SampleShape = number | readonly number[];
@@ -84,6 +86,7 @@ function toSeededRandom(seed: unknown, where: string): Random {
 export function toSampleShape(sampleShape: unknown, where: string): number[] {
   const list = typeof sampleShape === 'number' ? [sampleShape] : sampleShape;
   assert(Array.isArray(list), () => `${where}: 'sampleShape' must be a number or an array of integers, got ${describe(sampleShape)}`, TypeError);
+  checkNoHoles(list, 'sampleShape', where);
   for (const d of list as unknown[]) {
     assert(typeof d === 'number' && Number.isInteger(d) && d >= 0,
       () => `${where}: 'sampleShape' entries must be non-negative integers, got ${typeof sampleShape === 'number' ? sampleShape : `[${(list as unknown[]).join(',')}]`}`, RangeError);
@@ -164,6 +167,8 @@ export abstract class Distribution {
     const shape = toSampleShape(sampleShape, where);
     assert(isPlainObject(options), () => `${where}: 'options' must be an object { seed?, bijectorKwargs? }, got ${describe(options)}`, TypeError);
     checkOptions(options, SAMPLE_OPTIONS, where);
+    this.checkDrawSize(shape, where);
+    checkConditionsFinite(options.bijectorKwargs, where);
     return this._sample(shape, toSeededRandom(options.seed, where), options.bijectorKwargs ?? {});
   }
 
@@ -185,6 +190,9 @@ export abstract class Distribution {
     if (checkBoolean(options.validateArgs, 'validateArgs', where, true)) {
       checkFinite(t, 'x', where, 'remove or impute it, or pass { validateArgs: false } to get NaN out for NaN in');
     }
+    checkConditionsFinite(options.bijectorKwargs, where);
+    const batch = broadcastShapes(where, t.shape.slice(0, t.rank - this.eventShape.length), this.batchShape);
+    checkCallBytes(sizeOf(batch) * this.bytesPerRow(), `the estimated working memory of ${sizeOf(batch)} rows`, where);
     return this._logProb(t, options.bijectorKwargs ?? {});
   }
 
@@ -206,6 +214,8 @@ export abstract class Distribution {
     const shape = toSampleShape(sampleShape, where);
     assert(isPlainObject(options), () => `${where}: 'options' must be an object { seed?, bijectorKwargs? }, got ${describe(options)}`, TypeError);
     checkOptions(options, SAMPLE_OPTIONS, where);
+    this.checkDrawSize(shape, where);
+    checkConditionsFinite(options.bijectorKwargs, where);
     return this._sampleAndLogProb(shape, toSeededRandom(options.seed, where), options.bijectorKwargs ?? {});
   }
 
@@ -244,6 +254,28 @@ export abstract class Distribution {
   protected _sampleAndLogProb(sampleShape: number[], rng: Random, bijectorKwargs: BijectorKwargs): SampleResult {
     const sample = this._sample(sampleShape, rng, bijectorKwargs);
     return { sample, logProb: this._logProb(sample, bijectorKwargs) };
+  }
+
+  /**
+   * What one row (one event) of a sample or logProb call holds at a time, estimated from the
+   * shapes alone: 8 bytes × (event size + the output width of every 2-D weight), since a
+   * network layer with kernel `[fanIn, fanOut]` makes `fanOut` values per row.
+   */
+  private bytesPerRow(): number {
+    let width = sizeOf(this.eventShape);
+    for (const w of this.trainableWeights) if (w.rank === 2) width += w.shape[1];
+    return 8 * width;
+  }
+
+  /**
+   * Checks a draw's size against the limits before anything is drawn: the sample tensor
+   * `[...sampleShape, ...batchShape, ...eventShape]` and the working memory of its rows.
+   * @throws RangeError naming `where`, the size and the limit
+   */
+  private checkDrawSize(sampleShape: readonly number[], where: string): void {
+    const rows = sizeOf(sampleShape) * sizeOf(this.batchShape);
+    checkTensorElements(rows * sizeOf(this.eventShape), `the sample of 'sampleShape' ${fmt(sampleShape)}, shape ${fmt([...sampleShape, ...this.batchShape, ...this.eventShape])},`, where);
+    checkCallBytes(rows * this.bytesPerRow(), `the estimated working memory of ${rows} rows`, where);
   }
 
   /** Converts and checks a value: rank, trailing event shape, and batch broadcast. */

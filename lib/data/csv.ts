@@ -10,9 +10,15 @@ export interface CsvTable {
   values: Tensor;
 }
 
+// A decimal number as a data file writes it: sign, digits with an optional point, an optional exponent.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /**
  * Parses numeric CSV text: a header row of column names, then one row of numbers per line.
- * Blank lines (and a final newline) are skipped; `\r\n` line ends are accepted.
+ * Blank lines (and a final newline) are skipped; lines may end in `\n`, `\r\n` or a lone `\r`
+ * (old Mac files). Fields are decimal numbers (`-1.5`, `2e-3`, `.5`); JavaScript's other
+ * literals, which `Number()` also reads (`0x1F`, `0b101`, `0o17`, `Infinity`), are refused, since
+ * in a data file they are far more likely damage than data.
  *
  * @param text - the file's contents
  * @param source - a name for error messages (a file path)
@@ -24,7 +30,7 @@ export interface CsvTable {
  */
 export function parseCsv(text: string, source = 'csv'): CsvTable {
   assert(typeof text === 'string', () => `parseCsv: 'text' must be a string, got ${typeof text}`, TypeError);
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r\n|\r|\n/);
   const headerAt = lines.findIndex((l) => l.trim() !== '');
   assert(headerAt >= 0, () => `parseCsv: ${source} is empty, expected a header row`);
   const columns = lines[headerAt].split(',').map((c) => c.trim());
@@ -44,6 +50,9 @@ export function parseCsv(text: string, source = 'csv'): CsvTable {
       // Number('') is 0, so an empty field must be caught before it silently becomes a zero.
       if (f === '' || !Number.isFinite(v)) {
         throw new ValueError(`parseCsv: ${source} line ${i + 1}, column ${c + 1} ('${columns[c]}'): '${f}' is not a finite number`);
+      }
+      if (!DECIMAL.test(f)) {
+        throw new ValueError(`parseCsv: ${source} line ${i + 1}, column ${c + 1} ('${columns[c]}'): '${f}' is not a decimal number (hexadecimal, binary and octal literals are refused)`);
       }
       values.push(v);
     }

@@ -7,6 +7,7 @@ import { Tensor } from '../../autodiff/tensor.js';
 import { getActivation, type Activation } from '../../flows/activations.js';
 import { assert, ValueError } from '../util/errors.js';
 import { Random, toRandom, type Seed } from '../util/random.js';
+import { checkParamCount, checkTensorElements } from '../util/limits.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../util/shape.js';
 import { checkBoolean, checkPositiveInt } from '../util/validate.js';
 import { checkOptionNames, describe } from '../models/checks.js';
@@ -103,6 +104,8 @@ export class Dense extends Layer<Tensor> {
       assert(this.kernel.shape[0] === fanIn, () => `Dense.build: layer '${this.name}' was built for inputs [..., ${this.kernel!.shape[0]}], got ${fmt(inputShape)}`);
       return;
     }
+    checkTensorElements(fanIn * this.units, `the kernel [${fanIn},${this.units}] of layer '${this.name}'`, 'Dense.build');
+    checkParamCount(fanIn * this.units + (this.useBias ? this.units : 0), `layer '${this.name}'`, 'Dense.build');
     const rng = new Random(this.seed);
     const makeWeight = (shape: number[], init: InitializerName | Initializer, label: string): Tensor => {
       const w = getInitializer(init)(shape, rng);

@@ -3,6 +3,7 @@ import type { Tensor } from '../../autodiff/tensor.js';
 import type { Distribution } from '../../flows/distributions/distribution.js';
 import { assert, ValueError } from '../util/errors.js';
 import { checkOptionNames } from '../models/checks.js';
+import { checkReplacement, type RegisterOptions } from '../util/register.js';
 import {
   applyConvertToTensorFn, checkConvertToTensorFn, describeInput, isDistribution, LAYER_ARG_NAMES, Layer, mustBeTensorInput,
   type CallOptions, type ConvertToTensorFn, type LayerArgs, type LayerConfig, type LayerOutput,
@@ -18,20 +19,25 @@ const namesByFn = new Map<MakeDistributionFn, string>();
  * Gives a distribution-making function a name, so that a `DistributionLambda` holding it can be
  * saved and loaded: the file stores the name, and loading looks the function up here (code is
  * never read from a file). Register the same name before `loadModel` in the loading program.
- * Registering a name again replaces its function.
+ * Registering a name again with the same function does nothing; with another function it throws,
+ * since models saved under that name would silently load with the new one, unless
+ * `{ override: true }` says that is meant.
  *
  * @param name - a non-empty string
  * @param fn - `(t: Tensor) => Distribution`
- * @throws TypeError for an empty or non-string name or a non-function
+ * @param options - `override: true` to replace a function already registered under `name`
+ * @throws TypeError for an empty or non-string name, a non-function or a bad option; ValueError
+ *   when `name` holds another function and `override` is not set
  *
  * @example
  * const standardNormal2d = (t: Tensor) => new MultivariateNormalDiag({ loc: zeros([...t.shape.slice(0, -1), 2]) });
  * registerDistributionFn('standardNormal2d', standardNormal2d);
  * new DistributionLambda(standardNormal2d);   // or new DistributionLambda('standardNormal2d')
  */
-export function registerDistributionFn<D extends Distribution>(name: string, fn: MakeDistributionFn<D>): void {
+export function registerDistributionFn<D extends Distribution>(name: string, fn: MakeDistributionFn<D>, options: RegisterOptions = {}): void {
   assert(typeof name === 'string' && name !== '', () => `registerDistributionFn: 'name' must be a non-empty string, got ${typeof name === 'string' ? "''" : typeof name}`, TypeError);
   assert(typeof fn === 'function', () => `registerDistributionFn: 'fn' must be a function (t: Tensor) => Distribution, got ${typeof fn}`, TypeError);
+  checkReplacement(fnsByName.get(name), fn, name, options, 'registerDistributionFn');
   const previous = fnsByName.get(name);
   if (previous !== undefined) namesByFn.delete(previous);
   fnsByName.set(name, fn);

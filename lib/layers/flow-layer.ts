@@ -32,7 +32,7 @@ export interface FlowLayerArgs extends LayerArgs {
  * be saved, and `model.save` says so.
  *
  * @example
- * const flow = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 2, hiddenUnits: [8], batchNorm: true, seed: 0 });
+ * const flow = maskedAutoregressiveFlow({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [8], batchNorm: true, seed: 0 });
  * const model = new Sequential([new InputLayer({ inputShape: [0] }), new FlowLayer(flow)]);
  * model.compile({ optimizer: new Adam(), loss: 'negativeLogLikelihood' });
  * model.countParams(); // 136: two MADEs of 60 weights, two batch norms of 4 trainable + 4 running averages

@@ -1,6 +1,7 @@
 // InputLayer: declares the shape of one input row of a Sequential and checks every input against it.
 import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../util/errors.js';
+import { checkShapeElements } from '../util/limits.js';
 import { checkShape, fmt, sameShape, type Shape } from '../util/shape.js';
 import { checkOptionNames } from '../models/checks.js';
 import { LAYER_ARG_NAMES, Layer, mustBeTensorInput, type CallOptions, type LayerArgs, type LayerConfig, type LayerOutput } from './layer.js';
@@ -36,6 +37,8 @@ export class InputLayer extends Layer<Tensor> {
       () => `InputLayer: 'inputShape' is required (the shape of one example, e.g. [2])`, TypeError);
     super(args, 'InputLayer', 'input');
     this.inputShape = Object.freeze(checkShape(args.inputShape, "InputLayer: 'inputShape'").slice());
+    // The model is built by running it on one zero example [1, ...inputShape]: refuse one too large to make.
+    checkShapeElements(this.inputShape, "'inputShape'", 'InputLayer');
     this.built = true;
   }
 

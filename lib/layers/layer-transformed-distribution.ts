@@ -1,7 +1,7 @@
 // The TransformedDistribution that transform layers return: it carries bound kwargs and passes call kwargs down.
 import { add, sub } from '../../autodiff/ops/binary.js';
 import type { Tensor } from '../../autodiff/tensor.js';
-import type { BijectorKwargs } from '../../flows/bijectors/bijector.js';
+import { checkConditionsFinite, type BijectorKwargs } from '../../flows/bijectors/bijector.js';
 import type { SampleResult } from '../../flows/distributions/distribution.js';
 import { TransformedDistribution, type TransformedDistributionOptions } from '../../flows/distributions/transformed-distribution.js';
 import type { Random } from '../util/random.js';
@@ -33,6 +33,8 @@ export class LayerTransformedDistribution extends TransformedDistribution {
    */
   constructor(options: TransformedDistributionOptions, boundKwargs: BijectorKwargs = {}) {
     super(options);
+    // The bound condition is the model's input: data, so checked as data is.
+    checkConditionsFinite(boundKwargs, `${this.className} of '${this.bijector.name}'`);
     this.boundKwargs = Object.freeze({ ...boundKwargs });
   }
 

@@ -1,7 +1,9 @@
 // The Layer base class: Keras's contract (build, call, weights, config) for tensors and distributions alike.
 import { Tensor } from '../../autodiff/tensor.js';
 import type { Distribution } from '../../flows/distributions/distribution.js';
+import { checkNoHoles } from '../util/arrays.js';
 import { assert } from '../util/errors.js';
+import { weightDomainProblem } from '../util/weight-constraints.js';
 import type { Seed } from '../util/random.js';
 import { fmt, sameShape, type Shape } from '../util/shape.js';
 
@@ -211,10 +213,13 @@ export abstract class Layer<Out extends LayerOutput = LayerOutput> {
     const where = `${this.className}.setWeights`;
     const own = this.weights;
     assert(Array.isArray(weights), () => `${where}: 'weights' must be an array of Tensors, got ${typeof weights}`, TypeError);
+    checkNoHoles(weights, 'weights', where);
     assert(weights.length === own.length, () => `${where}: layer '${this.name}' has ${own.length} weights, got ${weights.length}`);
     weights.forEach((w, i) => {
       assert(w instanceof Tensor, () => `${where}: weight ${i} must be a Tensor, got ${describeInput(w)}`, TypeError);
       assert(sameShape(w.shape, own[i].shape), () => `${where}: weight ${i} of layer '${this.name}' has shape ${fmt(w.shape)}, expected ${fmt(own[i].shape)}`);
+      const problem = weightDomainProblem(own[i], w.data);
+      assert(problem === null, () => `${where}: weight ${i} of layer '${this.name}' ${problem}`, RangeError);
     });
     weights.forEach((w, i) => own[i].data.set(w.data));
   }

@@ -1,5 +1,6 @@
 // Layer classes by name, so a saved model's layer configs can be rebuilt (never by evaluating code).
 import { assert, ValueError } from '../util/errors.js';
+import { checkReplacement, type RegisterOptions } from '../util/register.js';
 import { AutoregressiveTransform } from './autoregressive-transform.js';
 import { Dense } from './dense.js';
 import { FlowLayer } from './flow-layer.js';
@@ -26,14 +27,17 @@ const LAYERS = new Map<string, LayerFactory>([
  *
  * @param className - the layer's `className`
  * @param fromConfig - rebuilds it from its `getConfig()`
- * @throws TypeError for a non-string name or a non-function factory
+ * @param options - `override: true` to replace what is registered under `className` (a built-in layer included)
+ * @throws TypeError for a non-string name or a non-function factory; ValueError when `className`
+ *   is registered to another factory and `override` is not set
  *
  * @example
  * registerLayer('Scale2', (config) => new Scale2(config));
  */
-export function registerLayer(className: string, fromConfig: LayerFactory): void {
+export function registerLayer(className: string, fromConfig: LayerFactory, options: RegisterOptions = {}): void {
   assert(typeof className === 'string' && className !== '', () => `registerLayer: 'className' must be a non-empty string, got ${typeof className}`, TypeError);
   assert(typeof fromConfig === 'function', () => `registerLayer: 'fromConfig' must be a function, got ${typeof fromConfig}`, TypeError);
+  checkReplacement(LAYERS.get(className), fromConfig, className, options, 'registerLayer');
   LAYERS.set(className, fromConfig);
 }
 

@@ -1,4 +1,5 @@
 // Training callbacks, as Keras has them: the hooks fit calls, EarlyStopping and TerminateOnNaN.
+import { checkNoHoles } from '../util/arrays.js';
 import type { Tensor } from '../../autodiff/tensor.js';
 import { assert, ValueError } from '../util/errors.js';
 import { checkOptionNames } from './checks.js';
@@ -99,6 +100,7 @@ export function callbackArray(callbacks: unknown, where: string): Array<Callback
   if (callbacks === undefined) return [];
   assert(typeof callbacks === 'object' && callbacks !== null,
     () => `${where}: 'callbacks' must be a callback ({ onEpochEnd, … } or a Callback) or an array of them, got ${callbacks === null ? 'null' : typeof callbacks}`, TypeError);
+  if (Array.isArray(callbacks)) checkNoHoles(callbacks, 'callbacks', where);
   const list = (Array.isArray(callbacks) ? callbacks.slice() : [callbacks]) as Array<Callback | CallbackHooks>;
   new CallbackList(list, where); // checks every entry, named by its index in the user's list
   return list;

@@ -11,7 +11,7 @@ import { checkOptionNames, describe, toTensorArg } from './checks.js';
 import { History } from './history.js';
 import { defaultOutput, formatValue, ProgbarLogger, type OutputStream } from './progress.js';
 import {
-  checkCompiled, checkData, checkTargets, meanLoss, meanLossOver, TrainStep, yieldToEventLoop, type TrainableModel,
+  checkCompiled, checkData, checkTargets, meanLoss, meanLossOver, trainExclusively, TrainStep, yieldToEventLoop, type TrainableModel,
 } from './training.js';
 
 /**
@@ -132,7 +132,10 @@ async function datasetLoss<Out extends LayerOutput>(model: TrainableModel<Out>, 
  * @internal
  */
 export async function fitDatasetModel<Out extends LayerOutput>(model: TrainableModel<Out>, dataset: Dataset, options: FitDatasetOptions = {}): Promise<History> {
-  const where = 'Sequential.fitDataset';
+  return trainExclusively(model, 'Sequential.fitDataset', () => fitDatasetSteps(model, dataset, options, 'Sequential.fitDataset'));
+}
+
+async function fitDatasetSteps<Out extends LayerOutput>(model: TrainableModel<Out>, dataset: Dataset, options: FitDatasetOptions, where: string): Promise<History> {
   assert(isDataset(dataset), () => `${where}: 'dataset' must be an async iterable or iterable of { xs?, ys } batches (e.g. csvDataset(path)), got ${describe(dataset)}`, TypeError);
   const o = checkOptionNames(options, FIT_DATASET_OPTIONS, where) as FitDatasetOptions;
   const { optimizer, loss } = checkCompiled(model, where);
@@ -212,6 +215,8 @@ export async function fitDatasetModel<Out extends LayerOutput>(model: TrainableM
     await cbs.epochEnd(epoch, logs);
     if (model.stopTraining) break;
   }
+  // The last step's update is scored by no later step: check it here.
+  stepper?.finish();
   await cbs.trainEnd({});
   model.stopTraining = false;
   return history;

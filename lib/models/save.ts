@@ -3,12 +3,13 @@ import { Adam } from '../../autodiff/optimizers/adam.js';
 import type { Optimizer, OptimizerState } from '../../autodiff/optimizers/optimizer.js';
 import { SGD } from '../../autodiff/optimizers/sgd.js';
 import { Tensor } from '../../autodiff/tensor.js';
+import { firstHole } from '../util/arrays.js';
+import { checkReplacement, type RegisterOptions } from '../util/register.js';
 import { assert, ValueError } from '../util/errors.js';
 import { requireNodeBuiltin } from '../util/node-builtin.js';
 import { fmt, sizeOf } from '../util/shape.js';
 
 // What a browser user does instead of a file.
-const BROWSER_SAVE = 'in a browser, store JSON.stringify(model.toJSON()) (localStorage, IndexedDB or a download) and rebuild it with Sequential.fromJSON(text)';
 const BROWSER_LOAD = 'in a browser, rebuild the model from its saved text with Sequential.fromJSON(text)';
 
 /** The `format` field of every model file. */
@@ -169,7 +170,7 @@ function kind(v: unknown): string {
 export function decodeTensor(value: unknown, where: string): Tensor {
   assert(isRecord(value), () => `${where} must be an object { shape, dtype, data }, got ${kind(value)}`);
   const { shape, dtype, data } = value;
-  assert(Array.isArray(shape) && shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0),
+  assert(Array.isArray(shape) && firstHole(shape) < 0 && shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0),
     () => `${where}.shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
   assert(dtype === 'float64', () => `${where}.dtype is ${JSON.stringify(dtype)}, expected "float64"`);
   assert(typeof data === 'string', () => `${where}.data must be a base64 string, got ${kind(data)}`);
@@ -192,11 +193,14 @@ const OPTIMIZERS = new Map<string, OptimizerFactory>([
  * Makes a custom optimizer class loadable from a file (the built-in `Adam` and `SGD` always are).
  * @param className - the optimizer's `className`
  * @param fromConfig - rebuilds it from its `getConfig()`
- * @throws TypeError for a non-string name or a non-function factory
+ * @param options - `override: true` to replace what is registered under `className`
+ * @throws TypeError for a non-string name or a non-function factory; ValueError when `className`
+ *   is registered to another factory and `override` is not set
  */
-export function registerOptimizer(className: string, fromConfig: OptimizerFactory): void {
+export function registerOptimizer(className: string, fromConfig: OptimizerFactory, options: RegisterOptions = {}): void {
   assert(typeof className === 'string' && className !== '', () => `registerOptimizer: 'className' must be a non-empty string, got ${kind(className)}`, TypeError);
   assert(typeof fromConfig === 'function', () => `registerOptimizer: 'fromConfig' must be a function, got ${kind(fromConfig)}`, TypeError);
+  checkReplacement(OPTIMIZERS.get(className), fromConfig, className, options, 'registerOptimizer');
   OPTIMIZERS.set(className, fromConfig);
 }
 
@@ -231,7 +235,7 @@ export function decodeOptimizer(value: unknown, params: readonly Tensor[], where
     () => `${where}.state must be an object { iterations, slots }`);
   const slots: Record<string, number[][]> = {};
   for (const [name, perParam] of Object.entries(state.slots)) {
-    assert(Array.isArray(perParam) && perParam.length === params.length,
+    assert(Array.isArray(perParam) && firstHole(perParam) < 0 && perParam.length === params.length,
       () => `${where}.state.slots.${name} must hold ${params.length} arrays (one per trainable weight), got ${Array.isArray(perParam) ? perParam.length : kind(perParam)}`);
     slots[name] = perParam.map((enc: unknown, i: number) => {
       const t = decodeTensor(enc, `${where}.state.slots.${name}[${i}]`);
@@ -264,14 +268,14 @@ export function checkModelJSON(value: unknown, where: string): ModelJSON {
   assert(value.className === 'Sequential', () => `${where}: 'className' is ${JSON.stringify(value.className)}, expected "Sequential"`);
   assert(typeof value.name === 'string', () => `${where}: 'name' must be a string, got ${kind(value.name)}`);
   const s = value.inputShape;
-  assert(s === null || (Array.isArray(s) && s.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)),
+  assert(s === null || (Array.isArray(s) && firstHole(s) < 0 && s.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)),
     () => `${where}: 'inputShape' must be null or an array of non-negative integers, got ${JSON.stringify(s)}`);
-  assert(Array.isArray(value.layers), () => `${where}: 'layers' must be an array, got ${kind(value.layers)}`);
+  assert(Array.isArray(value.layers) && firstHole(value.layers) < 0, () => `${where}: 'layers' must be an array without holes, got ${kind(value.layers)}`);
   (value.layers as unknown[]).forEach((l, i) => {
     assert(isRecord(l) && typeof l.className === 'string' && isRecord(l.config),
       () => `${where}: 'layers[${i}]' must be an object { className, config }, got ${JSON.stringify(l)}`);
   });
-  assert(Array.isArray(value.weights), () => `${where}: 'weights' must be an array, got ${kind(value.weights)}`);
+  assert(Array.isArray(value.weights) && firstHole(value.weights) < 0, () => `${where}: 'weights' must be an array without holes, got ${kind(value.weights)}`);
   assert(value.optimizer === null || isRecord(value.optimizer), () => `${where}: 'optimizer' must be null or an object, got ${kind(value.optimizer)}`);
   assert(value.loss === null || typeof value.loss === 'string', () => `${where}: 'loss' must be null or a loss name, got ${kind(value.loss)}`);
   return value as unknown as ModelJSON;
@@ -289,36 +293,7 @@ export function parseModelText(text: string, source: string, where: string): unk
   }
 }
 
-let tempCounter = 0;
-
-/**
- * Writes `text` to `path` atomically: into a temporary file in the same directory, flushed to
- * disk, then renamed over `path`. A rename within one file system replaces the directory entry
- * in one step, so a reader (or a crash) sees the old file or the new one, never half of one.
- * On failure the temporary file is removed and `path` is left as it was. Node only
- * (`node:fs` is reached through `process.getBuiltinModule`, so browser bundles never see it).
- *
- * @throws the file system's error (e.g. ENOENT for a missing directory), after cleaning up
- */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const fs = requireNodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises', 'Sequential.save', BROWSER_SAVE);
-  const { dirname, basename, join } = requireNodeBuiltin<typeof import('node:path')>('node:path', 'Sequential.save', BROWSER_SAVE);
-  const pid = (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
-  const temp = join(dirname(path), `.${basename(path)}.${pid}.${Date.now()}.${tempCounter++}.tmp`);
-  let handle: Awaited<ReturnType<typeof fs.open>> | null = null;
-  try {
-    handle = await fs.open(temp, 'wx');
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-    await handle.close();
-    handle = null;
-    await fs.rename(temp, path);
-  } catch (e) {
-    if (handle !== null) await handle.close().catch(() => undefined);
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-}
+export { writeFileAtomic } from './atomic-write.js';
 
 /** Reads a UTF-8 text file (Node only; `node:fs` is reached when called). */
 export async function readTextFile(path: string): Promise<string> {

@@ -2,6 +2,10 @@
 import { Optimizer } from '../../autodiff/optimizers/optimizer.js';
 import { concat } from '../../autodiff/ops/shape.js';
 import { noGrad, Tensor, zeros } from '../../autodiff/tensor.js';
+import { AutoregressiveTransform } from '../layers/autoregressive-transform.js';
+import { checkParamCount } from '../util/limits.js';
+import { checkNoHoles } from '../util/arrays.js';
+import { weightDomainProblem } from '../util/weight-constraints.js';
 import type { TensorLike } from '../../autodiff/tensor-like.js';
 import type { Distribution } from '../../flows/distributions/distribution.js';
 import { assert, ValueError } from '../util/errors.js';
@@ -18,6 +22,9 @@ import {
   checkModelJSON, decodeOptimizer, decodeTensor, encodeOptimizer, encodeTensor, MODEL_FORMAT, MODEL_FORMAT_VERSION,
   parseModelText, readTextFile, writeFileAtomic, type ModelJSON,
 } from './save.js';
+import { architectureOf, firstDifference } from './architecture.js';
+import { checkFileSizes } from './file-limits.js';
+import { firstNonFinite, firstNonFiniteSlot } from './train-state.js';
 import { evaluateModel, fitModel, rows, type DataInput, type EvaluateOptions, type FitOptions, type TrainableModel } from './training.js';
 
 /** Options of {@link Sequential}. */
@@ -102,6 +109,7 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
   constructor(layers: readonly Layer[] = [], args: SequentialArgs = {}) {
     checkOptionNames(args, ['name'], 'Sequential');
     assert(Array.isArray(layers), () => `Sequential: 'layers' must be an array of layers, got ${describe(layers)}`, TypeError);
+    checkNoHoles(layers, 'layers', 'Sequential');
     const { name } = args;
     assert(name === undefined || (typeof name === 'string' && name !== ''), () => `Sequential: 'name' must be a non-empty string, got ${describe(name)}`, TypeError);
     this.name = name ?? uniqueLayerName('sequential');
@@ -123,7 +131,60 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
       () => `Sequential.add: the model already has a layer named '${layer.name}'; layer names must be unique`);
     assert(!(layer instanceof InputLayer) || this.layerList.length === 0,
       () => `Sequential.add: an InputLayer can only be the first layer; the model has ${this.layerList.length} already`);
+    if (layer instanceof AutoregressiveTransform) {
+      const other = this.layerList.find((l) => l instanceof AutoregressiveTransform && l.made === layer.made);
+      assert(other === undefined, () => `Sequential.add: layer '${layer.name}' uses the same AutoregressiveNetwork as layer '${other!.name}'; ` +
+        `each AutoregressiveTransform needs its own network (a shared one would be counted, trained and saved twice): make a second network with the same options`);
+    }
+    this.checkNoSharedWeights([...this.layerList, layer], 'Sequential.add');
     this.layerList.push(layer);
+  }
+
+  /**
+   * Refuses a weight tensor held by two layers (one network inside two flows): it would be
+   * counted, stepped and saved twice, and the optimizer would refuse it at the first step.
+   */
+  private checkNoSharedWeights(layers: readonly Layer[], where: string): void {
+    const owner = new Map<Tensor, Layer>();
+    for (const layer of layers) {
+      for (const w of layer.weights) {
+        const other = owner.get(w);
+        assert(other === undefined || other === layer, () => `${where}: layers '${other!.name}' and '${layer.name}' share a weight tensor (shape ${fmt(w.shape)}); ` +
+          `each layer needs its own network or flow (a shared one would be counted, trained and saved twice)`);
+        owner.set(w, layer);
+      }
+    }
+  }
+
+  /** `weight j of layer 'name', shape [..]`: where `weights[i]` lives, for messages. */
+  private weightLabel(i: number): string {
+    let at = 0;
+    for (const layer of this.layerList) {
+      const ws = layer.weights;
+      if (i < at + ws.length) return `weight ${i - at} of layer '${layer.name}', shape ${fmt(ws[i - at].shape)}`;
+      at += ws.length;
+    }
+    return `weight ${i}`;
+  }
+
+  /**
+   * Refuses state a file must not hold (loadModel would refuse it): a weight or optimizer slot
+   * that is NaN or ±∞, or a weight outside its domain (a negative batch-norm variance).
+   * @throws ValueError naming `where`, the weight and the value
+   */
+  private checkSavable(where: string): void {
+    const weights = this.weights;
+    const bad = firstNonFinite(weights);
+    assert(bad === null, () => `${where}: weights[${bad!.tensor}] (${this.weightLabel(bad!.tensor)}) holds ${bad!.value} at index ${bad!.index}; ` +
+      `refusing to save non-finite state (loadModel would refuse the file), so nothing was written`);
+    weights.forEach((w, i) => {
+      const problem = weightDomainProblem(w, w.data);
+      assert(problem === null, () => `${where}: weights[${i}] (${this.weightLabel(i)}) ${problem}; refusing to save it, so nothing was written`);
+    });
+    if (this.optimizer === null) return;
+    const slot = firstNonFiniteSlot(this.optimizer, this.trainableWeights);
+    assert(slot === null, () => `${where}: the optimizer's slot '${slot!.slot}' of trainable weight ${slot!.param} holds ${slot!.value} at index ${slot!.index}; ` +
+      `refusing to save non-finite state (loadModel would refuse the file), so nothing was written`);
   }
 
   /** The shape of one example: the InputLayer's, or the one the model was built with; `undefined` before that. */
@@ -151,6 +212,8 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
     assert(known === undefined || sameShape(shape, known), () => `Sequential.build: 'inputShape' ${fmt(shape)} differs from the model's ${fmt(known as Shape)}`);
     if (this.built && sameShape(shape, this.builtShape as Shape)) return;
     this.trace(zeros([1, ...shape]));
+    this.checkNoSharedWeights(this.layerList, 'Sequential.build');
+    checkParamCount(this.countParams(), `model '${this.name}' (all layers together)`, 'Sequential.build');
     this.builtShape = shape.slice();
   }
 
@@ -263,6 +326,7 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
   setWeights(weights: readonly Tensor[]): void {
     const where = 'Sequential.setWeights';
     assert(Array.isArray(weights), () => `${where}: 'weights' must be an array of Tensors, got ${describe(weights)}`, TypeError);
+    checkNoHoles(weights, 'weights', where);
     // A model with an InputLayer can make its weights now; without this it would report 0 of them.
     const shape = this.inputShape;
     if (shape !== undefined) this.build(shape);
@@ -271,6 +335,8 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
     weights.forEach((w, i) => {
       assert(w instanceof Tensor, () => `${where}: weights[${i}] must be a Tensor, got ${describe(w)}`, TypeError);
       assert(sameShape(w.shape, own[i].shape), () => `${where}: weights[${i}] has shape ${fmt(w.shape)}, expected ${fmt(own[i].shape)}`);
+      const problem = weightDomainProblem(own[i], w.data);
+      assert(problem === null, () => `${where}: weights[${i}] (${this.weightLabel(i)}) ${problem}`, RangeError);
     });
     let at = 0;
     for (const layer of this.layerList) {
@@ -308,9 +374,12 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
    * numbers (naming the row and column of the first that is not). Rows are shuffled from
    * `seed`, so a seeded run repeats bit for bit. Between steps it yields to the event loop.
    *
-   * If the loss becomes NaN or ±∞ (or a gradient does, which the optimizer refuses), training
-   * stops with a {@link NonFiniteLossError} naming the epoch, the step and the value, and the
-   * model keeps the last weights that gave a finite loss.
+   * If the loss becomes NaN or ±∞ (or a gradient does, which the optimizer refuses, or the last
+   * step's result does), training stops with a {@link NonFiniteLossError} naming the epoch, the
+   * step and the value, and the model is back in its last good state: the weights, batch-norm
+   * statistics and optimizer state that gave the last finite loss. A second `fit` on the model
+   * while one runs is refused, and so is a `batchSize` that leaves a batch of one row for a
+   * model that cannot train on one (batch normalization).
    *
    * @param x - inputs `[rows, ...inputShape]` (`zeros([n, 0])` for an unconditional flow; the conditions for a conditional one)
    * @param y - targets `[rows, ...]`: the data whose density is learned, for a distribution output
@@ -398,11 +467,17 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
    * The whole model as one JSON-safe object: layer configs, bit-exact weights, the optimizer and
    * its state, and a format version (see {@link ModelJSON}). Builds the model if needed.
    * @throws TypeError when a layer cannot be saved (a DistributionLambda whose function is not
-   *   registered, a function activation); ValueError when the model cannot be built
+   *   registered, a function activation); ValueError when the model cannot be built, or a weight or
+   *   optimizer slot is NaN or ±∞ (or a batch-norm variance negative), naming it
    */
   toJSON(): ModelJSON {
+    return this.serialize('Sequential.toJSON');
+  }
+
+  private serialize(where: string): ModelJSON {
     const shape = this.inputShape;
     if (shape !== undefined) this.build(shape);
+    this.checkSavable(where);
     const layers = this.layerList.map((l) => ({ className: l.className, config: l.getConfig() as Record<string, unknown> }));
     assert(shape !== undefined || this.layerList.length === 0, () => `Sequential.toJSON: the model is not built; start it with an InputLayer({ inputShape }) or call build(inputShape) or fit first`);
     return {
@@ -430,6 +505,8 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
   static fromJSON<Out extends LayerOutput = Distribution>(json: ModelJSON | string, where = 'Sequential.fromJSON'): Sequential<Out> {
     const value = typeof json === 'string' ? parseModelText(json, "'json'", where) : json;
     const m = checkModelJSON(value, where);
+    // Every size in the file against the limits, before any layer exists.
+    checkFileSizes(m, where);
     const layers = m.layers.map((spec, i) => layerFromConfig({ className: spec.className, config: spec.config as LayerConfig }, `${where}: layers[${i}]`));
     const model = new Sequential<Out>(layers as Layer[], { name: m.name });
     if (m.inputShape !== null) {
@@ -450,6 +527,7 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
       return t;
     });
     model.setWeights(weights);
+    if (m.inputShape !== null) model.dryRun(m.inputShape, where);
     if (m.optimizer !== null) model.optimizer = decodeOptimizer(m.optimizer, model.trainableWeights, `${where}: optimizer`);
     if (m.loss !== null) {
       assert((LOSS_NAMES as readonly string[]).includes(m.loss), () => `${where}: 'loss' is '${m.loss}', which is not a known loss (${LOSS_NAMES.join(', ')})`);
@@ -460,22 +538,54 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
   }
 
   /**
-   * Writes the model to one JSON file ({@link Sequential.toJSON}), atomically: a temporary file in
-   * the same directory, then a rename, so a crash never leaves a truncated file behind. Node only.
-   * Nothing is written if the model cannot be serialised.
-   * @throws TypeError for a non-string path or an unsaveable layer; the file system's errors
+   * Runs a loaded model once, on one zero example, and scores a zero event under every
+   * distribution it outputs (without a graph; batch norm in inference mode, so nothing moves):
+   * a flow whose parts do not fit each other (a permutation or base distribution of another size
+   * than its networks) fails here, at load, not at the first `logProb`.
+   * @throws ValueError naming `where`, the layer and its own error
+   */
+  private dryRun(inputShape: Shape, where: string): void {
+    const outputs = this.trace(zeros([1, ...inputShape]));
+    outputs.forEach((out, i) => {
+      if (!isDistribution(out)) return;
+      try {
+        noGrad(() => out.logProb(zeros([...out.batchShape, ...out.eventShape])));
+      } catch (e) {
+        throw new ValueError(`${where}: layers[${i}] ('${this.layerList[i].name}') makes a ${out.className} that cannot run: ${(e as Error).message}`);
+      }
+    });
+  }
+
+  /**
+   * Writes the model to one JSON file ({@link Sequential.toJSON}) so that a save never makes things
+   * worse (Node only; details in docs/errors.md):
+   *
+   * - atomically: a temporary file beside the target, flushed, then renamed over it, so a crash
+   *   leaves the old file or the new one, whole; leftovers of killed saves are removed;
+   * - the model is serialised at the call, and saves to one path run in call order (awaited or
+   *   not), so the newest call's model is the one on disk;
+   * - an existing file keeps its mode (a `600` file stays private); a symbolic link is followed
+   *   (the file it points to is replaced, the link kept);
+   * - refused, with nothing written: non-finite state (a NaN weight or optimizer slot, named),
+   *   a path that is a directory or another non-regular file, a read-only file, a dangling link.
+   *
+   * @throws TypeError for a non-string path or an unsaveable layer; ValueError for non-finite
+   *   state or a path that must not be replaced; the file system's errors
    */
   async save(path: string): Promise<void> {
     assert(typeof path === 'string' && path !== '', () => `Sequential.save: 'path' must be a non-empty string, got ${describe(path)}`, TypeError);
-    const text = JSON.stringify(this.toJSON());
-    await writeFileAtomic(path, text);
+    // Serialised now, at the call: a later save to the same path, even one not awaited, writes after this one.
+    const text = JSON.stringify(this.serialize('Sequential.save'));
+    await writeFileAtomic(path, text, 'Sequential.save');
   }
 
   /**
    * Loads the weights (and the optimizer state, if this model's optimizer is of the same class)
-   * from a file written by {@link Sequential.save} for a model of the same architecture. The whole
-   * file is read and checked first: if anything is wrong, this model is left exactly as it was.
-   * @throws ValueError for a corrupt, truncated, wrong-version or mismatched file
+   * from a file written by {@link Sequential.save} for a model of the same architecture: the same
+   * layer classes with equal configs up to names, seeds and initializers (so the same activation,
+   * input order and widths), and every MADE with the same degrees. The whole file is read and
+   * checked first: if anything is wrong, this model is left exactly as it was.
+   * @throws ValueError for a corrupt, truncated, wrong-version or mismatched file, naming the first difference
    */
   async loadWeights(path: string): Promise<void> {
     const where = 'Sequential.loadWeights';
@@ -492,6 +602,11 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
     const loaded = other.weights;
     assert(own.length === loaded.length && own.every((w, i) => sameShape(w.shape, loaded[i].shape)),
       () => `${where}: ${path} has weights of shapes ${loaded.map((w) => fmt(w.shape)).join(' ')}, but this model has ${own.map((w) => fmt(w.shape)).join(' ')}`);
+    // Same shapes are not enough: another activation, input order or degrees computes something else with the same weights.
+    mine.forEach((layer, i) => {
+      const diff = firstDifference(architectureOf(layer), architectureOf(theirs[i]));
+      assert(diff === null, () => `${where}: layer ${i} ('${layer.name}') is not the architecture ${path} was saved from (${diff}); nothing was changed`);
+    });
     // The optimizer state goes first: setState checks everything before it changes anything, and the
     // weights, whose shapes are checked, cannot fail after it. (An SGD with momentum has a slot that
     // one without lacks: same class, different state.)

@@ -4,6 +4,7 @@ import { gather } from '../../autodiff/ops/shape.js';
 import { noGrad, Tensor } from '../../autodiff/tensor.js';
 import type { TensorLike } from '../../autodiff/tensor-like.js';
 import type { Optimizer } from '../../autodiff/optimizers/optimizer.js';
+import { checkNoHoles } from '../util/arrays.js';
 import { assert, ValueError } from '../util/errors.js';
 import { Random, toRandom, type Seed } from '../util/random.js';
 import { fmt, sameShape, type Shape } from '../util/shape.js';
@@ -12,6 +13,7 @@ import type { LossFn } from '../losses.js';
 import { callbackArray, CallbackList, type Callback, type CallbackHooks, type CallbackModel, type CallbacksArg, type Logs } from './callbacks.js';
 import { checkFinite, checkOptionNames, describe, positiveInt, toTensorArg } from './checks.js';
 import { History } from './history.js';
+import { firstNonFinite, firstNonFiniteSlot, TrainingState } from './train-state.js';
 import { defaultOutput, ProgbarLogger, type OutputStream } from './progress.js';
 
 /** Data as `fit` and `evaluate` accept it: any {@link TensorLike} of shape `[rows, ...]`. */
@@ -60,8 +62,9 @@ export interface EvaluateOptions {
 const EVALUATE_OPTIONS = ['batchSize', 'validateArgs'];
 
 /**
- * Thrown by `fit` when the loss, or a gradient, stops being finite. Training stops, and the
- * model holds the last weights that gave a finite loss.
+ * Thrown by `fit` when the loss, or a gradient, stops being finite (after the last step too).
+ * Training stops, and the model is back in its last good state: the weights, batch-norm
+ * statistics and optimizer state that gave the last finite loss (see docs/errors.md).
  */
 export class NonFiniteLossError extends Error {
   /** The 0-based epoch where it happened. */
@@ -95,6 +98,8 @@ export interface TrainableModel<Out extends LayerOutput = LayerOutput> extends C
   readonly inputShape: Shape | undefined;
   /** The weights the optimizer updates. */
   readonly trainableWeights: Tensor[];
+  /** Weights training changes without the optimizer (batch norm's running averages); restored with the rest when `fit` fails. */
+  readonly nonTrainableWeights?: Tensor[];
   /**
    * Runs the model on a batch.
    * @param x - shape `[batch, ...inputShape]`
@@ -199,12 +204,34 @@ export function checkCompiled<Out extends LayerOutput>(model: TrainableModel<Out
   return { optimizer: model.optimizer, loss: model.lossFn };
 }
 
+// Models being trained: a second fit (or fitDataset) on one of them would interleave its steps with the first's.
+const training = new WeakSet<object>();
+
+/**
+ * Runs `train` with `model` marked as training, so that a second `fit` or `fitDataset` on it
+ * before this one finishes is refused instead of interleaving its steps.
+ * @throws Error when the model is already being trained
+ * @internal
+ */
+export async function trainExclusively<T>(model: { name: string }, where: string, train: () => Promise<T>): Promise<T> {
+  assert(!training.has(model), () => `${where}: model '${model.name}' is already being trained by a fit or fitDataset call that has not finished; await it before training it again`, Error);
+  training.add(model);
+  try {
+    return await train();
+  } finally {
+    training.delete(model);
+  }
+}
+
 /**
  * Trains `model`; see `Sequential.fit` for the contract.
  * @internal
  */
 export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: FitOptions = {}): Promise<History> {
-  const where = 'Sequential.fit';
+  return trainExclusively(model, 'Sequential.fit', () => fitSteps(model, xIn, yIn, options, 'Sequential.fit'));
+}
+
+async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: FitOptions, where: string): Promise<History> {
   const o = checkOptionNames(options, FIT_OPTIONS, where) as FitOptions;
   const { optimizer, loss } = checkCompiled(model, where);
   const batchSize = positiveInt(o.batchSize, 32, 'batchSize', where);
@@ -223,6 +250,7 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
   const vd = o.validationData;
   assert(vd === undefined || (Array.isArray(vd) && vd.length === 2), () => `${where}: 'validationData' must be a pair [x, y], got ${describe(vd)}`, TypeError);
   const callbacks = callbackArray(o.callbacks, where);
+  checkNoHoles(vd, 'validationData', where);
   const output = o.output ?? (verbose > 0 ? defaultOutput() : undefined);
   assert(output === undefined || (typeof output === 'object' && output !== null && typeof output.write === 'function'),
     () => `${where}: 'output' must be a stream with a write(text) method, got ${describe(output)}`, TypeError);
@@ -250,6 +278,7 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
 
   const n = x.shape[0];
   const steps = stepsOption ?? Math.ceil(n / batchSize);
+  checkSingleRowBatches(model, loss, x, y, batchSize, epochs * steps, where);
   const base = toRandom(seed);
   const shuffleRng = base.fork();
   const sampleRng = base.fork();
@@ -284,28 +313,89 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
     await cbs.epochEnd(epoch, logs);
     if (model.stopTraining) break;
   }
+  // The last step's update is scored by no later step: check it here.
+  stepper.finish();
   await cbs.trainEnd({});
   model.stopTraining = false;
   return history;
 }
 
 /**
+ * When some batch of `fit` will have a single row (`rows % batchSize === 1`), checks that the
+ * model can train on one row, by running it once in training mode on one row (without a graph;
+ * batch-norm statistics are put back after). Batch normalization cannot: a row's variance is 0.
+ * @throws ValueError naming `batchSize`, the rows and the layer's own reason, before any step
+ */
+function checkSingleRowBatches<Out extends LayerOutput>(model: TrainableModel<Out>, loss: LossFn<Out>, x: Tensor, y: Tensor, batchSize: number, totalSteps: number, where: string): void {
+  const n = x.shape[0];
+  const last = n % batchSize === 0 ? Math.min(batchSize, n) : n % batchSize;
+  if (last !== 1 || totalSteps < Math.ceil(n / batchSize)) return;
+  try {
+    lossWithoutTrace(model, loss, [rows(x, 0, 1), rows(y, 0, 1)], true, model.nonTrainableWeights ?? [], where);
+  } catch (e) {
+    const how = n === 1 ? 'a batch of 1 row (x and y have 1 row)' : batchSize === 1 ? `batches of 1 row (${n} rows, 1 per step)`
+      : `a batch of 1 row (${n} rows = ${Math.floor(n / batchSize)} × ${batchSize} + 1)`;
+    // The nearest batch size (above first) that leaves no single row.
+    let better = 0;
+    for (let d = 1; better === 0 && d <= n; d++) better = [batchSize + d, batchSize - d].find((c) => c >= 2 && (n % c !== 1 || c >= n)) ?? 0;
+    throw new ValueError(`${where}: 'batchSize' ${batchSize} leaves ${how}, and the model cannot train on one row: ${(e as Error).message}. ` +
+      (n === 1 ? 'Give it at least 2 rows' : `Choose a batchSize that leaves no single row (e.g. ${better}), or drop a row`));
+  }
+}
+
+/**
+ * The loss of one batch without a graph and without side effects: in training mode batch norm
+ * uses (and moves) its running averages, so they are put back after.
+ */
+function lossWithoutTrace<Out extends LayerOutput>(model: TrainableModel<Out>, loss: LossFn<Out>, [xb, yb]: [Tensor, Tensor], training: boolean,
+  nonTrainable: readonly Tensor[], where: string): number {
+  const frozen = nonTrainable.map((w) => w.data.slice());
+  try {
+    return noGrad(() => meanLoss(loss, yb, model.call(xb, { training, seed: new Random('loss-check') }), where).item());
+  } finally {
+    nonTrainable.forEach((w, i) => w.data.set(frozen[i]));
+  }
+}
+
+/**
+ * What is wrong after the last step, or `null`: a weight or optimizer slot that is NaN or ±∞, or
+ * a non-finite loss of the last batch in training or in inference mode.
+ */
+function finalStepProblem(optimizer: Optimizer, params: Tensor[], nonTrainable: Tensor[], batch: [Tensor, Tensor],
+  probe: (batch: [Tensor, Tensor], training: boolean) => number): { what: string; value: number } | null {
+  const bad = firstNonFinite([...params, ...nonTrainable]);
+  if (bad !== null) return { what: `weight ${bad.tensor} became ${bad.value} at index ${bad.index}`, value: bad.value };
+  const slot = firstNonFiniteSlot(optimizer, params);
+  if (slot !== null) return { what: `the optimizer's slot '${slot.slot}' of trainable weight ${slot.param} became ${slot.value} at index ${slot.index}`, value: slot.value };
+  for (const training of [true, false]) {
+    const value = probe(batch, training);
+    if (!Number.isFinite(value)) return { what: `the loss of the last batch at the new weights is ${value} (${training ? 'training' : 'inference'} mode)`, value };
+  }
+  return null;
+}
+
+/**
  * One optimizer step with the non-finite guard, shared by `fit` and `fitDataset`: the loss of a
- * batch, its gradient, the update. A NaN or ±∞ loss restores the weights that gave the last finite
- * one; a non-finite gradient (which the optimizer refuses) leaves the weights of this finite loss.
+ * batch, its gradient, the update. "The last good state" is every piece of state a step changes:
+ * the weights, the non-trainable state (batch-norm statistics) and the optimizer's (its step count
+ * and slots). A NaN or ±∞ loss puts back the state that gave the last finite one (or, if that
+ * cannot score the batch in inference mode, the state from before training); a non-finite gradient
+ * (which the optimizer refuses) leaves the state of this finite loss. {@link TrainStep.finish}
+ * checks the last step's update, which no later step scores.
  * @internal
  */
 export class TrainStep<Out extends LayerOutput> {
-  // The weights before the last applied step: they gave the last finite loss, so they are what a
-  // non-finite loss at the next step rolls back to.
-  private readonly snapshot: Float64Array[];
+  private readonly nonTrainable: Tensor[];
+  private readonly state: TrainingState;
   private lastGood: { epoch: number; step: number } | null = null;
+  private lastBatch: [Tensor, Tensor] | null = null;
 
   constructor(
     private readonly model: TrainableModel<Out>, private readonly optimizer: Optimizer, private readonly loss: LossFn<Out>,
     private readonly params: Tensor[], private readonly where: string,
   ) {
-    this.snapshot = params.map((p) => new Float64Array(p.size));
+    this.nonTrainable = model.nonTrainableWeights ?? [];
+    this.state = new TrainingState([...params, ...this.nonTrainable], optimizer);
   }
 
   /**
@@ -315,18 +405,15 @@ export class TrainStep<Out extends LayerOutput> {
    */
   run(xb: Tensor, yb: Tensor, sampleRng: Random, epoch: number, step: number, at: string): number {
     const { model, optimizer, params, where } = this;
-    const lastGoodText = (): string => this.lastGood === null
-      ? 'the initial weights were kept (no step had a finite loss)'
-      : `the weights were restored to those that gave the last finite loss (epoch ${this.lastGood.epoch + 1}, step ${this.lastGood.step + 1})`;
     try {
       const lossTensor = meanLoss(this.loss, yb, model.call(xb, { training: true, seed: sampleRng }), where);
       const value = lossTensor.item();
       if (!Number.isFinite(value)) {
-        if (this.lastGood !== null) params.forEach((p, i) => p.data.set(this.snapshot[i]));
+        const restored = this.restore([xb, yb]);
         throw new NonFiniteLossError(`${where}: the loss became ${value} at ${at}; ` +
-          `training stopped and ${lastGoodText()}. Try a smaller learning rate, or gradient clipping (clipNorm)`, epoch, step, value);
+          `training stopped and ${restored}. Try a smaller learning rate, or gradient clipping (clipNorm)`, epoch, step, value);
       }
-      params.forEach((p, i) => this.snapshot[i].set(p.data));
+      this.state.save();
       optimizer.zeroGrad(params);
       lossTensor.backward();
       try {
@@ -340,10 +427,47 @@ export class TrainStep<Out extends LayerOutput> {
         throw e;
       }
       this.lastGood = { epoch, step };
+      this.lastBatch = [xb, yb];
       return value;
     } finally {
       optimizer.zeroGrad(params);
     }
+  }
+
+  /**
+   * Checks the last step's update on its batch, as the next step would (training mode) and as
+   * evaluate will (inference mode), and the weights and optimizer slots for NaN or ±∞.
+   * @throws NonFiniteLossError after putting the last good state back
+   */
+  finish(): void {
+    const { lastGood, lastBatch } = this;
+    if (lastGood === null || lastBatch === null) return;
+    const problem = finalStepProblem(this.optimizer, this.params, this.nonTrainable, lastBatch, (batch, training) => this.probe(batch, training));
+    if (problem === null) return;
+    const restored = this.restore(lastBatch);
+    throw new NonFiniteLossError(`${this.where}: after the last step (epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1}), ${problem.what}; training stopped and ${restored}. ` +
+      'Try a smaller learning rate, or gradient clipping (clipNorm)', lastGood.epoch, lastGood.step, problem.value);
+  }
+
+  private probe(batch: [Tensor, Tensor], training: boolean): number {
+    return lossWithoutTrace(this.model, this.loss, batch, training, this.nonTrainable, this.where);
+  }
+
+  /**
+   * Puts the last good state back; if even that cannot score `batch` as evaluate would (in
+   * inference mode), the state from before training. Returns what the message says was restored.
+   */
+  private restore(batch: [Tensor, Tensor]): string {
+    const lastGood = this.lastGood;
+    this.state.restore();
+    if (lastGood !== null && !Number.isFinite(this.probe(batch, false))) {
+      this.state.restoreInitial();
+      return `the model was restored to its state before training (the state of the last finite loss, epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1}, ` +
+        'has a non-finite loss in inference mode)';
+    }
+    return lastGood === null
+      ? 'the model was restored to its state before training (no step had a finite loss)'
+      : `the weights, batch-norm statistics and optimizer state were restored to those that gave the last finite loss (epoch ${lastGood.epoch + 1}, step ${lastGood.step + 1})`;
   }
 }
 

@@ -1,4 +1,5 @@
 // Shapes: validation, sizes, strides and printing. A shape is a list of non-negative integers.
+import { checkNoHoles } from './arrays.js';
 import { assert } from './errors.js';
 
 /** A tensor shape, outermost dimension first (row-major). `[]` is a scalar. */
@@ -33,6 +34,7 @@ export function stridesOf(shape: Shape): number[] {
  */
 export function checkShape(shape: unknown, where: string): Shape {
   assert(Array.isArray(shape), () => `${where}: shape must be an array of integers, got ${String(shape)}`, TypeError);
+  checkNoHoles(shape, 'shape', where);
   for (const d of shape as unknown[]) {
     assert(
       typeof d === 'number' && Number.isInteger(d) && d >= 0,

@@ -7,7 +7,9 @@ import {
   Random, Reverse, Scale, SGD, Sequential, Shift, Tensor, TransformedDistribution, ValueError, clip, createDegrees,
   createInputOrder, gather, getActivation, getInitializer, getLoss, loadModel, logSumExp, makeMasks, matmul, parseCsv, pow,
   registerDistributionFn, registerLayer, reshape, setKernelMode, sum, tensor, trainValidationTestSplit, transpose, zeros,
+  FlowLayer, concat, makeMasks as makeMasksFn, maskedAutoregressiveFlow, registerOptimizer, setLimits, slice,
 } from '../../lib/node/index.js';
+import { throwFromSmallChild } from '../helpers/small-child.js';
 
 // The bad-call catalogue: every public entry point, fed what a user gets wrong. Each call must
 // throw an Error subclass of the expected kind (TypeError: wrong kind of value; RangeError: a
@@ -50,6 +52,43 @@ function flowModel(): Sequential {
   ]);
   model.compile({ optimizer: new Adam(), loss: 'negativeLogLikelihood' });
   return model;
+}
+
+/** A conditional flow on 2-D events given a 1-D condition. */
+function conditionalFlow(): TransformedDistribution {
+  const made = new AutoregressiveNetwork({ params: 2, eventShape: 2, hiddenUnits: [4], conditional: true, conditionalEventShape: 1, seed: 5 });
+  return new TransformedDistribution({ distribution: new MultivariateNormalDiag({ loc: [0, 0] }), bijector: new MaskedAutoregressiveFlow({ shiftAndLogScaleFn: made }) });
+}
+
+function conditionalModel(): Sequential {
+  const made = new AutoregressiveNetwork({ params: 2, eventShape: 2, hiddenUnits: [4], conditional: true, conditionalEventShape: 1, seed: 6 });
+  return new Sequential([new InputLayer({ inputShape: [1] }), new DistributionLambda('badCallsNormal2d'), new AutoregressiveTransform(made)]);
+}
+
+/** A model whose 33 rows leave a batch of 1 for batch norm at batchSize 32. */
+function bnModel(): Sequential {
+  const m = new Sequential([new InputLayer({ inputShape: [0] }), new FlowLayer(maskedAutoregressiveFlow({ eventSize: 2, numLayers: 1, hiddenUnits: [4], batchNorm: true, seed: 1 }))]);
+  m.compile({ optimizer: new Adam(), loss: 'negativeLogLikelihood' });
+  return m;
+}
+
+/** A saved flow model with one change to its first AutoregressiveTransform's network config. */
+function savedWith(name: string, change: Record<string, unknown>): string {
+  const json = flowModel().toJSON();
+  Object.assign(json.layers[2].config.made as Record<string, unknown>, change);
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, JSON.stringify(json));
+  return file;
+}
+
+/** Runs `call` with a limit lowered, then puts the limits back. */
+function withLimit<T>(limits: Parameters<typeof setLimits>[0], call: () => T): T {
+  const previous = setLimits(limits);
+  try {
+    return call();
+  } finally {
+    setLimits(previous);
+  }
 }
 
 const rows4 = zeros([4, 0]);
@@ -218,6 +257,86 @@ const cases: BadCall[] = [
   { title: 'trainValidationTestSplit with a fraction of 1.5', call: () => trainValidationTestSplit(zeros([10, 2]), { validation: 1.5 }), kind: RangeError, where: 'trainValidationTestSplit', arg: "'validation'" },
   { title: 'trainValidationTestSplit with a misspelt fraction', call: () => trainValidationTestSplit(zeros([10, 2]), { valid: 0.2 } as never), kind: TypeError, where: 'trainValidationTestSplit', arg: "'valid'" },
   { title: 'parseCsv of a number', call: () => parseCsv(5 as never), kind: TypeError, where: 'parseCsv', arg: "'text'" },
+
+  // ---- sizes over the limits, checked before anything is allocated (issue 13, class 1) ----
+  // The calls that would take gigabytes if a check regressed run in a child process with a small
+  // heap and address space (see spec/helpers/small-child.ts), so a regression fails its case, not the machine.
+  { title: 'AutoregressiveNetwork with hiddenUnits [1e9]', call: () => throwFromSmallChild('new m.AutoregressiveNetwork({ params: 2, eventShape: 2, hiddenUnits: [1e9] })'), kind: RangeError, where: 'AutoregressiveNetwork', arg: 'maxTensorElements' },
+  { title: 'AutoregressiveNetwork with eventShape 1e8', call: () => throwFromSmallChild('new m.AutoregressiveNetwork({ params: 2, eventShape: 1e8 })'), kind: RangeError, where: 'AutoregressiveNetwork', arg: 'maxTensorElements' },
+  { title: 'AutoregressiveNetwork built later for E = 1e5', call: () => throwFromSmallChild('new m.AutoregressiveNetwork({ params: 2 }).build(1e5)'), kind: RangeError, where: 'AutoregressiveNetwork', arg: 'maxTensorElements' },
+  { title: 'AutoregressiveNetwork over maxModelParams', call: () => withLimit({ maxModelParams: 100 }, () => new AutoregressiveNetwork({ params: 2, eventShape: 3, hiddenUnits: [16] })), kind: RangeError, where: 'AutoregressiveNetwork', arg: 'maxModelParams = 100' },
+  { title: 'AutoregressiveNetwork conditional kernel over maxModelParams', call: () => withLimit({ maxModelParams: 1000 }, () => new AutoregressiveNetwork({ params: 2, eventShape: 2, hiddenUnits: [4], conditional: true, conditionalEventShape: 1000 })), kind: RangeError, where: 'AutoregressiveNetwork', arg: 'maxModelParams' },
+  { title: 'sample(1e9)', call: () => throwFromSmallChild('new m.MultivariateNormalDiag({ loc: [0, 0] }).sample(1e9, { seed: 1 })'), kind: RangeError, where: 'MultivariateNormalDiag.sample', arg: 'maxTensorElements' },
+  { title: 'sample of a shape [1e5, 1e5]', call: () => throwFromSmallChild('new m.Normal({ loc: 0, scale: 1 }).sample([1e5, 1e5], { seed: 1 })'), kind: RangeError, where: 'Normal.sample', arg: "'sampleShape' [100000,100000]" },
+  { title: 'sampleAndLogProb over maxCallBytes', call: () => withLimit({ maxCallBytes: 1000 }, () => flow3().sampleAndLogProb(100, { seed: 1 })), kind: RangeError, where: 'TransformedDistribution.sampleAndLogProb', arg: 'maxCallBytes = 1,000' },
+  { title: 'a flow\'s logProb over maxCallBytes', call: () => withLimit({ maxCallBytes: 1000 }, () => flow3().logProb(zeros([100, 3]))), kind: RangeError, where: 'TransformedDistribution.logProb', arg: 'maxCallBytes' },
+  { title: 'zeros of [1e5, 1e5]', call: () => throwFromSmallChild('m.zeros([1e5, 1e5])'), kind: RangeError, where: 'full', arg: "'shape' [100000,100000]" },
+  { title: 'broadcastTo a huge shape', call: () => throwFromSmallChild('m.broadcastTo(m.zeros([1]), [1e5, 1e5])'), kind: RangeError, where: 'broadcastTo', arg: 'maxTensorElements' },
+  { title: 'add of [1e5, 1] and [1, 1e5]', call: () => throwFromSmallChild('m.add(m.zeros([1e5, 1]), m.zeros([1, 1e5]))'), kind: RangeError, where: 'add', arg: 'the broadcast shape [100000,100000] is 10,000,000,000 elements' },
+  { title: 'matmul of [1e5, 1] by [1, 1e5]', call: () => throwFromSmallChild('m.matmul(m.zeros([1e5, 1]), m.zeros([1, 1e5]))'), kind: RangeError, where: 'matmul', arg: 'maxTensorElements' },
+  { title: 'InputLayer with inputShape [1e9]', call: () => new InputLayer({ inputShape: [1e9] }), kind: RangeError, where: 'InputLayer', arg: "'inputShape' [1000000000]" },
+  { title: 'Dense with units 1e9, at build', call: () => throwFromSmallChild('new m.Dense({ units: 1e9, seed: 1 }).build([1, 4])'), kind: RangeError, where: 'Dense.build', arg: 'maxTensorElements' },
+  { title: 'createDegrees with hiddenUnits [1e9]', call: () => throwFromSmallChild('m.createDegrees({ eventSize: 2, hiddenUnits: [1e9] })'), kind: RangeError, where: 'createDegrees', arg: 'maxTensorElements' },
+  { title: 'createInputOrder with eventSize 1e9', call: () => throwFromSmallChild('m.createInputOrder(1e9)'), kind: RangeError, where: 'createInputOrder', arg: "'eventSize'" },
+  { title: 'makeMasks with eventSize 1e5', call: () => throwFromSmallChild('m.makeMasks({ params: 2, eventSize: 1e5 })'), kind: RangeError, where: 'makeMasks', arg: 'maxTensorElements' },
+  { title: 'BatchNormalization with eventSize 1e9', call: () => throwFromSmallChild('new m.BatchNormalization({ eventSize: 1e9 })'), kind: RangeError, where: 'full', arg: 'maxTensorElements' },
+  { title: 'loadModel of a file with hiddenUnits [1e9]', call: () => throwFromSmallChild(`m.loadModel(${JSON.stringify(savedWith('hidden-1e9.json', { hiddenUnits: [1e9] }))})`), kind: RangeError, where: 'loadModel', arg: 'hiddenUnits [1000000000]' },
+  { title: 'loadModel of a file with eventShape [1e8]', call: () => throwFromSmallChild(`m.loadModel(${JSON.stringify(savedWith('event-1e8.json', { eventShape: [1e8] }))})`), kind: RangeError, where: 'loadModel', arg: 'maxTensorElements' },
+  { title: 'fromJSON of a file with inputShape [1e9]', call: () => { const j = flowModel().toJSON(); j.inputShape = [1e9]; return throwFromSmallChild(`m.Sequential.fromJSON(${JSON.stringify(JSON.stringify(j))})`); }, kind: RangeError, where: 'Sequential.fromJSON', arg: "'inputShape' [1000000000]" },
+  { title: 'setLimits with a limit of 0', call: () => setLimits({ maxTensorElements: 0 }), kind: RangeError, where: 'setLimits', arg: "'maxTensorElements'" },
+  { title: 'setLimits with an unknown limit', call: () => setLimits({ maxBytes: 5 } as never), kind: TypeError, where: 'setLimits', arg: "'maxBytes'" },
+
+  // ---- sparse arrays: a hole is not an entry (issue 13, class 4) ----
+  { title: 'AutoregressiveNetwork with hiddenUnits [8, , 8]', call: () => new AutoregressiveNetwork({ params: 2, hiddenUnits: [8, , 8] as never }), kind: TypeError, where: 'AutoregressiveNetwork', arg: "'hiddenUnits' is a sparse array [8, <hole>, 8]: index 1 is empty" },
+  { title: 'AutoregressiveNetwork with inputOrder [1, , 3]', call: () => new AutoregressiveNetwork({ params: 2, eventShape: 3, inputOrder: [1, , 3] as never }), kind: TypeError, where: 'AutoregressiveNetwork', arg: "'inputOrder'" },
+  { title: 'AutoregressiveNetwork with inputOrder [2, , 1] and no eventShape', call: () => new AutoregressiveNetwork({ params: 2, inputOrder: [2, , 1] as never }), kind: TypeError, where: 'AutoregressiveNetwork', arg: "'inputOrder'" },
+  { title: 'createDegrees with hiddenUnits [4, , 4]', call: () => createDegrees({ eventSize: 3, hiddenUnits: [4, , 4] as never }), kind: TypeError, where: 'createDegrees', arg: "'hiddenUnits'" },
+  { title: 'makeMasks with hiddenUnits [4, , 4]', call: () => makeMasksFn({ params: 2, eventSize: 3, hiddenUnits: [4, , 4] as never }), kind: TypeError, where: 'makeMasks', arg: "'hiddenUnits'" },
+  { title: 'Permute with permutation [1, , 0]', call: () => new Permute({ permutation: [1, , 0] as never }), kind: TypeError, where: 'Permute', arg: "'permutation'" },
+  { title: 'PermuteTransform with permutation [2, , 0]', call: () => new PermuteTransform({ permutation: [2, , 0] as never }), kind: TypeError, where: 'Permute', arg: "'permutation'" },
+  { title: 'InputLayer with inputShape [2, , 3]', call: () => new InputLayer({ inputShape: [2, , 3] as never }), kind: TypeError, where: "InputLayer: 'inputShape'", arg: "'shape'" },
+  { title: 'zeros with shape [2, , 3]', call: () => zeros([2, , 3] as never), kind: TypeError, where: 'full', arg: "'shape'" },
+  { title: 'reshape to [2, , 3]', call: () => reshape(zeros([6]), [2, , 3] as never), kind: TypeError, where: 'reshape', arg: "'shape'" },
+  { title: 'transpose with perm [1, , 0]', call: () => transpose(zeros([2, 3, 4]), [1, , 0] as never), kind: TypeError, where: 'transpose', arg: "'perm'" },
+  { title: 'slice with begin [0, , 0]', call: () => slice(zeros([2, 3, 4]), [0, , 0] as never, [1, 1, 1]), kind: TypeError, where: 'slice', arg: "'begin'" },
+  { title: 'concat of [t, , t]', call: () => concat([zeros([2]), , zeros([2])] as never, 0), kind: TypeError, where: 'concat', arg: "'tensors'" },
+  { title: 'tensor of [[1, , 2]]', call: () => tensor([[1, , 2]] as never), kind: TypeError, where: 'tensor', arg: "'values' is a sparse array" },
+  { title: 'sample with sampleShape [2, , 2]', call: () => new Normal({ loc: 0, scale: 1 }).sample([2, , 2] as never), kind: TypeError, where: 'Normal.sample', arg: "'sampleShape'" },
+  { title: 'Chain of [b, , b]', call: () => new Chain([new Shift(1), , new Shift(2)] as never), kind: TypeError, where: 'Chain', arg: "'bijectors'" },
+  { title: 'Sequential of [layer, , layer]', call: () => new Sequential([new InputLayer({ inputShape: [1] }), , new Dense({ units: 1 })] as never), kind: TypeError, where: 'Sequential', arg: "'layers'" },
+  { title: 'Sequential.setWeights with a hole', call: () => { const m = flowModel(); m.build(); const w: Tensor[] = m.getWeights(); delete (w as unknown as Record<number, Tensor>)[1]; return m.setWeights(w); }, kind: TypeError, where: 'Sequential.setWeights', arg: "'weights'" },
+  { title: 'AutoregressiveNetwork.setWeights with a hole', call: () => { const m = made3(); const w: Tensor[] = m.getWeights(); delete (w as unknown as Record<number, Tensor>)[0]; return m.setWeights(w); }, kind: TypeError, where: 'AutoregressiveNetwork.setWeights', arg: "'weights'" },
+  { title: 'Optimizer.step with a hole in params', call: () => { const p = zeros([2], { requiresGrad: true }); return new Adam().step([p, , zeros([1], { requiresGrad: true })] as never); }, kind: TypeError, where: 'Adam.step', arg: "'params'" },
+  { title: 'Optimizer.setState with a hole in a slot', call: () => new Adam().setState({ iterations: 1, slots: { m: [[1, , 2]] as never, v: [[1, 1, 1]] } }), kind: TypeError, where: 'Adam.setState', arg: "'state.slots.m[0]'" },
+  { title: 'fit with callbacks [cb, , cb]', call: () => flowModel().fit(rows4, y4, { callbacks: [{}, , {}] as never, verbose: 0 }), kind: TypeError, where: 'Sequential.fit', arg: "'callbacks'" },
+  { title: 'fromJSON of a file whose inputShape has a hole', call: () => { const j = flowModel().toJSON(); j.inputShape = [0]; delete (j.inputShape as unknown as Record<number, number>)[0]; return Sequential.fromJSON(j); }, kind: ValueError, where: 'Sequential.fromJSON', arg: "'inputShape'" },
+
+  // ---- conditions are data: NaN and ±∞ refused (issue 13, class 4) ----
+  { title: 'a conditional flow\'s logProb with a NaN condition', call: () => conditionalFlow().logProb([[0, 1]], { bijectorKwargs: { conditionalInput: tensor([[NaN]]) } }), kind: ValueError, where: 'TransformedDistribution.logProb', arg: "'conditionalInput' has NaN at row 0, column 0" },
+  { title: 'a conditional flow\'s sample with an infinite condition', call: () => conditionalFlow().sample(2, { seed: 1, bijectorKwargs: { conditionalInput: tensor([[1], [Infinity]]) } }), kind: ValueError, where: 'TransformedDistribution.sample', arg: "'conditionalInput' has Infinity at row 1" },
+  { title: 'a per-bijector condition with NaN', call: () => conditionalFlow().logProb([[0, 1]], { bijectorKwargs: { masked_autoregressive_flow: { conditionalInput: tensor([[NaN]]) } } }), kind: ValueError, where: 'TransformedDistribution.logProb', arg: "'bijectorKwargs.masked_autoregressive_flow.conditionalInput'" },
+  { title: 'MaskedAutoregressiveFlow.inverse with a NaN condition', call: () => (conditionalFlow().bijector as MaskedAutoregressiveFlow).inverse(zeros([1, 2]), { conditionalInput: tensor([[NaN]]) }), kind: ValueError, where: 'MaskedAutoregressiveFlow.inverse', arg: "'conditionalInput' has NaN" },
+  { title: 'MaskedAutoregressiveFlow.forwardAndLogDet with an infinite condition', call: () => (conditionalFlow().bijector as MaskedAutoregressiveFlow).forwardAndLogDet(zeros([1, 2]), { conditionalInput: tensor([[Infinity]]) }), kind: ValueError, where: 'MaskedAutoregressiveFlow.forwardAndLogDet', arg: "'conditionalInput' has Infinity" },
+  { title: 'AutoregressiveNetwork.call with a -Infinity condition', call: () => new AutoregressiveNetwork({ params: 2, eventShape: 2, conditional: true, conditionalEventShape: 1, seed: 1 }).call(zeros([1, 2]), { conditionalInput: tensor([[-Infinity]]) }), kind: ValueError, where: 'AutoregressiveNetwork.call', arg: "'conditionalInput'" },
+  { title: 'a conditional model called on a NaN condition', call: () => conditionalModel().call(tensor([[NaN]])), kind: ValueError, where: 'TransformedDistribution', arg: "'conditionalInput' has NaN at row 0, column 0" },
+
+  // ---- state with no meaning, files and calls that would go wrong later (issue 13, classes 2–4) ----
+  { title: 'Adam.setState with a negative second moment', call: () => new Adam().setState({ iterations: 1, slots: { m: [[0]], v: [[-1]] } }), kind: RangeError, where: 'Adam.setState', arg: "slot 'v'" },
+  { title: 'BatchNormalization.inverse in training mode on one row', call: () => new BatchNormalization({ eventSize: 2 }).inverse(tensor([[1, 2]])), kind: ValueError, where: 'BatchNormalization.inverse', arg: "'y'" },
+  { title: 'fit with batch norm leaving a batch of 1 row', call: () => bnModel().fit(zeros([33, 0]), tensor(Array.from({ length: 33 }, (_, i) => [i, -i])), { batchSize: 32, verbose: 0 }), kind: ValueError, where: 'Sequential.fit', arg: "'batchSize' 32" },
+  { title: 'save of a model with a NaN weight', call: () => { const m = flowModel(); m.build(); const w = m.getWeights(); w[0].data[0] = NaN; m.setWeights(w); return m.save(path.join(dir, 'nan.json')); }, kind: ValueError, where: 'Sequential.save', arg: 'weights[0]' },
+  { title: 'save over a directory', call: () => flowModel().save(dir), kind: ValueError, where: 'Sequential.save', arg: 'is a directory, not a regular file' },
+  { title: 'loadWeights of a file saved with another activation', call: () => flowModel().loadWeights(savedWith('tanh.json', { activation: 'tanh' })), kind: ValueError, where: 'Sequential.loadWeights', arg: 'activation' },
+  { title: 'loadWeights of a file saved with another input order', call: () => flowModel().loadWeights(savedWith('rtl.json', { inputOrder: 'right-to-left' })), kind: ValueError, where: 'Sequential.loadWeights', arg: 'inputOrder' },
+  { title: 'two AutoregressiveTransforms sharing one network', call: () => { const made = made3(); return new Sequential([new AutoregressiveTransform(made), new AutoregressiveTransform(made)]); }, kind: ValueError, where: 'Sequential.add', arg: 'uses the same AutoregressiveNetwork' },
+  { title: 'two FlowLayers sharing one flow', call: () => { const flow = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 1, hiddenUnits: [4], seed: 2 }); return new Sequential([new FlowLayer(flow), new FlowLayer(flow)]); }, kind: ValueError, where: 'Sequential.add', arg: 'share a weight tensor' },
+  { title: 'registerDistributionFn replacing a name', call: () => registerDistributionFn('badCallsNormal2d', (t: Tensor) => standardNormal2d(t)), kind: ValueError, where: 'registerDistributionFn', arg: "'badCallsNormal2d' is already registered" },
+  { title: 'registerDistributionFn with a string override', call: () => registerDistributionFn('badCallsNormal2d', standardNormal2d, { override: 'yes' } as never), kind: TypeError, where: 'registerDistributionFn', arg: "'override'" },
+  { title: 'registerLayer replacing a built-in layer', call: () => registerLayer('Dense', (c) => Dense.fromConfig(c)), kind: ValueError, where: 'registerLayer', arg: "'Dense'" },
+  { title: 'registerOptimizer replacing Adam', call: () => registerOptimizer('Adam', (c) => Adam.fromConfig(c)), kind: ValueError, where: 'registerOptimizer', arg: "'Adam'" },
+  { title: 'parseCsv of a hexadecimal field', call: () => parseCsv('a,b\n1,0x10\n'), kind: ValueError, where: 'parseCsv', arg: "'0x10' is not a decimal number" },
+  { title: 'parseCsv of a binary field', call: () => parseCsv('a\n0b101\n'), kind: ValueError, where: 'parseCsv', arg: "'0b101'" },
+  { title: 'parseCsv of an octal field', call: () => parseCsv('a\n0o17\n'), kind: ValueError, where: 'parseCsv', arg: "'0o17'" },
 ];
 
 /** Every float in a result (tensors, numbers, arrays, plain objects, distributions' parameters are not walked). */

@@ -16,7 +16,7 @@ import { build } from 'esbuild';
 import { CHROMIUM, launchChromium, serve } from '../helpers/browser.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const TARBALL_BUDGET = 450_000; // bytes, packed
+const TARBALL_BUDGET = 600_000; // bytes, packed: two unminified bundles (ESM chunk, CJS) of about 500 kB each and the types
 let passed = 0;
 let failed = 0;
 

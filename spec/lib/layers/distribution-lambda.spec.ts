@@ -38,11 +38,14 @@ describe('DistributionLambda', () => {
     expect(() => custom.getConfig()).toThrow(/has a function as 'convertToTensorFn', which cannot be saved/);
   });
 
-  it('registering a name again replaces its function', () => {
+  it('registering a name again replaces its function only with { override: true }', () => {
     const f1 = (t: Tensor): MultivariateNormalDiag => unitNormal3(t);
     const f2 = (t: Tensor): MultivariateNormalDiag => unitNormal3(t);
     registerDistributionFn('swap', f1);
-    registerDistributionFn('swap', f2);
+    registerDistributionFn('swap', f1); // the same function again: nothing to replace
+    expect(() => registerDistributionFn('swap', f2)).toThrow(/^registerDistributionFn: 'name' 'swap' is already registered to another function; pass \{ override: true \}/);
+    expect(new DistributionLambda('swap').makeDistributionFn).toBe(f1);
+    registerDistributionFn('swap', f2, { override: true });
     expect(new DistributionLambda('swap').makeDistributionFn).toBe(f2);
     expect(() => new DistributionLambda(f1).getConfig()).toThrow(/not registered/);
   });

@@ -64,8 +64,8 @@ describe('a spline flow through the Keras-like surface', () => {
   });
 
   it('the builder rejects spline options with another transform, and a bad transform name', () => {
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, bins: 4 })).toThrow(/maskedAutoregressiveFlow: 'bins' applies to transform 'spline', but transform is 'affine'/);
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, transform: 'spline', logScaleClamp: 2 })).toThrow(/'logScaleClamp' applies to transform 'affine', but transform is 'spline'/);
+    expect(() => maskedAutoregressiveFlow({ eventSize: 2, transform: 'affine', bins: 4 })).toThrow(/maskedAutoregressiveFlow: 'bins' applies to transform 'spline', but transform is 'affine'/);
+    expect(() => maskedAutoregressiveFlow({ eventSize: 2, logScaleClamp: 2 })).toThrow(/'logScaleClamp' applies to transform 'affine', but transform is 'spline'/);
     expect(() => maskedAutoregressiveFlow({ eventSize: 2, transform: 'cubic' as never })).toThrow(/'transform' must be 'affine', 'boundedAffine' or 'spline', got 'cubic'/);
     expect(() => maskedAutoregressiveFlow({ eventSize: 2, transform: 'spline', bins: 1 })).toThrow(/'bins' must be an integer ≥ 2, got 1/);
     expect(() => maskedAutoregressiveFlow({ eventSize: 2, transform: 'spline', bound: 0 })).toThrow(/'bound'/);
