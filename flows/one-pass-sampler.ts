@@ -392,7 +392,7 @@ function runWalk(plan: Plan, weights: readonly Tensor[], n: number, cData: Float
  * @param network - a built network
  * @param inputs - the other inputs of the computation (e.g. the point and the conditional input)
  */
-export function gradientWanted(network: AutoregressiveNetwork, ...inputs: readonly unknown[]): boolean {
+function gradientWanted(network: AutoregressiveNetwork, ...inputs: readonly unknown[]): boolean {
   if (!isGradEnabled()) return false;
   for (const t of inputs) if (t instanceof Tensor && t.requiresGrad) return true;
   for (const w of network.trainableWeights) if (w.requiresGrad) return true;

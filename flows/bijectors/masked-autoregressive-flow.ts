@@ -203,8 +203,8 @@ export class MaskedAutoregressiveFlow extends Bijector {
       () => `${WHERE}: 'trainableWeights' must be an array of Tensors, got ${describe(extra)}`, TypeError);
     this.extraWeights = Object.freeze(extra.slice());
 
-    // Checked here, so its errors name this layer (the affine family checks it again, harmlessly).
-    checkLogScaleClamp(opts.logScaleClamp, WHERE);
+    // Checked here, so its errors name this layer; the affine family gets the checked bounds.
+    const logScaleClamp = checkLogScaleClamp(opts.logScaleClamp, WHERE);
     const network = opts.network ?? (opts.shiftAndLogScaleFn instanceof AutoregressiveNetwork ? opts.shiftAndLogScaleFn : null);
     const transform = checkTransform(opts.transform, opts.logScaleClamp);
     if (present(opts.bijectorFn)) {
@@ -220,7 +220,7 @@ export class MaskedAutoregressiveFlow extends Bijector {
       return;
     }
     this.bijectorFn = null;
-    const family = transform ?? affineFamily({ logScaleClamp: opts.logScaleClamp });
+    const family = transform ?? affineFamily({ logScaleClamp });
     this.transform = family;
     // The clamp lives in the affine family; reported here as before (and saved with the layer).
     const clamp = family.name === 'affine' ? family.getConfig().logScaleClamp : null;
