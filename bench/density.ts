@@ -6,7 +6,7 @@ import { gather } from '../autodiff/ops/shape.js';
 import { neg } from '../autodiff/ops/unary.js';
 import { Adam } from '../autodiff/optimizers/adam.js';
 import { noGrad, type Tensor } from '../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../flows/made/autoregressive-network.js';
 import type { Bijector } from '../flows/bijectors/bijector.js';
 import { Chain } from '../flows/bijectors/chain.js';
 import { Invert } from '../flows/bijectors/invert.js';

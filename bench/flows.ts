@@ -16,7 +16,7 @@ import { mean } from '../autodiff/ops/reduce.js';
 import { neg } from '../autodiff/ops/unary.js';
 import { Adam } from '../autodiff/optimizers/adam.js';
 import { noGrad, ones, Tensor, zeros } from '../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../flows/made/autoregressive-network.js';
 import type { Bijector } from '../flows/bijectors/bijector.js';
 import { Chain } from '../flows/bijectors/chain.js';
 import { MaskedAutoregressiveFlow } from '../flows/bijectors/masked-autoregressive-flow.js';

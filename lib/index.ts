@@ -37,18 +37,18 @@ export { getInitializer, type Initializer, type InitializerName } from '../autod
 // ---- flows: MADE ---------------------------------------------------------------------------
 export {
   createInputOrder, createDegrees, type InputOrder, type HiddenDegrees, type DegreesOptions,
-} from '../flows/degrees.js';
-export { makeMasks, masksFromDegrees, type MaskOptions } from '../flows/masks.js';
-export { getActivation, ACTIVATION_NAMES, type Activation, type ActivationName } from '../flows/activations.js';
+} from '../flows/made/degrees.js';
+export { makeMasks, masksFromDegrees, type MaskOptions } from '../flows/made/masks.js';
+export { getActivation, ACTIVATION_NAMES, type Activation, type ActivationName } from '../flows/made/activations.js';
 export {
   AutoregressiveNetwork, type AutoregressiveNetworkOptions, type AutoregressiveNetworkConfig,
   type InitializerSpec, type ConditionalInputLayers, type LayerInitializers, type NetworkCallOptions,
   type NetworkStructure, type MaskedLayerStructure,
-} from '../flows/autoregressive-network.js';
+} from '../flows/made/autoregressive-network.js';
 
 // ---- flows: bijectors (forward = base → data, the sampling direction; inverse = density) --------
 export {
-  Bijector, type BijectorKwargs, type LogDetKwargs, type BijectorConfig, type BijectorParameters, type JsonValue,
+  Bijector, type BijectorKwargs, type LogDetKwargs, type BijectorConfig, type BijectorParameters,
   type ForwardResult, type InverseResult, type ParamLike,
 } from '../flows/bijectors/bijector.js';
 export { Shift, type ShiftOptions } from '../flows/bijectors/shift.js';
@@ -61,9 +61,9 @@ export {
   MaskedAutoregressiveFlow, type MaskedAutoregressiveFlowOptions, type MaskedAutoregressiveFlowFunctions,
   type ShiftAndLogScale, type ShiftAndLogScaleFn, type BijectorFn,
 } from '../flows/bijectors/masked-autoregressive-flow.js';
-export { softClamp, softClampValue, type LogScaleClamp } from '../flows/bijectors/log-scale-clamp.js';
+export { softClamp, softClampValue, type LogScaleClamp } from '../flows/transforms/log-scale-clamp.js';
 export { bijectorFromConfig } from '../flows/bijectors/serialization.js';
-export { onePassForward } from '../flows/one-pass-sampler.js';
+export { onePassForward } from '../flows/made/one-pass-sampler.js';
 export { Logit, type LogitOptions } from '../flows/bijectors/logit.js';
 export { Standardize, type StandardizeOptions } from '../flows/bijectors/standardize.js';
 // ---- flows: transform families (what a MAF layer does to each dimension, from its P parameters) ----
@@ -133,3 +133,4 @@ export { getLimits, setLimits, DEFAULT_LIMITS, type Limits } from './util/limits
 export type { RegisterOptions } from './util/register.js';
 export { Random, setGlobalSeed, type Seed } from './util/random.js';
 export type { Shape } from './util/shape.js';
+export type { JsonValue } from './util/json.js';

@@ -5,8 +5,10 @@ import { Tensor } from '../../autodiff/tensor.js';
 import { toTensor, type TensorLike } from '../../autodiff/tensor-like.js';
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
-import { checkEntries as checkEntriesOf, checkFinite, describe } from '../../lib/util/validate.js';
-import { copyWeightsInto } from '../../lib/util/weights.js';
+import { describe, isPlainObject } from '../../lib/util/validate.js';
+import type { JsonValue } from '../../lib/util/json.js';
+import { checkFinite } from '../../autodiff/checks.js';
+import { copyWeightsInto } from '../../autodiff/weights.js';
 
 /**
  * Extra arguments a bijector call passes on to its parts.
@@ -70,8 +72,6 @@ export interface InverseResult {
   logDet: Tensor;
 }
 
-/** A JSON value: what `getConfig()` returns, so a model can be written with `JSON.stringify`. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** The JSON-safe options that rebuild a bijector (see `bijectorFromConfig`); weights are saved apart. */
 export interface BijectorConfig {
@@ -97,13 +97,6 @@ export interface BijectorParameters {
   isConstantJacobian?: boolean;
 }
 
-/** True for `{…}` literals: the values that address a bijector by name in {@link BijectorKwargs}. */
-export function isPlainObject(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Tensor) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
 /**
  * `Σ` over the last `k` axes: turns a log-det computed per `minEventNdims`-event into one per
  * larger event (the Jacobian of independent blocks is block-diagonal, so log-dets add).
@@ -120,9 +113,6 @@ export function checkName(name: unknown, where: string): string {
   assert(typeof name === 'string' && name.length > 0, () => `${where}: 'name' must be a non-empty string, got ${describe(name)}`, TypeError);
   return name;
 }
-
-/** A short description of a value for error messages (see lib/util/validate.ts). */
-export { describe };
 
 /**
  * Checks every `conditionalInput` in bijector kwargs, shared (`{ conditionalInput }`) or
@@ -336,7 +326,7 @@ export abstract class Bijector {
    * @returns `t` as a Tensor
    */
   protected checkInput(t: unknown, where: string, arg: string, minNdims: number): Tensor {
-    const x = toTensor(t, where, arg);
+    const x = toTensor(t, arg, where);
     assert(x.rank >= minNdims,
       () => `${where}: '${arg}' has shape ${fmt(x.shape)} (rank ${x.rank}), expected rank ≥ ${minNdims} (the event has ${minNdims} axes)`);
     this.checkEvent(x, where, arg);
@@ -387,30 +377,13 @@ export abstract class Bijector {
       for (const [key, value] of Object.entries(own)) if (key !== 'eventNdims') flat[key] = value;
     }
     // The one piece of data kwargs carry: any TensorLike, a Tensor from here on.
-    if (flat.conditionalInput !== undefined) flat.conditionalInput = toTensor(flat.conditionalInput, where, 'conditionalInput');
+    if (flat.conditionalInput !== undefined) flat.conditionalInput = toTensor(flat.conditionalInput, 'conditionalInput', where);
     return flat;
   }
 }
 
 /** A parameter as users give it: a Tensor (kept as is, so gradients reach it) or any other {@link TensorLike} (copied). */
 export type ParamLike = TensorLike;
-
-/**
- * Turns a {@link ParamLike} into a Tensor. Tensors pass through untouched (a trainable
- * parameter stays the same object); every other form is converted by `toTensor`.
- * @throws TypeError naming `where` and `arg` for anything else; ValueError for a ragged array
- */
-export function toParameter(value: unknown, where: string, arg: string): Tensor {
-  return toTensor(value, where, arg);
-}
-
-/**
- * Checks every entry of a parameter against `ok` (e.g. positive and finite).
- * @throws RangeError naming `where`, `arg`, the first bad value and its index, and what was `expected`
- */
-export function checkEntries(t: Tensor, where: string, arg: string, ok: (v: number) => boolean, expected: string): void {
-  checkEntriesOf(t, arg, where, ok, expected);
-}
 
 /** True for a user-made leaf with `requiresGrad`: a weight to report in `trainableWeights` (not a computed tensor). */
 export function isTrainableLeaf(t: Tensor): boolean {

@@ -2,8 +2,8 @@
 import { add } from '../../autodiff/ops/binary.js';
 import { zeros, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
-import { Bijector, checkName, describe, isPlainObject, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
-import { checkOptions } from '../../lib/util/validate.js';
+import { Bijector, checkName, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
+import { checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
 import { checkNoHoles } from '../../lib/util/arrays.js';
 
 /**

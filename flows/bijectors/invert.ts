@@ -1,8 +1,8 @@
 // Invert: swaps a bijector's directions, so Invert(MAF) is an inverse autoregressive flow (IAF).
 import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
-import { Bijector, checkName, describe, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
-import { checkOptions } from '../../lib/util/validate.js';
+import { Bijector, checkName, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
+import { checkOptions, describe } from '../../lib/util/validate.js';
 
 /**
  * The inverse of a bijector: `forward` is `bijector.inverse` and `inverse` is `bijector.forward`,

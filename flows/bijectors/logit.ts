@@ -4,7 +4,8 @@ import { log, log1p, neg, sigmoid, softplus } from '../../autodiff/ops/unary.js'
 import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
-import { Bijector, checkName, describe, isPlainObject, type BijectorConfig, type ForwardResult } from './bijector.js';
+import { Bijector, checkName, type BijectorConfig, type ForwardResult } from './bijector.js';
+import { describe, isPlainObject } from '../../lib/util/validate.js';
 
 /** Options of {@link Logit}. */
 export interface LogitOptions {

@@ -4,18 +4,16 @@ import { broadcastTo, reshape, stack, unstack } from '../../autodiff/ops/shape.j
 import { Tensor, zeros } from '../../autodiff/tensor.js';
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt, sameShape, sizeOf } from '../../lib/util/shape.js';
-import { checkOptions } from '../../lib/util/validate.js';
-import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../autoregressive-network.js';
-import { onePassForward } from '../one-pass-sampler.js';
+import { checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
+import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../made/autoregressive-network.js';
+import { onePassForward } from '../made/one-pass-sampler.js';
 import { affineFamily } from '../transforms/affine.js';
 import type { TransformFamily, TransformFamilyConfig } from '../transforms/family.js';
 import { transformFamilyFromConfig } from '../transforms/registry.js';
 import { applyTransform } from '../transforms/transform-op.js';
-import {
-  Bijector, checkName, describe, isPlainObject,
-  type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult, type JsonValue,
-} from './bijector.js';
-import { checkLogScaleClamp, type LogScaleClamp } from './log-scale-clamp.js';
+import { Bijector, checkName, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
+import { checkLogScaleClamp, type LogScaleClamp } from '../transforms/log-scale-clamp.js';
+import { type JsonValue } from '../../lib/util/json.js';
 
 /** What a `shiftAndLogScaleFn` returns: `[shift, logScale]`, either `null` for 0 (cheaper than zeros). */
 export type ShiftAndLogScale = readonly [Tensor | null, Tensor | null];

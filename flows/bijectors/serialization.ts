@@ -1,9 +1,9 @@
 // bijectorFromConfig: rebuilds any built-in bijector (nested Chains and Inverts included) from its getConfig() output.
 import type { TensorLike } from '../../autodiff/tensor-like.js';
 import { assert } from '../../lib/util/errors.js';
-import { copyWeightsInto } from '../../lib/util/weights.js';
+import { copyWeightsInto } from '../../autodiff/weights.js';
 import { BatchNormalization } from './batch-normalization.js';
-import { describe, isPlainObject, type Bijector, type BijectorConfig } from './bijector.js';
+import { type Bijector, type BijectorConfig } from './bijector.js';
 import { Chain } from './chain.js';
 import { Invert } from './invert.js';
 import { MaskedAutoregressiveFlow } from './masked-autoregressive-flow.js';
@@ -13,6 +13,7 @@ import { Shift } from './shift.js';
 import { Logit } from './logit.js';
 import { RationalQuadraticSpline } from './rational-quadratic-spline.js';
 import { Standardize } from './standardize.js';
+import { describe, isPlainObject } from '../../lib/util/validate.js';
 
 const leaves: Record<string, (config: BijectorConfig) => Bijector> = {
   Shift: (c) => Shift.fromConfig(c),

@@ -8,9 +8,12 @@ import { checkCallBytes, checkTensorElements } from '../../lib/util/limits.js';
 import { assert } from '../../lib/util/errors.js';
 import { Random, toRandom, type Seed } from '../../lib/util/random.js';
 import { fmt, sizeOf, type Shape } from '../../lib/util/shape.js';
-import { checkBoolean, checkFinite, checkOptions } from '../../lib/util/validate.js';
-import { copyWeightsInto } from '../../lib/util/weights.js';
-import { checkConditionsFinite, checkName, describe, isPlainObject, toParameter, type BijectorKwargs, type JsonValue } from '../bijectors/bijector.js';
+import { checkBoolean, checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
+import { checkFinite } from '../../autodiff/checks.js';
+import { copyWeightsInto } from '../../autodiff/weights.js';
+import { checkConditionsFinite, checkName, type BijectorKwargs } from '../bijectors/bijector.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
+import { type JsonValue } from '../../lib/util/json.js';
 
 /** How many draws: a count `n` (→ `[n]`) or a shape; `[]` (the default) draws one. */
 export type SampleShape = number | readonly number[];
@@ -280,7 +283,7 @@ export abstract class Distribution {
 
   /** Converts and checks a value: rank, trailing event shape, and batch broadcast. */
   protected checkValue(x: ValueLike, where: string): Tensor {
-    const t = toParameter(x, where, 'x');
+    const t = toTensor(x, 'x', where);
     const ev = this.eventShape;
     const eventOk = t.rank >= ev.length && ev.every((d, i) => t.shape[t.rank - ev.length + i] === d);
     assert(eventOk, () => `${where}: 'x' has shape ${fmt(t.shape)}, expected [..., ${ev.join(', ')}] (event shape ${fmt(ev)})`);

@@ -4,8 +4,8 @@ import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import type { Random } from '../../lib/util/random.js';
 import { fmt } from '../../lib/util/shape.js';
-import { checkNonNegativeInt, checkOptions } from '../../lib/util/validate.js';
-import { describe, isPlainObject, type BijectorKwargs } from '../bijectors/bijector.js';
+import { checkNonNegativeInt, checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
+import { type BijectorKwargs } from '../bijectors/bijector.js';
 import { Distribution, type DistributionConfig, type LogProbOptions, type SampleOptions, type ValueLike } from './distribution.js';
 
 /** Options of {@link Independent}. */

@@ -1,9 +1,9 @@
 // distributionFromConfig: rebuilds any built-in distribution from its getConfig() output.
 import { assert, ValueError } from '../../lib/util/errors.js';
-import { describe, isPlainObject, type BijectorConfig } from '../bijectors/bijector.js';
+import { type BijectorConfig } from '../bijectors/bijector.js';
 import { bijectorFromConfig } from '../bijectors/serialization.js';
 import type { TensorLike } from '../../autodiff/tensor-like.js';
-import { copyWeightsInto } from '../../lib/util/weights.js';
+import { copyWeightsInto } from '../../autodiff/weights.js';
 import type { Distribution, DistributionConfig } from './distribution.js';
 import { MultivariateNormalDiag } from './multivariate-normal-diag.js';
 import { Normal } from './normal.js';
@@ -12,6 +12,7 @@ import { Bernoulli } from './bernoulli.js';
 import { Categorical } from './categorical.js';
 import { Independent } from './independent.js';
 import { TransformedDistribution } from './transformed-distribution.js';
+import { describe, isPlainObject } from '../../lib/util/validate.js';
 
 /**
  * Rebuilds a distribution from `distribution.getConfig()` with whatever weights its parts start

@@ -4,8 +4,8 @@ import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import type { Random } from '../../lib/util/random.js';
 import { fmt } from '../../lib/util/shape.js';
-import { checkOptions } from '../../lib/util/validate.js';
-import { Bijector, describe, isPlainObject, type BijectorKwargs } from '../bijectors/bijector.js';
+import { checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
+import { Bijector, type BijectorKwargs } from '../bijectors/bijector.js';
 import { Distribution, type DistributionConfig, type SampleResult } from './distribution.js';
 
 /** Options of {@link TransformedDistribution}. */

@@ -3,7 +3,7 @@ import { mulExpValue } from '../../autodiff/ops/binary.js';
 import { sigmoidValue, softplusValue } from '../../autodiff/ops/unary.js';
 import { assert } from '../../lib/util/errors.js';
 import { checkFiniteNumber, checkOptions, describe } from '../../lib/util/validate.js';
-import { checkLogScaleClamp, softClampDerivative, softClampValue, type LogScaleClamp } from '../bijectors/log-scale-clamp.js';
+import { checkLogScaleClamp, softClampDerivative, softClampValue, type LogScaleClamp } from './log-scale-clamp.js';
 import type { TransformFamily, TransformFamilyConfig } from './family.js';
 
 /** Options of {@link affineFamily}. */

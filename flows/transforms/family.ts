@@ -1,5 +1,5 @@
+import { type JsonValue } from '../../lib/util/json.js';
 // A univariate transform family: how one event dimension's P network outputs become an elementwise bijector.
-import type { JsonValue } from '../bijectors/bijector.js';
 
 /**
  * The names of the built-in families (see `flows/transforms/`):

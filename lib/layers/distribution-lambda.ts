@@ -2,12 +2,12 @@
 import type { Tensor } from '../../autodiff/tensor.js';
 import type { Distribution } from '../../flows/distributions/distribution.js';
 import { assert, ValueError } from '../util/errors.js';
-import { checkOptionNames } from '../models/checks.js';
 import { checkReplacement, type RegisterOptions } from '../util/register.js';
 import {
   applyConvertToTensorFn, checkConvertToTensorFn, describeInput, isDistribution, LAYER_ARG_NAMES, Layer, mustBeTensorInput,
   type CallOptions, type ConvertToTensorFn, type LayerArgs, type LayerConfig, type LayerOutput,
 } from './layer.js';
+import { checkOptions } from '../util/validate.js';
 
 /** A function from a layer's input tensor to a distribution. */
 export type MakeDistributionFn<D extends Distribution = Distribution> = (t: Tensor) => D;
@@ -87,7 +87,7 @@ export class DistributionLambda<D extends Distribution = Distribution> extends L
    */
   constructor(makeDistributionFn: MakeDistributionFn<D> | string, args: DistributionLambdaArgs<D> = {}) {
     const where = 'DistributionLambda';
-    checkOptionNames(args, [...LAYER_ARG_NAMES, 'convertToTensorFn'], where);
+    checkOptions(args, [...LAYER_ARG_NAMES, 'convertToTensorFn'], where);
     super(args, 'DistributionLambda', 'distribution_lambda');
     if (typeof makeDistributionFn === 'string') {
       const fn = fnsByName.get(makeDistributionFn);

@@ -3,7 +3,7 @@ import { Tensor } from '../../autodiff/tensor.js';
 import type { Distribution } from '../../flows/distributions/distribution.js';
 import { checkNoHoles } from '../util/arrays.js';
 import { assert } from '../util/errors.js';
-import { weightDomainProblem } from '../util/weight-constraints.js';
+import { weightDomainProblem } from '../../autodiff/weight-constraints.js';
 import type { Seed } from '../util/random.js';
 import { fmt, sameShape, type Shape } from '../util/shape.js';
 

@@ -1,5 +1,5 @@
 // What "the same architecture" means for loadWeights: equal layer configs up to names, seeds and initializers, and equal MADE degrees.
-import { AutoregressiveNetwork } from '../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../flows/made/autoregressive-network.js';
 import { Chain } from '../../flows/bijectors/chain.js';
 import { Invert } from '../../flows/bijectors/invert.js';
 import { MaskedAutoregressiveFlow } from '../../flows/bijectors/masked-autoregressive-flow.js';

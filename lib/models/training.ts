@@ -11,10 +11,12 @@ import { fmt, sameShape, type Shape } from '../util/shape.js';
 import { distributionName, isDistribution, type CallOptions, type LayerOutput } from '../layers/layer.js';
 import type { LossFn } from '../losses.js';
 import { callbackArray, CallbackList, type Callback, type CallbackHooks, type CallbackModel, type CallbacksArg, type Logs } from './callbacks.js';
-import { checkFinite, checkOptionNames, describe, positiveInt, toTensorArg } from './checks.js';
 import { History } from './history.js';
 import { firstNonFinite, firstNonFiniteSlot, TrainingState } from './train-state.js';
 import { defaultOutput, ProgbarLogger, type OutputStream } from './progress.js';
+import { checkFinite } from '../../autodiff/checks.js';
+import { checkOptions, describe, checkPositiveInt } from '../util/validate.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** Data as `fit` and `evaluate` accept it: any {@link TensorLike} of shape `[rows, ...]`. */
 export type DataInput = TensorLike;
@@ -154,8 +156,8 @@ export function rows(t: Tensor, start: number, end: number): Tensor {
  * if `validate`, and `x` matching the model's input shape.
  */
 export function checkData<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: unknown, yIn: unknown, names: [string, string], where: string, validate: boolean): [Tensor, Tensor] {
-  const x = toTensorArg(xIn, names[0], where);
-  const y = toTensorArg(yIn, names[1], where);
+  const x = toTensor(xIn, names[0], where);
+  const y = toTensor(yIn, names[1], where);
   assert(x.rank >= 1, () => `${where}: '${names[0]}' has shape ${fmt(x.shape)}, expected [rows, ...] (rank ≥ 1)`);
   assert(y.rank >= 1, () => `${where}: '${names[1]}' has shape ${fmt(y.shape)}, expected [rows, ...] (rank ≥ 1)`);
   assert(x.shape[0] === y.shape[0], () => `${where}: '${names[0]}' has shape ${fmt(x.shape)} and '${names[1]}' has shape ${fmt(y.shape)}; their first dimensions (rows) must match`);
@@ -232,11 +234,11 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
 }
 
 async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: FitOptions, where: string): Promise<History> {
-  const o = checkOptionNames(options, FIT_OPTIONS, where) as FitOptions;
+  const o = checkOptions(options, FIT_OPTIONS, where) as FitOptions;
   const { optimizer, loss } = checkCompiled(model, where);
-  const batchSize = positiveInt(o.batchSize, 32, 'batchSize', where);
-  const epochs = positiveInt(o.epochs, 1, 'epochs', where);
-  const stepsOption = o.stepsPerEpoch === undefined ? undefined : positiveInt(o.stepsPerEpoch, undefined, 'stepsPerEpoch', where);
+  const batchSize = checkPositiveInt(o.batchSize, 'batchSize', where, 32);
+  const epochs = checkPositiveInt(o.epochs, 'epochs', where, 1);
+  const stepsOption = o.stepsPerEpoch === undefined ? undefined : checkPositiveInt(o.stepsPerEpoch, 'stepsPerEpoch', where);
   const shuffle = o.shuffle ?? true;
   assert(typeof shuffle === 'boolean', () => `${where}: 'shuffle' must be a boolean, got ${describe(shuffle)}`, TypeError);
   const verbose = o.verbose ?? 1;
@@ -491,9 +493,9 @@ export function meanLossOver<Out extends LayerOutput>(model: TrainableModel<Out>
  */
 export function evaluateModel<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: EvaluateOptions = {}): number {
   const where = 'Sequential.evaluate';
-  const o = checkOptionNames(options, EVALUATE_OPTIONS, where) as EvaluateOptions;
+  const o = checkOptions(options, EVALUATE_OPTIONS, where) as EvaluateOptions;
   assert(model.lossFn !== null, () => `${where}: the model has no loss; call model.compile({ optimizer, loss }) first`);
-  const batchSize = positiveInt(o.batchSize, 32, 'batchSize', where);
+  const batchSize = checkPositiveInt(o.batchSize, 'batchSize', where, 32);
   const validate = o.validateArgs ?? true;
   assert(typeof validate === 'boolean', () => `${where}: 'validateArgs' must be a boolean, got ${describe(validate)}`, TypeError);
   const [x, y] = checkData(model, xIn, yIn, ['x', 'y'], where, validate);

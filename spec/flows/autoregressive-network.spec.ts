@@ -1,12 +1,12 @@
 import { mul } from '../../autodiff/ops/binary.js';
 import { sum } from '../../autodiff/ops/reduce.js';
 import { ones, Tensor, tensor, zeros } from '../../autodiff/tensor.js';
-import type { Activation } from '../../flows/activations.js';
+import type { Activation } from '../../flows/made/activations.js';
 import {
   AutoregressiveNetwork, type AutoregressiveNetworkConfig, type AutoregressiveNetworkOptions, type ConditionalInputLayers,
-} from '../../flows/autoregressive-network.js';
-import type { HiddenDegrees, InputOrder } from '../../flows/degrees.js';
-import { makeMasks } from '../../flows/masks.js';
+} from '../../flows/made/autoregressive-network.js';
+import type { HiddenDegrees, InputOrder } from '../../flows/made/degrees.js';
+import { makeMasks } from '../../flows/made/masks.js';
 import { ValueError } from '../../lib/util/errors.js';
 import { Random } from '../../lib/util/random.js';
 import { expectGradClose, randn, seededRng } from '../helpers/grad-check.js';

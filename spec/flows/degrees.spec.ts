@@ -1,4 +1,4 @@
-import { createDegrees, createInputOrder } from '../../flows/degrees.js';
+import { createDegrees, createInputOrder } from '../../flows/made/degrees.js';
 import { ValueError } from '../../lib/util/errors.js';
 import { Random } from '../../lib/util/random.js';
 import { seededRng } from '../helpers/grad-check.js';

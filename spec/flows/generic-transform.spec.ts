@@ -1,5 +1,5 @@
 import { noGrad, Tensor, tensor } from '../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../flows/made/autoregressive-network.js';
 import { Invert } from '../../flows/bijectors/invert.js';
 import { MaskedAutoregressiveFlow } from '../../flows/bijectors/masked-autoregressive-flow.js';
 import { bijectorFromConfig } from '../../flows/bijectors/serialization.js';

@@ -1,6 +1,6 @@
 import { unstack } from '../../autodiff/ops/shape.js';
 import { noGrad, Tensor, tensor } from '../../autodiff/tensor.js';
-import { AutoregressiveNetwork, type AutoregressiveNetworkOptions } from '../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork, type AutoregressiveNetworkOptions } from '../../flows/made/autoregressive-network.js';
 import { MaskedAutoregressiveFlow } from '../../flows/bijectors/masked-autoregressive-flow.js';
 import { MultivariateNormalDiag } from '../../flows/distributions/multivariate-normal-diag.js';
 import { TransformedDistribution } from '../../flows/distributions/transformed-distribution.js';

@@ -1,7 +1,7 @@
 import { neg } from '../../../autodiff/ops/unary.js';
 import { Adam } from '../../../autodiff/optimizers/adam.js';
 import { noGrad, Tensor, tensor, zeros } from '../../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
 import { MaskedAutoregressiveFlow } from '../../../flows/bijectors/masked-autoregressive-flow.js';
 import { RationalQuadraticSpline } from '../../../flows/bijectors/rational-quadratic-spline.js';
 import type { Distribution } from '../../../flows/distributions/distribution.js';

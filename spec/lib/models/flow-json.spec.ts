@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Adam } from '../../../autodiff/optimizers/adam.js';
 import { full, noGrad, tensor, type Tensor } from '../../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
 import { Chain } from '../../../flows/bijectors/chain.js';
 import { MaskedAutoregressiveFlow } from '../../../flows/bijectors/masked-autoregressive-flow.js';
 import { Reverse } from '../../../flows/bijectors/permute.js';

@@ -1,17 +1,18 @@
 // MADE: the masked dense network that outputs, for every event dimension, `params` numbers depending only on earlier dimensions.
-import { add, mul } from '../autodiff/ops/binary.js';
-import { maskedMatmul } from '../autodiff/ops/masked-matmul.js';
-import { matmul } from '../autodiff/ops/matmul.js';
-import { broadcastTo, reshape } from '../autodiff/ops/shape.js';
-import { getInitializer, type Initializer, type InitializerName } from '../autodiff/initializers.js';
-import { Tensor } from '../autodiff/tensor.js';
-import { toTensor, type TensorLike } from '../autodiff/tensor-like.js';
-import { broadcastShapes } from '../autodiff/broadcast.js';
-import { assert, ValueError } from '../lib/util/errors.js';
-import { Random, toRandom, type Seed } from '../lib/util/random.js';
-import { fmt, sameShape, sizeOf, type Shape } from '../lib/util/shape.js';
-import { checkNoHoles } from '../lib/util/arrays.js';
-import { checkBoolean, checkFinite, checkFiniteNumber, checkOptions, checkPositiveInt } from '../lib/util/validate.js';
+import { add, mul } from '../../autodiff/ops/binary.js';
+import { maskedMatmul } from '../../autodiff/ops/masked-matmul.js';
+import { matmul } from '../../autodiff/ops/matmul.js';
+import { broadcastTo, reshape } from '../../autodiff/ops/shape.js';
+import { getInitializer, type Initializer, type InitializerName } from '../../autodiff/initializers.js';
+import { Tensor } from '../../autodiff/tensor.js';
+import { toTensor, type TensorLike } from '../../autodiff/tensor-like.js';
+import { broadcastShapes } from '../../autodiff/broadcast.js';
+import { assert, ValueError } from '../../lib/util/errors.js';
+import { Random, toRandom, type Seed } from '../../lib/util/random.js';
+import { fmt, sameShape, sizeOf, type Shape } from '../../lib/util/shape.js';
+import { checkNoHoles } from '../../lib/util/arrays.js';
+import { checkBoolean, checkFiniteNumber, checkOptions, checkPositiveInt } from '../../lib/util/validate.js';
+import { checkFinite } from '../../autodiff/checks.js';
 import { getActivation, type Activation } from './activations.js';
 import {
   checkEventSize, checkHiddenDegrees, checkHiddenUnits, checkInputOrder, createDegrees,
@@ -664,14 +665,14 @@ export class AutoregressiveNetwork {
    */
   call(xIn: TensorLike, options: NetworkCallOptions = {}): Tensor {
     const where = `${WHERE}.call`;
-    const x = toTensor(xIn, where, 'x');
+    const x = toTensor(xIn, 'x', where);
     checkOptions(options, ['conditionalInput', 'training'], where);
     const training = checkBoolean(options.training, 'training', where, false);
     assert(x.rank >= 1, () => `${where}: 'x' has shape ${fmt(x.shape)}, expected [..., E] with rank ≥ 1`);
     if (this.parts === null) this.build(x.shape);
     const E = this.eventSize;
     assert(x.shape[x.rank - 1] === E, () => `${where}: 'x' has shape ${fmt(x.shape)}, expected [..., ${E}]`);
-    const c = options?.conditionalInput === undefined ? undefined : toTensor(options.conditionalInput, where, 'conditionalInput');
+    const c = options?.conditionalInput === undefined ? undefined : toTensor(options.conditionalInput, 'conditionalInput', where);
     const xBatch = x.shape.slice(0, -1);
     if (!this.conditional) {
       assert(c === undefined, () => `${where}: 'conditionalInput' was given but the network is not conditional`);

@@ -1,9 +1,9 @@
 // MADE degrees: which inputs each unit may see, as plain number arrays (no tensors), following TFP's rules.
-import { assert, ValueError } from '../lib/util/errors.js';
-import { toRandom, type Seed } from '../lib/util/random.js';
-import { checkTensorElements } from '../lib/util/limits.js';
-import { checkOptions } from '../lib/util/validate.js';
-import { checkNoHoles } from '../lib/util/arrays.js';
+import { assert, ValueError } from '../../lib/util/errors.js';
+import { toRandom, type Seed } from '../../lib/util/random.js';
+import { checkTensorElements } from '../../lib/util/limits.js';
+import { checkOptions } from '../../lib/util/validate.js';
+import { checkNoHoles } from '../../lib/util/arrays.js';
 
 /**
  * How inputs are ordered. Degrees are 1-based, as in TFP: input `j` has degree
