@@ -1,102 +1,21 @@
-// Elementwise unary ops: each forward beside its derivative.
+// Elementwise unary ops, each defined by one row: its function beside its derivative.
 import { assert } from '../../lib/util/errors.js';
 import { outGrad, record, type Tensor } from '../tensor.js';
+import { SLICE } from './rows.js';
+
+/** y = f(x), with the op's constants `c`, `d` (pow's exponent, clip's bounds; 0 when unused). */
+type Value = (x: number, c: number, d: number) => number;
+/** f′(x), which may reuse the output y = f(x). */
+type Derivative = (x: number, y: number, c: number, d: number) => number;
 
 /**
- * The shared shape of every unary op: `forward(x, y)` fills `y = f(x)` elementwise and
- * `backward(x, y, g, gx)` adds `gx += g · f'(x)`, where the derivative may reuse the output `y`.
- * Each op passes its own two loops, so nothing is called per element. A derivative of ±1 is written
- * `+= g` / `-= g`: g·1 and g·(−1) are exact, so the bits are those of `g · f'(x)`.
+ * One op, defined once: its function, handed to the forward kernel, `f: (k, job) => k(job, f)`,
+ * and its derivative, handed to the backward kernel, `df: (k, job) => k(job, f′)`. Why functions
+ * and not a record `{ f, f′ }`: see {@link SLICE}.
  */
-function unary(
-  op: string,
-  x: Tensor,
-  forward: (x: Float64Array, y: Float64Array) => void,
-  backward: (x: Float64Array, y: Float64Array, g: Float64Array, gx: Float64Array) => void,
-): Tensor {
-  const y = new Float64Array(x.size);
-  forward(x.data, y);
-  return record(op, y, x.shape, [x], (out) => backward(x.data, y, outGrad(out), x.gradData()));
-}
-
-/** `−x`. */
-export function neg(x: Tensor): Tensor {
-  return unary('neg', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = -v[i]; },
-    (_v, _y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] -= g[i]; });
-}
-
-/** `eˣ`. Since d(eˣ)/dx = eˣ, the backward reuses the output. */
-export function exp(x: Tensor): Tensor {
-  return unary('exp', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = Math.exp(v[i]); },
-    (_v, y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * y[i]; });
-}
-
-/** Natural log. d/dx = 1/x. */
-export function log(x: Tensor): Tensor {
-  return unary('log', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = Math.log(v[i]); },
-    (v, _y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * (1 / v[i]); });
-}
-
-/** `log(1 + x)`, accurate for small |x|. d/dx = 1/(1 + x). */
-export function log1p(x: Tensor): Tensor {
-  return unary('log1p', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = Math.log1p(v[i]); },
-    (v, _y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * (1 / (1 + v[i])); });
-}
-
-/** `eˣ − 1`, accurate for small |x|. d/dx = eˣ, computed directly (y + 1 cancels digits for x ≪ 0). */
-export function expm1(x: Tensor): Tensor {
-  return unary('expm1', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = Math.expm1(v[i]); },
-    (v, _y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * Math.exp(v[i]); });
-}
-
-/** `√x`. d/dx = 1/(2√x). */
-export function sqrt(x: Tensor): Tensor {
-  return unary('sqrt', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = Math.sqrt(v[i]); },
-    (_v, y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * (0.5 / y[i]); });
-}
-
-/** `x²`. d/dx = 2x. */
-export function square(x: Tensor): Tensor {
-  return unary('square', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = v[i] * v[i]; },
-    (v, _y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * (2 * v[i]); });
-}
-
-/**
- * `xᵖ` for a fixed number `p`. d/dx = p·xᵖ⁻¹.
- * @throws TypeError when `p` is not a finite number
- */
-export function pow(x: Tensor, p: number): Tensor {
-  assert(typeof p === 'number' && Number.isFinite(p), () => `pow: exponent 'p' must be a finite number, got ${String(p)}`, TypeError);
-  if (p === 2) return square(x);
-  return unary('pow', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = Math.pow(v[i], p); },
-    (v, _y, g, gx) => {
-      // p = 0: the derivative is 0 everywhere; p·x^(p−1) would give 0·∞ = NaN at x = 0.
-      if (p === 0) for (let i = 0; i < g.length; i++) gx[i] += g[i] * 0;
-      else for (let i = 0; i < g.length; i++) gx[i] += g[i] * (p * Math.pow(v[i], p - 1));
-    });
-}
-
-/** `|x|`. The derivative is sign(x), taken as 0 at 0 (as TF and PyTorch do). */
-export function abs(x: Tensor): Tensor {
-  return unary('abs', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = Math.abs(v[i]); },
-    // sign(x) = [x > 0] − [x < 0]: 1, −1 or 0 (also for NaN), with no branch on the sign.
-    (v, _y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * (+(v[i] > 0) - +(v[i] < 0)); });
-}
-
-/** Hyperbolic tangent. d/dx = 1 − y². */
-export function tanh(x: Tensor): Tensor {
-  return unary('tanh', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = Math.tanh(v[i]); },
-    (_v, y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * (1 - y[i] * y[i]); });
+interface UnaryRow {
+  f: (k: typeof forwardKernel, job: UnaryJob) => void;
+  df: (k: typeof backwardKernel, job: UnaryJob) => void;
 }
 
 // 1/(1 + e^−x) overflows e^−x for x < −709 but still rounds to 0 correctly; the branch
@@ -108,48 +27,140 @@ export function sigmoidValue(v: number): number {
   return e / (1 + e);
 }
 
-/** Logistic sigmoid `1/(1 + e⁻ˣ)`, stable for any x. d/dx = y(1 − y). */
-export function sigmoid(x: Tensor): Tensor {
-  return unary('sigmoid', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = sigmoidValue(v[i]); },
-    (_v, y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * (y[i] * (1 - y[i])); });
-}
-
-/** `max(x, 0)`. The derivative is taken as 0 at 0 (as TF and PyTorch do). */
-export function relu(x: Tensor): Tensor {
-  return unary('relu', x,
-    (v, y) => {
-      // y = v > 0 ? v : 0 without a branch on the sign, which random signs mispredict half the time
-      // (3× slower): v·[v > 0] is v or ±0, + 0 turns −0 into 0, and the NaN that v = NaN or −∞
-      // gives (0·∞) becomes 0, as the comparison does.
-      for (let i = 0; i < y.length; i++) {
-        const r = v[i] * +(v[i] > 0) + 0;
-        y[i] = r === r ? r : 0;
-      }
-    },
-    // g · [x > 0]: the comparison as a number (0 or 1), again with no branch.
-    (v, _y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * +(v[i] > 0); });
-}
-
-/** ELU with α = 1 (Keras's default): `x` for x > 0, `eˣ − 1` otherwise. d/dx = 1 or eˣ (not y + 1, which cancels for x ≪ 0). */
-export function elu(x: Tensor): Tensor {
-  return unary('elu', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = v[i] > 0 ? v[i] : Math.expm1(v[i]); },
-    (v, _y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * (v[i] > 0 ? 1 : Math.exp(v[i])); });
-}
-
 // log(1 + eˣ) overflows past x ≈ 709; max(x, 0) + log1p(e^−|x|) does not, and is exact for large |x|.
 /** The scalar of {@link softplus}, for loops that skip the graph. */
 export function softplusValue(v: number): number {
   return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
 }
 
-/** `log(1 + eˣ)`, stable for large |x|. d/dx = sigmoid(x). */
-export function softplus(x: Tensor): Tensor {
-  return unary('softplus', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = softplusValue(v[i]); },
-    (v, _y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * sigmoidValue(v[i]); });
+// A derivative of ±1 is exact: g·1 = g and x + g·(−1) = x − g, so the loop needs no special case.
+/** Every unary op, by the name its output records. Adding an op is adding a row (and its exported name). */
+const ROWS = {
+  neg: { f: (k, job) => k(job, (x) => -x), df: (k, job) => k(job, () => -1) },
+  exp: { f: (k, job) => k(job, (x) => Math.exp(x)), df: (k, job) => k(job, (_x, y) => y) },
+  log: { f: (k, job) => k(job, (x) => Math.log(x)), df: (k, job) => k(job, (x) => 1 / x) },
+  log1p: { f: (k, job) => k(job, (x) => Math.log1p(x)), df: (k, job) => k(job, (x) => 1 / (1 + x)) },
+  // eˣ computed directly: y + 1 cancels digits for x ≪ 0.
+  expm1: { f: (k, job) => k(job, (x) => Math.expm1(x)), df: (k, job) => k(job, (x) => Math.exp(x)) },
+  sqrt: { f: (k, job) => k(job, (x) => Math.sqrt(x)), df: (k, job) => k(job, (_x, y) => 0.5 / y) },
+  square: { f: (k, job) => k(job, (x) => x * x), df: (k, job) => k(job, (x) => 2 * x) },
+  // p = 0: the derivative is 0 everywhere; p·x^(p−1) would give 0·∞ = NaN at x = 0.
+  pow: { f: (k, job) => k(job, (x, p) => Math.pow(x, p)), df: (k, job) => k(job, (x, _y, p) => (p === 0 ? 0 : p * Math.pow(x, p - 1))) },
+  // sign(x) = [x > 0] − [x < 0]: 1, −1 or 0 (also for NaN), with no branch on the sign.
+  abs: { f: (k, job) => k(job, (x) => Math.abs(x)), df: (k, job) => k(job, (x) => +(x > 0) - +(x < 0)) },
+  tanh: { f: (k, job) => k(job, (x) => Math.tanh(x)), df: (k, job) => k(job, (_x, y) => 1 - y * y) },
+  sigmoid: { f: (k, job) => k(job, (x) => sigmoidValue(x)), df: (k, job) => k(job, (_x, y) => y * (1 - y)) },
+  // y = x > 0 ? x : 0 without a branch on the sign, which random signs mispredict half the time
+  // (3× slower): x·[x > 0] is x or ±0, + 0 turns −0 into 0, and the NaN that x = NaN or −∞ gives
+  // (0·∞) becomes 0, as the comparison does. The derivative [x > 0] is the comparison as a number.
+  relu: { f: (k, job) => k(job, (x) => { const r = x * +(x > 0) + 0; return r === r ? r : 0; }), df: (k, job) => k(job, (x) => +(x > 0)) },
+  elu: { f: (k, job) => k(job, (x) => (x > 0 ? x : Math.expm1(x))), df: (k, job) => k(job, (x) => (x > 0 ? 1 : Math.exp(x))) },
+  softplus: { f: (k, job) => k(job, (x) => softplusValue(x)), df: (k, job) => k(job, (x) => sigmoidValue(x)) },
+  clip: { f: (k, job) => k(job, (x, lo, hi) => (x < lo ? lo : x > hi ? hi : x)), df: (k, job) => k(job, (x, _y, lo, hi) => (x >= lo && x <= hi ? 1 : 0)) },
+} satisfies Record<string, UnaryRow>;
+
+/** What one call of a row works on: `y = f(x)` or `gx += g · f′(x)` on the elements `[i0, i1)`. */
+interface UnaryJob {
+  x: Float64Array;
+  y: Float64Array;
+  /** The output's gradient, during the backward. */
+  g: Float64Array;
+  gx: Float64Array;
+  c: number;
+  d: number;
+  i0: number;
+  i1: number;
 }
+
+const EMPTY = new Float64Array(0);
+
+/** y[i] = f(x[i]) on the job's slice; each row inlines its own copy. */
+function forwardKernel(job: UnaryJob, f: Value): void {
+  const { x, y, c, d, i0, i1 } = job;
+  for (let i = i0; i < i1; i++) y[i] = f(x[i], c, d);
+}
+
+/** gx[i] += g[i] · f′(x[i]) on the job's slice; each row inlines its own copy. */
+function backwardKernel(job: UnaryJob, df: Derivative): void {
+  const { x, y, g, gx, c, d, i0, i1 } = job;
+  for (let i = i0; i < i1; i++) gx[i] += g[i] * df(x[i], y[i], c, d);
+}
+
+/** Runs `job` with a row's function `half` and its kernel over all elements, {@link SLICE} per call. */
+function runSlices<K>(half: (k: K, job: UnaryJob) => void, k: K, job: UnaryJob): void {
+  for (let i = 0; i < job.y.length; i += SLICE) {
+    job.i0 = i;
+    job.i1 = Math.min(job.y.length, i + SLICE);
+    half(k, job);
+  }
+}
+
+/** The op `name` of {@link ROWS} on `x`: forward now, and a backward that runs the same row on the gradients. */
+function unary(op: keyof typeof ROWS, x: Tensor, c = 0, d = 0): Tensor {
+  const row: UnaryRow = ROWS[op];
+  const job: UnaryJob = { x: x.data, y: new Float64Array(x.size), g: EMPTY, gx: EMPTY, c, d, i0: 0, i1: 0 };
+  runSlices(row.f, forwardKernel, job);
+  return record(op, job.y, x.shape, [x], (out) => {
+    job.g = outGrad(out);
+    job.gx = x.gradData();
+    runSlices(row.df, backwardKernel, job);
+    job.g = job.gx = EMPTY;
+  });
+}
+
+/** The op `op` as a function of a tensor. */
+function unaryOp(op: keyof typeof ROWS): (x: Tensor) => Tensor {
+  return (x) => unary(op, x);
+}
+
+/** `−x`. d/dx = −1. */
+export const neg = unaryOp('neg');
+
+/** `eˣ`. Since d(eˣ)/dx = eˣ, the backward reuses the output. */
+export const exp = unaryOp('exp');
+
+/** Natural log. d/dx = 1/x. */
+export const log = unaryOp('log');
+
+/** `log(1 + x)`, accurate for small |x|. d/dx = 1/(1 + x). */
+export const log1p = unaryOp('log1p');
+
+/** `eˣ − 1`, accurate for small |x|. d/dx = eˣ, computed directly (y + 1 cancels digits for x ≪ 0). */
+export const expm1 = unaryOp('expm1');
+
+/** `√x`. d/dx = 1/(2√x). */
+export const sqrt = unaryOp('sqrt');
+
+/** `x²`. d/dx = 2x. */
+export const square = unaryOp('square');
+
+/**
+ * `xᵖ` for a fixed number `p`. d/dx = p·xᵖ⁻¹.
+ * @throws TypeError when `p` is not a finite number
+ */
+export function pow(x: Tensor, p: number): Tensor {
+  assert(typeof p === 'number' && Number.isFinite(p), () => `pow: exponent 'p' must be a finite number, got ${String(p)}`, TypeError);
+  if (p === 2) return square(x);
+  return unary('pow', x, p);
+}
+
+/** `|x|`. The derivative is sign(x), taken as 0 at 0 (as TF and PyTorch do). */
+export const abs = unaryOp('abs');
+
+/** Hyperbolic tangent. d/dx = 1 − y². */
+export const tanh = unaryOp('tanh');
+
+/** Logistic sigmoid `1/(1 + e⁻ˣ)`, stable for any x. d/dx = y(1 − y). */
+export const sigmoid = unaryOp('sigmoid');
+
+/** `max(x, 0)`. The derivative is taken as 0 at 0 (as TF and PyTorch do). */
+export const relu = unaryOp('relu');
+
+/** ELU with α = 1 (Keras's default): `x` for x > 0, `eˣ − 1` otherwise. d/dx = 1 or eˣ (not y + 1, which cancels for x ≪ 0). */
+export const elu = unaryOp('elu');
+
+/** `log(1 + eˣ)`, stable for large |x|. d/dx = sigmoid(x). */
+export const softplus = unaryOp('softplus');
 
 /**
  * Clamps to `[lo, hi]`. The gradient passes where `lo ≤ x ≤ hi` and is 0 outside (as TF's clip_by_value).
@@ -157,7 +168,5 @@ export function softplus(x: Tensor): Tensor {
  */
 export function clip(x: Tensor, lo: number, hi: number): Tensor {
   assert(lo <= hi, () => `clip: 'lo' (${lo}) must be ≤ 'hi' (${hi})`, RangeError);
-  return unary('clip', x,
-    (v, y) => { for (let i = 0; i < y.length; i++) y[i] = v[i] < lo ? lo : v[i] > hi ? hi : v[i]; },
-    (v, _y, g, gx) => { for (let i = 0; i < g.length; i++) gx[i] += g[i] * (v[i] >= lo && v[i] <= hi ? 1 : 0); });
+  return unary('clip', x, lo, hi);
 }

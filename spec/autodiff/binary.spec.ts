@@ -103,8 +103,16 @@ describe('binary ops: fast loops against the reference', () => {
     ['row a against scalar b', [4], [1]],
     ['no row or column: index arrays', [2, 1, 4], [3, 1]],
     ['empty', [0, 3], [3]],
+    // Past one slice of work (SLICE = 1024 elements per call of a row): the slices must join up.
+    ['equal shapes over three slices', [2500], [2500]],
+    ['scalar b over three slices', [50, 50], []],
+    ['row b, rows cut across slices', [9, 300], [300]],
+    ['column a over slices', [700, 1], [700, 3]],
+    ['index arrays over slices', [3, 1, 500], [2, 1]],
   ];
-  const fast: Array<[BinaryOpName, (a: TensorLike, b: TensorLike) => Tensor]> = [['add', add], ['sub', sub], ['mul', mul], ['div', div], ['mulExp', mulExp]];
+  const fast: Array<[BinaryOpName, (a: TensorLike, b: TensorLike) => Tensor]> = [
+    ['add', add], ['sub', sub], ['mul', mul], ['div', div], ['mulExp', mulExp], ['maximum', maximum], ['minimum', minimum],
+  ];
   for (const [name, op] of fast) {
     it(`${name}: values and both gradients bit-identical to binaryReference on every layout`, () => {
       const rng = seededRng(`binary-fast-${name}`);
