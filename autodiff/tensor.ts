@@ -131,6 +131,12 @@ export class Tensor {
   parents: readonly Tensor[];
   /** Adds this tensor's gradient into its parents' gradients; `null` for leaves. */
   backwardFn: (() => void) | null;
+  /**
+   * A gradient kept between the steps of a compiled training step (autodiff/compiled): `gradData()`
+   * zeroes and reuses it instead of allocating, so a replayed step allocates no gradient.
+   * @internal
+   */
+  spareGrad: Tensor | null = null;
 
   /**
    * Wraps `data` (not copied) as a tensor of `shape`. Prefer the factories
@@ -161,7 +167,11 @@ export class Tensor {
    * @internal
    */
   gradData(): Float64Array {
-    if (this.grad === null) this.grad = new Tensor(zeroBuffer(this.size), this.shape);
+    if (this.grad === null) {
+      const spare = this.spareGrad;
+      this.grad = spare === null ? new Tensor(zeroBuffer(this.size), this.shape) : spare;
+      if (spare !== null) spare.data.fill(0);
+    }
     return this.grad.data;
   }
 
@@ -314,8 +324,11 @@ function releaseBuffer(buf: Float64Array): void {
   if (free.length < POOL_DEPTH) free.push(buf);
 }
 
-/** Every node reachable from `root` through recorded parents, parents before children. */
-function topologicalOrder(root: Tensor): Tensor[] {
+/**
+ * Every node reachable from `root` through recorded parents, parents before children.
+ * @internal
+ */
+export function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>();
   // Iterative depth-first search: graphs from long recursions would overflow the call stack.
@@ -343,15 +356,53 @@ function topologicalOrder(root: Tensor): Tensor[] {
 }
 
 /**
+ * What a compiled training step (autodiff/compiled) learns from one run of the step: every op
+ * output in the order the ops ran, with the closure that recomputes it in place, and the ops that
+ * gave none (the step cannot be replayed then).
+ * @internal
+ */
+export interface Tape {
+  /** `forwards[k]` refills the data of the k-th op output from its inputs' current data. */
+  forwards: Array<() => void>;
+  /** Names of the ops that ran without a `forward`, in order. */
+  missing: string[];
+}
+
+let tape: Tape | null = null;
+
+/**
+ * Runs `fn` and returns what it returned with the {@link Tape} of the ops it ran (graph or not).
+ * @internal
+ */
+export function recordTape<T>(fn: () => T): { result: T; tape: Tape } {
+  const outer = tape;
+  const mine: Tape = { forwards: [], missing: [] };
+  tape = mine;
+  try {
+    return { result: fn(), tape: mine };
+  } finally {
+    tape = outer;
+  }
+}
+
+/**
  * Builds an op's output and, when a gradient may be needed, records the graph edge.
  * Every op goes through here, so `noGrad` and `requiresGrad` are honoured in one place.
  *
  * @param backward - called with the output tensor once its gradient is known; adds into the
  *   parents' `gradData()` (only for parents with `requiresGrad`)
+ * @param forward - recomputes `data` in place from the parents' current data (and whatever state
+ *   `backward` reads), with the same arithmetic and no checks: what the op computed before it
+ *   called `record`. A compiled training step replays it; an op without one cannot be replayed.
  * @internal
  */
-export function record(op: string, data: Float64Array, shape: Shape, parents: readonly Tensor[], backward: (out: Tensor) => void): Tensor {
+export function record(op: string, data: Float64Array, shape: Shape, parents: readonly Tensor[], backward: (out: Tensor) => void,
+  forward?: () => void): Tensor {
   const out = new Tensor(data, shape, { op });
+  if (tape !== null) {
+    if (forward === undefined) tape.missing.push(op);
+    else tape.forwards.push(forward);
+  }
   if (noGradDepth === 0 && anyRequiresGrad(parents)) {
     out.requiresGrad = true;
     out.parents = parents;

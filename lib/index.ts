@@ -32,6 +32,7 @@ export { Optimizer, type ClipOptions, type OptimizerState, type OptimizerSnapsho
 export { Adam, type AdamOptions, type AdamConfig } from '../autodiff/optimizers/adam.js';
 export { SGD, type SGDOptions, type SGDConfig } from '../autodiff/optimizers/sgd.js';
 export * as initializers from '../autodiff/initializers.js';
+export { compileTrainStep, CompiledTrainStep, type CompiledStepDebug } from '../autodiff/compiled/train-step.js';
 export { getInitializer, type Initializer, type InitializerName } from '../autodiff/initializers.js';
 
 // ---- flows: MADE ---------------------------------------------------------------------------

@@ -240,10 +240,11 @@ function identity(size: number): Int32Array {
   return index;
 }
 
-/** Runs `job`'s forward, records the output and a backward that runs the same row on the gradients. */
+/** Runs `job`'s forward, records the output, a backward that runs the same row on the gradients, and the forward for replays. */
 function run(op: BinaryOpName, a: Tensor, b: Tensor, shape: Shape, job: BinaryJob): Tensor {
   const row: BinaryRow = ROWS[op];
-  runRows(row.f, forwardKernel, job);
+  const forward = (): void => runRows(row.f, forwardKernel, job);
+  forward();
   return record(op, job.y, shape, [a, b], (out) => {
     job.g = outGrad(out);
     if (a.requiresGrad) {
@@ -258,7 +259,7 @@ function run(op: BinaryOpName, a: Tensor, b: Tensor, shape: Shape, job: BinaryJo
     }
     job.kind = FORWARD;
     job.g = job.grad = EMPTY;
-  });
+  }, forward);
 }
 
 /**

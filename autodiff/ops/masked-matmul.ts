@@ -75,13 +75,16 @@ function referenceProduct(op: string, x: Tensor, w: Tensor, mask: Tensor, bias: 
   const md = mask.data;
   for (let at = 0; at < md.length; at++) if (md[at] !== 0 && md[at] !== 1) throw badMaskEntry(op, mask, at);
   const y = new Float64Array(batch * fanOut);
-  for (let b = 0; b < batch; b++) {
-    for (let j = 0; j < fanOut; j++) {
-      let s = 0;
-      for (let i = 0; i < fanIn; i++) if (md[i * fanOut + j] !== 0) s += xd[b * fanIn + i] * wd[i * fanOut + j];
-      y[b * fanOut + j] = s + (bias === undefined ? 0 : bias.data[j]);
+  const forward = (): void => {
+    for (let b = 0; b < batch; b++) {
+      for (let j = 0; j < fanOut; j++) {
+        let s = 0;
+        for (let i = 0; i < fanIn; i++) if (md[i * fanOut + j] !== 0) s += xd[b * fanIn + i] * wd[i * fanOut + j];
+        y[b * fanOut + j] = s + (bias === undefined ? 0 : bias.data[j]);
+      }
     }
-  }
+  };
+  forward();
   const parents = bias === undefined ? [x, w] : [x, w, bias];
   return record(op, y, [batch, fanOut], parents, (out) => {
     const g = outGrad(out);
@@ -114,7 +117,7 @@ function referenceProduct(op: string, x: Tensor, w: Tensor, mask: Tensor, bias: 
         gb[j] += s;
       }
     }
-  });
+  }, forward);
 }
 
 /**
@@ -250,24 +253,27 @@ function structuredProduct(op: string, x: Tensor, w: Tensor, bias: Tensor | unde
   };
 
   const y = new Float64Array(batch * fanOut);
-  const xs = sortedX();
-  const ws = sortedWeights();
-  if (plan.colsSorted) {
-    if (bias !== undefined) for (let b = 0; b < batch; b++) y.set(bias.data, b * fanOut);
-    gemmStaircase(batch, fanOut, fanIn, xs, ws, y, stairs.forward, bias === undefined ? NONE : ACCUMULATE);
-  } else {
-    scratchOut = grown(scratchOut, batch * fanOut);
-    const ys = scratchOut;
-    gemmStaircase(batch, fanOut, fanIn, xs, ws, ys, stairs.forward, NONE);
-    const order = plan.colOrder;
-    const bd = bias === undefined ? null : bias.data;
-    for (let b = 0, base = 0; b < batch; b++, base += fanOut) {
-      for (let k = 0; k < fanOut; k++) {
-        const j = order[k];
-        y[base + j] = bd === null ? ys[base + k] : ys[base + k] + bd[j];
+  const forward = (): void => {
+    const xs = sortedX();
+    const ws = sortedWeights();
+    if (plan.colsSorted) {
+      if (bias !== undefined) for (let b = 0; b < batch; b++) y.set(bias.data, b * fanOut);
+      gemmStaircase(batch, fanOut, fanIn, xs, ws, y, stairs.forward, bias === undefined ? NONE : ACCUMULATE);
+    } else {
+      scratchOut = grown(scratchOut, batch * fanOut);
+      const ys = scratchOut;
+      gemmStaircase(batch, fanOut, fanIn, xs, ws, ys, stairs.forward, NONE);
+      const order = plan.colOrder;
+      const bd = bias === undefined ? null : bias.data;
+      for (let b = 0, base = 0; b < batch; b++, base += fanOut) {
+        for (let k = 0; k < fanOut; k++) {
+          const j = order[k];
+          y[base + j] = bd === null ? ys[base + k] : ys[base + k] + bd[j];
+        }
       }
     }
-  }
+  };
+  forward();
 
   const parents = bias === undefined ? [x, w] : [x, w, bias];
   return record(op, y, [batch, fanOut], parents, (out) => {
@@ -313,7 +319,7 @@ function structuredProduct(op: string, x: Tensor, w: Tensor, bias: Tensor | unde
       }
     }
     if (bias !== undefined && bias.requiresGrad) addBiasGrad(bias.gradData(), g, batch, fanOut);
-  });
+  }, forward);
 }
 
 /** db[j] += Σ_b dy[b][j] */
@@ -342,11 +348,14 @@ function denseProduct(op: string, x: Tensor, w: Tensor, mask: Tensor, bias: Tens
   const { batch, fanIn, fanOut } = dims;
   const xd = x.data;
   const md = mask.data;
-  scratchW = grown(scratchW, fanIn * fanOut);
-  const wm = maskedWeights(op, w, mask, scratchW);
   const y = new Float64Array(batch * fanOut);
-  if (bias !== undefined) for (let b = 0; b < batch; b++) y.set(bias.data, b * fanOut);
-  gemm(batch, fanOut, fanIn, xd, wm, y, bias === undefined ? NONE : ACCUMULATE);
+  const forward = (): void => {
+    scratchW = grown(scratchW, fanIn * fanOut);
+    const wm = maskedWeights(op, w, mask, scratchW);
+    if (bias !== undefined) for (let b = 0; b < batch; b++) y.set(bias.data, b * fanOut);
+    gemm(batch, fanOut, fanIn, xd, wm, y, bias === undefined ? NONE : ACCUMULATE);
+  };
+  forward();
   const parents = bias === undefined ? [x, w] : [x, w, bias];
   return record(op, y, [batch, fanOut], parents, (out) => {
     const g = outGrad(out);
@@ -365,5 +374,5 @@ function denseProduct(op: string, x: Tensor, w: Tensor, mask: Tensor, bias: Tens
       for (let at = 0; at < fanIn * fanOut; at++) if (md[at] !== 0) gw[at] += dw[at];
     }
     if (bias !== undefined && bias.requiresGrad) addBiasGrad(bias.gradData(), g, batch, fanOut);
-  });
+  }, forward);
 }

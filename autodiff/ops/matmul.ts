@@ -59,22 +59,26 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   // sums dB over the batch inside the product, for free).
   if (aIndex === null && sizeOf(bBatch) === 1) {
     const rows = batch * m;
-    gemm(rows, n, k, ad, bd, y);
+    const forwardRows = (): void => gemm(rows, n, k, ad, bd, y);
+    forwardRows();
     return record('matmul', y, outShape, [a, b], (out) => {
       const g = outGrad(out);
       if (a.requiresGrad) gemm(rows, k, n, g, bd, a.gradData(), { transB: true, accumulate: true });
       if (b.requiresGrad) gemm(k, n, rows, ad, g, b.gradData(), { transA: true, accumulate: true });
-    });
+    }, forwardRows);
   }
 
   const aStep = m * k;
   const bStep = k * n;
   const cStep = m * n;
-  for (let t = 0; t < batch; t++) {
-    const aOffset = (aIndex === null ? t : aIndex[t]) * aStep;
-    const bOffset = (bIndex === null ? t : bIndex[t]) * bStep;
-    gemm(m, n, k, ad, bd, y, { aOffset, bOffset, cOffset: t * cStep });
-  }
+  const forward = (): void => {
+    for (let t = 0; t < batch; t++) {
+      const aOffset = (aIndex === null ? t : aIndex[t]) * aStep;
+      const bOffset = (bIndex === null ? t : bIndex[t]) * bStep;
+      gemm(m, n, k, ad, bd, y, { aOffset, bOffset, cOffset: t * cStep });
+    }
+  };
+  forward();
   return record('matmul', y, outShape, [a, b], (out) => {
     const g = outGrad(out);
     // Accumulating into the operand's block sums over broadcast batch axes: several t share one block.
@@ -96,7 +100,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         gemm(k, n, m, ad, g, gb, { transA: true, accumulate: true, aOffset, bOffset: t * cStep, cOffset: bOffset });
       }
     }
-  });
+  }, forward);
 }
 
 function describe(v: unknown): string {

@@ -124,8 +124,12 @@ function spreadBack(plan: ReducePlan, g: Float64Array, gx: Float64Array, divisor
 export function sum(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   const plan = reducePlan('sum', x.shape, axes, keepDims);
   const y = new Float64Array(plan.outSize);
-  sumInto(plan, x.data, y);
-  return record('sum', y, plan.outShape, [x], (out) => spreadBack(plan, outGrad(out), x.gradData(), null));
+  const forward = (): void => {
+    y.fill(0);
+    sumInto(plan, x.data, y);
+  };
+  forward();
+  return record('sum', y, plan.outShape, [x], (out) => spreadBack(plan, outGrad(out), x.gradData(), null), forward);
 }
 
 /**
@@ -137,9 +141,13 @@ export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   const { outShape, outSize, count } = plan;
   assert(count > 0 || outSize === 0, () => `mean: cannot average over an empty axis of shape [${x.shape}]`);
   const y = new Float64Array(outSize);
-  sumInto(plan, x.data, y);
-  for (let o = 0; o < outSize; o++) y[o] /= count;
-  return record('mean', y, outShape, [x], (out) => spreadBack(plan, outGrad(out), x.gradData(), count));
+  const forward = (): void => {
+    y.fill(0);
+    sumInto(plan, x.data, y);
+    for (let o = 0; o < outSize; o++) y[o] /= count;
+  };
+  forward();
+  return record('mean', y, outShape, [x], (out) => spreadBack(plan, outGrad(out), x.gradData(), count), forward);
 }
 
 /**
@@ -152,22 +160,27 @@ export function max(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   const { outShape, outSize, count } = plan;
   assert(count > 0 || outSize === 0, () => `max: cannot reduce over an empty axis of shape [${x.shape}]`);
   const map = indexMap(plan, x.size);
-  const y = new Float64Array(outSize).fill(-Infinity);
-  const arg = new Int32Array(outSize).fill(-1);
+  const y = new Float64Array(outSize);
+  const arg = new Int32Array(outSize);
   const xd = x.data;
-  for (let i = 0; i < xd.length; i++) {
-    const o = map[i];
-    // NaN wins wherever it sits, so a NaN loss can never vanish inside a max.
-    if (arg[o] < 0 || xd[i] > y[o] || (Number.isNaN(xd[i]) && !Number.isNaN(y[o]))) {
-      y[o] = xd[i];
-      arg[o] = i;
+  const forward = (): void => {
+    y.fill(-Infinity);
+    arg.fill(-1);
+    for (let i = 0; i < xd.length; i++) {
+      const o = map[i];
+      // NaN wins wherever it sits, so a NaN loss can never vanish inside a max.
+      if (arg[o] < 0 || xd[i] > y[o] || (Number.isNaN(xd[i]) && !Number.isNaN(y[o]))) {
+        y[o] = xd[i];
+        arg[o] = i;
+      }
     }
-  }
+  };
+  forward();
   return record('max', y, outShape, [x], (out) => {
     const g = outGrad(out);
     const gx = x.gradData();
     for (let o = 0; o < outSize; o++) gx[arg[o]] += g[o];
-  });
+  }, forward);
 }
 
 /**
@@ -181,16 +194,21 @@ export function logSumExp(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   assert(count > 0 || outSize === 0, () => `logSumExp: cannot reduce over an empty axis of shape [${x.shape}]`);
   const map = indexMap(plan, x.size);
   const xd = x.data;
-  const m = new Float64Array(outSize).fill(-Infinity);
-  for (let i = 0; i < xd.length; i++) if (xd[i] > m[map[i]]) m[map[i]] = xd[i];
+  const m = new Float64Array(outSize);
   const s = new Float64Array(outSize);
-  for (let i = 0; i < xd.length; i++) {
-    const o = map[i];
-    // All −∞ in a group: the sum is 0 and the result −∞; subtracting m = −∞ would give NaN.
-    if (m[o] !== -Infinity) s[o] += Math.exp(xd[i] - m[o]);
-  }
   const y = new Float64Array(outSize);
-  for (let o = 0; o < outSize; o++) y[o] = m[o] === -Infinity || m[o] === Infinity ? m[o] : m[o] + Math.log(s[o]);
+  const forward = (): void => {
+    m.fill(-Infinity);
+    s.fill(0);
+    for (let i = 0; i < xd.length; i++) if (xd[i] > m[map[i]]) m[map[i]] = xd[i];
+    for (let i = 0; i < xd.length; i++) {
+      const o = map[i];
+      // All −∞ in a group: the sum is 0 and the result −∞; subtracting m = −∞ would give NaN.
+      if (m[o] !== -Infinity) s[o] += Math.exp(xd[i] - m[o]);
+    }
+    for (let o = 0; o < outSize; o++) y[o] = m[o] === -Infinity || m[o] === Infinity ? m[o] : m[o] + Math.log(s[o]);
+  };
+  forward();
   return record('logSumExp', y, outShape, [x], (out) => {
     const g = outGrad(out);
     const gx = x.gradData();
@@ -198,5 +216,5 @@ export function logSumExp(x: Tensor, axes?: Axes, keepDims = false): Tensor {
       const o = map[i];
       if (y[o] !== -Infinity) gx[i] += g[o] * Math.exp(xd[i] - y[o]);
     }
-  });
+  }, forward);
 }

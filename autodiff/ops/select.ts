@@ -66,11 +66,14 @@ export function where(condition: Tensor | NestedBooleans, a: TensorLike, b: Tens
   // Read the condition once: the backward must route by the same choice even if the caller
   // later mutates a condition tensor's data.
   const take = new Uint8Array(size);
-  for (let i = 0; i < size; i++) take[i] = cond[ic ? ic[i] : i] !== 0 ? 1 : 0;
   const ad = at.data;
   const bd = bt.data;
   const y = new Float64Array(size);
-  for (let i = 0; i < size; i++) y[i] = take[i] ? ad[ia ? ia[i] : i] : bd[ib ? ib[i] : i];
+  const forward = (): void => {
+    for (let i = 0; i < size; i++) take[i] = cond[ic ? ic[i] : i] !== 0 ? 1 : 0;
+    for (let i = 0; i < size; i++) y[i] = take[i] ? ad[ia ? ia[i] : i] : bd[ib ? ib[i] : i];
+  };
+  forward();
   return record('where', y, shape, [at, bt], (out) => {
     const g = outGrad(out);
     if (at.requiresGrad) {
@@ -81,5 +84,5 @@ export function where(condition: Tensor | NestedBooleans, a: TensorLike, b: Tens
       const gb = bt.gradData();
       for (let i = 0; i < size; i++) if (!take[i]) gb[ib ? ib[i] : i] += g[i];
     }
-  });
+  }, forward);
 }

@@ -65,12 +65,15 @@ function affineTable(shape: Shape, strides: readonly number[], start?: readonly 
 function pick(op: string, x: Tensor, map: Int32Array, shape: Shape): Tensor {
   const xd = x.data;
   const y = new Float64Array(map.length);
-  for (let o = 0; o < map.length; o++) y[o] = xd[map[o]];
+  const forward = (): void => {
+    for (let o = 0; o < map.length; o++) y[o] = xd[map[o]];
+  };
+  forward();
   return record(op, y, shape, [x], (out) => {
     const g = outGrad(out);
     const gx = x.gradData();
     for (let o = 0; o < map.length; o++) gx[map[o]] += g[o];
-  });
+  }, forward);
 }
 
 /**
@@ -82,8 +85,11 @@ function view(op: string, x: Tensor, shape: Shape): Tensor {
     const g = outGrad(out);
     const gx = x.gradData();
     for (let i = 0; i < g.length; i++) gx[i] += g[i];
-  });
+  }, NOTHING_TO_DO);
 }
+
+/** The forward of a view: its data is its input's, so there is nothing to recompute. */
+const NOTHING_TO_DO = (): void => {};
 
 /**
  * The same values under a new shape, sharing `x.data` (row-major, so no copy is needed).
@@ -163,10 +169,13 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
  */
 function join(op: string, tensors: readonly Tensor[], shape: Shape, maps: Int32Array[]): Tensor {
   const y = new Float64Array(sizeOf(shape));
-  tensors.forEach((t, k) => {
-    const m = maps[k];
-    for (let i = 0; i < m.length; i++) y[m[i]] = t.data[i];
-  });
+  const forward = (): void => {
+    tensors.forEach((t, k) => {
+      const m = maps[k];
+      for (let i = 0; i < m.length; i++) y[m[i]] = t.data[i];
+    });
+  };
+  forward();
   return record(op, y, shape, tensors, (out) => {
     const g = outGrad(out);
     tensors.forEach((t, k) => {
@@ -175,7 +184,7 @@ function join(op: string, tensors: readonly Tensor[], shape: Shape, maps: Int32A
       const gt = t.gradData();
       for (let i = 0; i < m.length; i++) gt[i] += g[m[i]];
     });
-  });
+  }, forward);
 }
 
 /**

@@ -99,13 +99,14 @@ function runSlices<K>(half: (k: K, job: UnaryJob) => void, k: K, job: UnaryJob):
 function unary(op: keyof typeof ROWS, x: Tensor, c = 0, d = 0): Tensor {
   const row: UnaryRow = ROWS[op];
   const job: UnaryJob = { x: x.data, y: new Float64Array(x.size), g: EMPTY, gx: EMPTY, c, d, i0: 0, i1: 0 };
-  runSlices(row.f, forwardKernel, job);
+  const forward = (): void => runSlices(row.f, forwardKernel, job);
+  forward();
   return record(op, job.y, x.shape, [x], (out) => {
     job.g = outGrad(out);
     job.gx = x.gradData();
     runSlices(row.df, backwardKernel, job);
     job.g = job.gx = EMPTY;
-  });
+  }, forward);
 }
 
 /** The op `op` as a function of a tensor. */

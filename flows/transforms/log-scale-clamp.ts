@@ -73,10 +73,13 @@ export function softClamp(x: Tensor, clamp: LogScaleClamp): Tensor {
   const n = x.size;
   const xd = x.data;
   const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) y[i] = softClampValue(xd[i], min, max);
+  const forward = (): void => {
+    for (let i = 0; i < n; i++) y[i] = softClampValue(xd[i], min, max);
+  };
+  forward();
   return record('softClamp', y, x.shape, [x], (out) => {
     const g = outGrad(out);
     const gx = x.gradData();
     for (let i = 0; i < n; i++) gx[i] += g[i] * softClampDerivative(xd[i], min, max);
-  });
+  }, forward);
 }

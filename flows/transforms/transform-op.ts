@@ -59,18 +59,22 @@ export function applyTransform(family: TransformFamily, direction: TransformDire
   const L = new Float64Array(z.size);
   const logDet = new Float64Array(n);
   const forward = direction === 'forward';
-  for (let b = 0, i = 0; b < n; b++) {
-    let s = 0;
-    for (let d = 0; d < E; d++, i++) {
-      if (forward) family.forward(zd[i], td, i * P, pair);
-      else family.inverse(zd[i], td, i * P, pair);
-      value[i] = pair[0];
-      L[i] = pair[1];
-      s += pair[1];
+  // Fills value, L and logDet; recorded with the value, so a compiled step replays it (once for both outputs).
+  const pass = (): void => {
+    for (let b = 0, i = 0; b < n; b++) {
+      let s = 0;
+      for (let d = 0; d < E; d++, i++) {
+        if (forward) family.forward(zd[i], td, i * P, pair);
+        else family.inverse(zd[i], td, i * P, pair);
+        value[i] = pair[0];
+        L[i] = pair[1];
+        s += pair[1];
+      }
+      // 0 − Σ L: the bits of −Σ L, but +0 (not −0) where every L is 0.
+      logDet[b] = forward ? s : 0 - s;
     }
-    // 0 − Σ L: the bits of −Σ L, but +0 (not −0) where every L is 0.
-    logDet[b] = forward ? s : 0 - s;
-  }
+  };
+  pass();
   const parents = [z, theta];
   const batchShape = z.shape.slice(0, -1);
   if (forward) {
@@ -78,24 +82,27 @@ export function applyTransform(family: TransformFamily, direction: TransformDire
     const valueOut = record('transformForward', value, z.shape, parents, (out) => {
       const g = outGrad(out);
       backward(z, theta, (i) => forwardStep(family, zd[i], td, i * P, g[i], 0, theta, z, i));
-    });
+    }, pass);
     const logDetOut = record('transformForwardLogDet', logDet, batchShape, parents, (out) => {
       const g = outGrad(out);
       backward(z, theta, (i) => forwardStep(family, zd[i], td, i * P, 0, g[(i / E) | 0], theta, z, i));
-    });
+    }, FILLED_BY_PASS);
     return { value: valueOut, logDet: logDetOut };
   }
   // Inverse: u = value, and L at u was stored.
   const valueOut = record('transformInverse', value, z.shape, parents, (out) => {
     const g = outGrad(out);
     backward(z, theta, (i) => inverseStep(family, value[i], L[i], td, i * P, g[i], 0, theta, z, i));
-  });
+  }, pass);
   const logDetOut = record('transformInverseLogDet', logDet, batchShape, parents, (out) => {
     const g = outGrad(out);
     backward(z, theta, (i) => inverseStep(family, value[i], L[i], td, i * P, 0, -g[(i / E) | 0], theta, z, i));
-  });
+  }, FILLED_BY_PASS);
   return { value: valueOut, logDet: logDetOut };
 }
+
+/** The replay of the log-det output: the value's `pass` has filled it already. */
+const FILLED_BY_PASS = (): void => {};
 
 /** Runs `each(i)` for every element; `each` adds into the gradient buffers of `z` and `theta`. */
 function backward(z: Tensor, theta: Tensor, each: (i: number) => void): void {

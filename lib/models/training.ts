@@ -17,6 +17,7 @@ import { defaultOutput, ProgbarLogger, type OutputStream } from './progress.js';
 import { checkFinite } from '../../autodiff/checks.js';
 import { checkOptions, describe, checkPositiveInt } from '../util/validate.js';
 import { toTensor } from '../../autodiff/tensor-like.js';
+import { CompiledTrainStep, watchUse } from '../../autodiff/compiled/train-step.js';
 
 /** Data as `fit` and `evaluate` accept it: any {@link TensorLike} of shape `[rows, ...]`. */
 export type DataInput = TensorLike;
@@ -49,9 +50,16 @@ export interface FitOptions {
   validateArgs?: boolean;
   /** Where progress goes; default `process.stdout` (or `console.log` lines in a browser). */
   output?: OutputStream;
+  /**
+   * Run the model and the loss function on every step, building a graph each time; default false,
+   * which records the graph of the first step of each batch shape and replays it (Keras's
+   * `run_eagerly`; see `compileTrainStep`). Set it when the loss function or the model does
+   * anything besides computing the loss from the batch (counting calls, logging, drawing numbers).
+   */
+  runEagerly?: boolean;
 }
 
-const FIT_OPTIONS = ['batchSize', 'epochs', 'stepsPerEpoch', 'shuffle', 'validationData', 'validationSplit', 'verbose', 'callbacks', 'seed', 'validateArgs', 'output'];
+const FIT_OPTIONS = ['batchSize', 'epochs', 'stepsPerEpoch', 'shuffle', 'validationData', 'validationSplit', 'verbose', 'callbacks', 'seed', 'validateArgs', 'output', 'runEagerly'];
 
 /** Options of `Sequential.evaluate`. */
 export interface EvaluateOptions {
@@ -245,6 +253,8 @@ async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn
   assert(verbose === 0 || verbose === 1 || verbose === 2, () => `${where}: 'verbose' must be 0, 1 or 2, got ${describe(verbose)}`, RangeError);
   const validate = o.validateArgs ?? true;
   assert(typeof validate === 'boolean', () => `${where}: 'validateArgs' must be a boolean, got ${describe(validate)}`, TypeError);
+  const eager = o.runEagerly ?? false;
+  assert(typeof eager === 'boolean', () => `${where}: 'runEagerly' must be a boolean, got ${describe(eager)}`, TypeError);
   const split = o.validationSplit;
   assert(split === undefined || typeof split === 'number', () => `${where}: 'validationSplit' must be a number in (0, 1), got ${describe(split)}`, TypeError);
   assert(split === undefined || (split > 0 && split < 1), () => `${where}: 'validationSplit' must be in (0, 1), got ${split}`, RangeError);
@@ -290,7 +300,7 @@ async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn
   const cbs = new CallbackList(list, where);
   cbs.setup(model, { epochs, steps, samples: n, batchSize, verbose, metrics: val === null ? ['loss'] : ['loss', 'val_loss'] });
 
-  const stepper = new TrainStep(model, optimizer, loss, params, where);
+  const stepper = new TrainStep(model, optimizer, loss, params, where, eager);
   const batches = batchStream(n, batchSize, shuffle, shuffleRng);
   model.stopTraining = false;
   await cbs.trainBegin({});
@@ -391,13 +401,27 @@ export class TrainStep<Out extends LayerOutput> {
   private readonly state: TrainingState;
   private lastGood: { epoch: number; step: number } | null = null;
   private lastBatch: [Tensor, Tensor] | null = null;
+  // Replays the graph of the first step of each batch shape (autodiff/compiled). Batch norm moves its
+  // statistics outside the graph, so a model with any is trained uncompiled.
+  private readonly compiled: CompiledTrainStep | null;
+  private rng: Random | null = null;
 
   constructor(
     private readonly model: TrainableModel<Out>, private readonly optimizer: Optimizer, private readonly loss: LossFn<Out>,
-    private readonly params: Tensor[], private readonly where: string,
+    private readonly params: Tensor[], private readonly where: string, eager = false,
   ) {
     this.nonTrainable = model.nonTrainableWeights ?? [];
     this.state = new TrainingState([...params, ...this.nonTrainable], optimizer);
+    this.compiled = eager || this.nonTrainable.length > 0 ? null : new CompiledTrainStep((xb, yb) => this.batchLoss(xb, yb), params, optimizer);
+  }
+
+  /** The mean loss of a batch in training mode; a model that draws from the stream fit passes it is not replayed (a replay repeats the first draws). */
+  private batchLoss(xb: Tensor, yb: Tensor): Tensor {
+    const rng = this.rng as Random;
+    const seed = this.compiled === null ? null : watchUse(rng);
+    const loss = meanLoss(this.loss, yb, this.model.call(xb, { training: true, seed: seed?.value ?? rng }), this.where);
+    if (seed?.used() === true) this.compiled?.disable('the model draws from the random stream fit passes it (options.seed) in training');
+    return loss;
   }
 
   /**
@@ -406,18 +430,22 @@ export class TrainStep<Out extends LayerOutput> {
    * @throws NonFiniteLossError when the loss or a gradient is not finite
    */
   run(xb: Tensor, yb: Tensor, sampleRng: Random, epoch: number, step: number, at: string): number {
-    const { model, optimizer, params, where } = this;
+    const { optimizer, params, where } = this;
     try {
-      const lossTensor = meanLoss(this.loss, yb, model.call(xb, { training: true, seed: sampleRng }), where);
-      const value = lossTensor.item();
+      this.rng = sampleRng;
+      const lossTensor = this.compiled === null ? this.batchLoss(xb, yb) : null;
+      // The compiled step leaves the gradients in the weights; the graph's backward runs below.
+      const value = lossTensor === null ? (this.compiled as CompiledTrainStep).lossAndGradients(xb, yb) : lossTensor.item();
       if (!Number.isFinite(value)) {
         const restored = this.restore([xb, yb]);
         throw new NonFiniteLossError(`${where}: the loss became ${value} at ${at}; ` +
           `training stopped and ${restored}. Try a smaller learning rate, or gradient clipping (clipNorm)`, epoch, step, value);
       }
       this.state.save();
-      optimizer.zeroGrad(params);
-      lossTensor.backward();
+      if (lossTensor !== null) {
+        optimizer.zeroGrad(params);
+        lossTensor.backward();
+      }
       try {
         optimizer.step(params);
       } catch (e) {
