@@ -2,7 +2,7 @@
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
 import { getKernelMode } from '../kernels/config.js';
-import { gemm, gemmStaircase, type GemmOptions, type Staircase } from '../kernels/gemm.js';
+import { gemm, gemmProduct, gemmStaircase, type GemmOptions, type Staircase } from '../kernels/gemm.js';
 import { maskPlan, type MaskPlan } from '../kernels/mask-plan.js';
 import { outGrad, record, Tensor } from '../tensor.js';
 
@@ -180,7 +180,6 @@ function grown(buffer: Float64Array, size: number): Float64Array {
 }
 
 // Constant options, so the hot path builds no objects.
-const ACCUMULATE: GemmOptions = { accumulate: true };
 const NONE: GemmOptions = {};
 const TRANS_B: GemmOptions = { transB: true };
 const TRANS_B_ACCUMULATE: GemmOptions = { transB: true, accumulate: true };
@@ -253,8 +252,8 @@ function structuredProduct(op: string, x: Tensor, w: Tensor, bias: Tensor | unde
   const xs = sortedX();
   const ws = sortedWeights();
   if (plan.colsSorted) {
-    if (bias !== undefined) for (let b = 0; b < batch; b++) y.set(bias.data, b * fanOut);
-    gemmStaircase(batch, fanOut, fanIn, xs, ws, y, stairs.forward, bias === undefined ? NONE : ACCUMULATE);
+    // y = x′ · w′ + bias in one product: C starts from the bias row.
+    gemmProduct({ m: batch, n: fanOut, k: fanIn, a: xs, b: ws, c: y, stairs: stairs.forward, bias: bias?.data });
   } else {
     scratchOut = grown(scratchOut, batch * fanOut);
     const ys = scratchOut;
@@ -345,8 +344,7 @@ function denseProduct(op: string, x: Tensor, w: Tensor, mask: Tensor, bias: Tens
   scratchW = grown(scratchW, fanIn * fanOut);
   const wm = maskedWeights(op, w, mask, scratchW);
   const y = new Float64Array(batch * fanOut);
-  if (bias !== undefined) for (let b = 0; b < batch; b++) y.set(bias.data, b * fanOut);
-  gemm(batch, fanOut, fanIn, xd, wm, y, bias === undefined ? NONE : ACCUMULATE);
+  gemmProduct({ m: batch, n: fanOut, k: fanIn, a: xd, b: wm, c: y, bias: bias?.data });
   const parents = bias === undefined ? [x, w] : [x, w, bias];
   return record(op, y, [batch, fanOut], parents, (out) => {
     const g = outGrad(out);
