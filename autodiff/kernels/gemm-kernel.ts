@@ -13,6 +13,8 @@ import type { GemmProduct } from './product.js';
  * product was validated by kernels/gemm.ts.
  */
 export interface GemmKernel {
+  /** The instructions it multiplies with: plain JavaScript, or WebAssembly 128-bit SIMD (kernels/simd-loop-nest.ts). */
+  readonly backend: 'js' | 'wasm-simd';
   /** Computes `product` over its region of C; see {@link GemmProduct}. */
   run(product: GemmProduct): void;
 }
@@ -44,23 +46,28 @@ export class GemmLoopNest implements GemmKernel {
   private readonly KC = 256;
   private readonly NC = 512;
 
-  private packedA: Float64Array = new Float64Array(0);
-  private packedB: Float64Array = new Float64Array(0);
+  protected packedA: Float64Array = new Float64Array(0);
+  protected packedB: Float64Array = new Float64Array(0);
   private readonly edgeTile = new Float64Array(16);
   // Per B panel (4 columns) of the current column block: the depth range [panelLo, panelHi) any of
   // its columns sums over, and the rows it writes (panelRowMin ≤ rows of every column, panelRowMax ≥
   // rows of any column); for the current depth block, the packed range [blockStart, blockEnd) and
   // where it starts in packedB.
-  private readonly panelLo = new Int32Array(128);
-  private readonly panelHi = new Int32Array(128);
-  private readonly panelRowMin = new Int32Array(128);
-  private readonly panelRowMax = new Int32Array(128);
-  private readonly blockStart = new Int32Array(128);
-  private readonly blockEnd = new Int32Array(128);
-  private readonly blockOffset = new Int32Array(128);
+  protected readonly panelLo = new Int32Array(128);
+  protected readonly panelHi = new Int32Array(128);
+  protected readonly panelRowMin = new Int32Array(128);
+  protected readonly panelRowMax = new Int32Array(128);
+  protected readonly blockStart = new Int32Array(128);
+  protected readonly blockEnd = new Int32Array(128);
+  protected readonly blockOffset = new Int32Array(128);
   // The depth range [spanLo, spanHi) of op(A) packed for the current block (the union of the panels' ranges).
   private spanLo = 0;
   private spanHi = 0;
+
+  /** Plain JavaScript (the SIMD subclass says 'wasm-simd'). */
+  get backend(): 'js' | 'wasm-simd' {
+    return 'js';
+  }
 
   /** Computes `product` over its region of C (see {@link GemmProduct}). */
   run(product: GemmProduct): void {

@@ -1,8 +1,11 @@
 // Matrix-multiply kernels on raw Float64Arrays: the plain loops that define the products, and the fast ones that replace them.
 import { assert, ValueError } from '../../lib/util/errors.js';
-import { GemmLoopNest } from './gemm-kernel.js';
+import { checkGemmBackend, getGemmBackend, resolveGemmBackend, type GemmBackend } from './config.js';
+import { GemmLoopNest, type GemmKernel } from './gemm-kernel.js';
 import { NO_STAIRS, wholeRegion, type GemmProduct, type KernelStairs, type StoredMatrix } from './product.js';
+import { SimdLoopNest } from './simd-loop-nest.js';
 import { parallelGemm } from './threads.js';
+import { microKernelModule } from './wasm/micro-kernel.js';
 
 /**
  * Layout and mode of one product `C (+)= op(A) · op(B)`. Every matrix is row-major from its
@@ -73,6 +76,8 @@ export interface GemmRequest {
   stairs?: Staircase;
   /** `[n]`: when overwriting, C starts from this row (`C = bias + op(A)·op(B)`, as a dense layer's `y = x·W + b`). */
   bias?: Float64Array;
+  /** The instructions for this product only, instead of the process-wide `setGemmBackend` (kernels/config.ts); same bits either way. */
+  backend?: GemmBackend;
 }
 
 /**
@@ -199,10 +204,21 @@ function referenceProduct(product: GemmProduct): void {
   }
 }
 
-// The calling thread's kernel: the loop nest with its own packing buffers (grown on demand to at
-// most 1.25 MB and kept). JavaScript runs one call at a time on this thread and the kernel never calls
-// out while using them, so every product can share them.
-const kernel = new GemmLoopNest();
+// The calling thread's kernels: each loop nest has its own packing buffers (grown on demand to at
+// most 1.25 MB and kept; the SIMD one's live in its WebAssembly memory). JavaScript runs one call at a
+// time on this thread and a kernel never calls out while using them, so every product can share them.
+const jsKernel = new GemmLoopNest();
+let simdKernel: GemmKernel | null | undefined; // made at the first SIMD product; null where SIMD is missing
+
+/** The kernel of a backend setting on this thread: the SIMD loop nest where it runs, else the JavaScript one. */
+function kernelFor(backend: GemmBackend): GemmKernel {
+  if (resolveGemmBackend(backend) === 'js') return jsKernel;
+  if (simdKernel === undefined) {
+    const module = microKernelModule();
+    simdKernel = module === null ? null : new SimdLoopNest(module);
+  }
+  return simdKernel ?? jsKernel;
+}
 
 /**
  * Fast `C = op(A)·op(B)` or `C += op(A)·op(B)` with the same arguments and result as
@@ -288,10 +304,13 @@ export function gemmStaircase(m: number, n: number, k: number, a: Float64Array, 
  * gemmProduct({ m: batch, n: fanOut, k: fanIn, a: x, b: w, c: y, bias: b });
  */
 export function gemmProduct(request: GemmRequest): void {
-  runProduct(describeProduct('gemmProduct', request));
+  const product = describeProduct('gemmProduct', request);
+  if (request.backend !== undefined) checkGemmBackend('gemmProduct', 'backend', request.backend);
+  runProduct(product, request.backend ?? getGemmBackend());
 }
 
 /** Runs one validated product, shared with worker threads when it is large enough (kernels/threads.ts), else here. */
-function runProduct(product: GemmProduct): void {
+function runProduct(product: GemmProduct, backend: GemmBackend = getGemmBackend()): void {
+  const kernel = kernelFor(backend);
   if (!parallelGemm(kernel, product)) kernel.run(product);
 }

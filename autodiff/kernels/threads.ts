@@ -1,9 +1,10 @@
 // Large matrix products shared between the calling thread and worker threads (node:worker_threads), split by whole rows or columns so the result is bit-for-bit the single-threaded one.
 import type * as WorkerThreads from 'node:worker_threads';
 import { nodeBuiltin } from '../../lib/util/node-builtin.js';
-import { getNumThreads } from './config.js';
+import { getNumThreads, simdAvailable } from './config.js';
 import type { GemmKernel } from './gemm-kernel.js';
 import { depthOf, keptWork, rowsOf, subProduct, type GemmProduct, type StoredMatrix } from './product.js';
+import { microKernelBytes } from './wasm/micro-kernel.js';
 import { LAYOUT, workerSource, type WorkerInit } from './worker-program.js';
 
 /**
@@ -70,8 +71,10 @@ export interface ThreadStats {
   sharedProducts: number;
   /** Pieces of those products that the worker computed (the calling thread did the rest). */
   workerChunks: number;
+  /** Of those pieces, the ones the worker computed with the WebAssembly SIMD kernel. */
+  workerSimdChunks: number;
 }
-const stats: ThreadStats = { sharedProducts: 0, workerChunks: 0 };
+const stats: ThreadStats = { sharedProducts: 0, workerChunks: 0, workerSimdChunks: 0 };
 
 /** A copy of the counters; see {@link ThreadStats}. */
 export function threadStats(): ThreadStats {
@@ -123,7 +126,10 @@ function poolWith(helpers: number): Pool | null {
 
 function spawn(wt: typeof WorkerThreads, p: Pool, id: number): Slot {
   const { port1, port2 } = new wt.MessageChannel();
-  const init: WorkerInit = { layout: LAYOUT, control: p.control.buffer as SharedArrayBuffer, port: port2, id };
+  // Each worker compiles the SIMD kernel from its bytes into its own instance and memory (its packing
+  // buffers are its own anyway); sharing one WebAssembly.Memory would save only those 1.25 MB.
+  const simd = simdAvailable() ? microKernelBytes() : null;
+  const init: WorkerInit = { layout: LAYOUT, control: p.control.buffer as SharedArrayBuffer, port: port2, id, simd };
   Atomics.store(p.control, LAYOUT.READY + id, 0);
   const worker = new wt.Worker(workerSource(), { eval: true, workerData: init, transferList: [port2], name: `maflow-gemm-${id}` });
   port1.postMessage({ epoch: p.epoch, buffer: p.data });
@@ -245,7 +251,7 @@ export function parallelGemm(kernel: GemmKernel, product: GemmProduct): boolean 
   // A bias is C's starting value: written once here, so the pieces only accumulate.
   const shared = product.accumulate || product.bias === null ? product : startFromBias(product);
   shareOperands(p, shared, split);
-  const gen = publish(p, shared, split, threads - 1);
+  const gen = publish(p, shared, split, threads - 1, kernel.backend === 'wasm-simd');
   claimFromFront(p.control, kernel, shared, split);
   waitForWorkers(p.control, split.chunks);
   Atomics.store(p.control, LAYOUT.WORD, gen << 16); // closed: nothing left to claim
@@ -326,7 +332,7 @@ function shareOperands(p: Pool, product: GemmProduct, split: Split): void {
 }
 
 /** Writes the job's sizes and flags into the control block and wakes the workers; returns its generation. */
-function publish(p: Pool, product: GemmProduct, split: Split, helpers: number): number {
+function publish(p: Pool, product: GemmProduct, split: Split, helpers: number, simd: boolean): number {
   const L = LAYOUT;
   const ctrl = p.control;
   const { stairs } = product;
@@ -334,7 +340,7 @@ function publish(p: Pool, product: GemmProduct, split: Split, helpers: number): 
   ctrl[L.N] = product.n;
   ctrl[L.K] = product.k;
   ctrl[L.FLAGS] = (product.a.transposed ? 1 : 0) | (product.b.transposed ? 2 : 0) | (product.accumulate ? 4 : 0)
-    | (stairs.depthStart !== null ? 8 : 0) | (stairs.depthEnd !== null ? 16 : 0) | (stairs.rowEnd !== null ? 32 : 0) | (split.byColumns ? 64 : 0);
+    | (stairs.depthStart !== null ? 8 : 0) | (stairs.depthEnd !== null ? 16 : 0) | (stairs.rowEnd !== null ? 32 : 0) | (split.byColumns ? 64 : 0) | (simd ? 128 : 0);
   ctrl[L.CHUNKS] = split.chunks;
   ctrl[L.SHARE] = split.share;
   ctrl[L.HELPERS] = helpers;
@@ -387,8 +393,9 @@ function collect(p: Pool, kernel: GemmKernel, product: GemmProduct, split: Split
     if (status === 0) continue;
     const lo = ctrl[LAYOUT.BOUNDS + t];
     const hi = ctrl[LAYOUT.BOUNDS + t + 1];
-    if (status === 1) {
+    if (status === 1 || status === 3) {
       stats.workerChunks++;
+      if (status === 3) stats.workerSimdChunks++;
       if (split.byColumns) copyMatrix({ data: p.f64, offset: cAt + lo, ld: n }, { data: c.data, offset: c.offset + lo, ld: c.ld }, m, hi - lo);
       else copyMatrix({ data: p.f64, offset: cAt + lo * n, ld: n }, { data: c.data, offset: c.offset + lo * c.ld, ld: c.ld }, hi - lo, n);
     } else {

@@ -6,7 +6,9 @@
 // listed in `WORKER_PARTS` and nothing else. So inside each of them:
 //
 //   - reference only its own parameters, `this`, JavaScript's globals, and the other WORKER_PARTS
-//     (workerMain calls selfTest and productFromControl; the kernel it is handed as an argument);
+//     (workerMain calls selfTest and productFromControl). Never `class … extends` an imported class:
+//     simdLoopNestClass takes its base class as a parameter for that reason; the kernels are handed
+//     to workerMain as an argument;
 //   - never an imported or module-level name (a constant, a helper, `LAYOUT`): such a name exists
 //     on the calling thread only, and the worker would throw a ReferenceError at its first product.
 //
@@ -16,6 +18,7 @@
 // and checks that they multiply; the worker itself runs a self-test before it counts as ready.
 import type * as WorkerThreads from 'node:worker_threads';
 import { GemmLoopNest, type GemmKernel } from './gemm-kernel.js';
+import { simdLoopNestClass } from './simd-loop-nest.js';
 import type { GemmProduct } from './product.js';
 
 /**
@@ -33,7 +36,7 @@ export const LAYOUT = {
   /** Generation of the data buffer; a worker that sees a new one reads it from its port. */
   EPOCH: 2,
   M: 3, N: 4, K: 5,
-  /** Bits: 1 transA, 2 transB, 4 accumulate, 8 depthStart, 16 depthEnd, 32 rowEnd, 64 split by columns. */
+  /** Bits: 1 transA, 2 transB, 4 accumulate, 8 depthStart, 16 depthEnd, 32 rowEnd, 64 split by columns, 128 SIMD kernel. */
   FLAGS: 6,
   CHUNKS: 7,
   /** Offsets of A, B and C in the Float64 view of the data buffer, and of the stairs in its Int32 view. */
@@ -46,7 +49,10 @@ export const LAYOUT = {
   READY: 32,
   /** Piece t covers rows (or columns) [BOUNDS + t, BOUNDS + t + 1). */
   BOUNDS: 64,
-  /** Per piece: 0 done by the calling thread, 1 done by a worker (its result is in the data buffer's C), 2 failed in a worker. */
+  /**
+   * Per piece: 0 done by the calling thread, 1 done by a worker with the JavaScript kernel and 3 with
+   * the SIMD one (its result is in the data buffer's C), 2 failed in a worker.
+   */
   STATUS: 384,
   SIZE: 1024,
 } as const;
@@ -60,6 +66,14 @@ export interface WorkerInit {
   control: SharedArrayBuffer;
   port: WorkerThreads.MessagePort;
   id: number;
+  /** The bytes of the SIMD micro-kernel (kernels/wasm/micro-kernel.ts), or null where SIMD is not available: the worker compiles its own instance. */
+  simd: Uint8Array | null;
+}
+
+/** A worker's kernels: the JavaScript loop nest, and the SIMD one when the calling thread sent its bytes. */
+export interface WorkerKernels {
+  js: GemmKernel;
+  simd: GemmKernel | null;
 }
 
 /** How a worker reads its port and talks back: `receiveMessageOnPort` and `parentPort.postMessage`, passed in so the program stays testable. */
@@ -128,11 +142,12 @@ function selfTest(kernel: GemmKernel, id: number): void {
  * The worker's whole program: self-tests its kernel, then claims pieces of each job until none is
  * left, multiplies them into the data buffer's C, and sleeps in Atomics.wait between jobs.
  */
-function workerMain(init: WorkerInit, kernel: GemmKernel, io: WorkerIo): void {
+function workerMain(init: WorkerInit, kernels: WorkerKernels, io: WorkerIo): void {
   const L = init.layout;
   const ctrl = new Int32Array(init.control);
   const id = init.id;
-  selfTest(kernel, id);
+  selfTest(kernels.js, id);
+  if (kernels.simd !== null) selfTest(kernels.simd, id);
   Atomics.store(ctrl, L.READY + id, 1);
   io.post('ready');
 
@@ -159,7 +174,7 @@ function workerMain(init: WorkerInit, kernel: GemmKernel, io: WorkerIo): void {
       if (Atomics.compareExchange(ctrl, L.WORD, cur, cur - 1) !== cur) continue;
       // The job's parameters were written before it was published and stay put until every claimed piece is done.
       const t = back - 1;
-      let status = 1;
+      let status = 2;
       try {
         while (ctrl[L.EPOCH] !== epoch) {
           const got = io.receive(init.port);
@@ -170,9 +185,12 @@ function workerMain(init: WorkerInit, kernel: GemmKernel, io: WorkerIo): void {
           buffers.f64 = new Float64Array(msg.buffer);
           buffers.i32 = new Int32Array(msg.buffer);
         }
+        // The calling thread's choice of instructions (bit 128); the bits are the same either way.
+        const kernel = (ctrl[L.FLAGS] & 128) !== 0 && kernels.simd !== null ? kernels.simd : kernels.js;
         kernel.run(productFromControl(ctrl, L, buffers, t));
+        status = kernel === kernels.js ? 1 : 3;
       } catch {
-        status = 2;
+        // status stays 2: the calling thread computes the piece itself and stops sharing.
       }
       ctrl[L.STATUS + t] = status;
       Atomics.add(ctrl, L.DONE, 1);
@@ -185,7 +203,7 @@ function workerMain(init: WorkerInit, kernel: GemmKernel, io: WorkerIo): void {
  * The functions and classes a worker's source is made of, under the names it declares them by. Each
  * obeys the rule in this file's header; the spec evaluates them together in an empty scope.
  */
-export const WORKER_PARTS = { GemmLoopNest, productFromControl, selfTest, workerMain } as const;
+export const WORKER_PARTS = { GemmLoopNest, simdLoopNestClass, productFromControl, selfTest, workerMain } as const;
 
 /**
  * The declarations of {@link WORKER_PARTS}, one `const name = <source>;` each: valid in any scope that
@@ -196,11 +214,15 @@ export function workerDeclarations(): string {
   return Object.values(WORKER_PARTS).map((part) => `const ${part.name} = ${part.toString()};`).join('\n');
 }
 
-/** The source of one worker: the parts, then workerMain started on node:worker_threads' workerData. */
+/** The source of one worker: the parts, then its kernels (each thread compiles its own SIMD instance), then workerMain started on node:worker_threads' workerData. */
 export function workerSource(): string {
   return `'use strict';
 const { workerData, receiveMessageOnPort, parentPort } = require('node:worker_threads');
 ${workerDeclarations()}
-${workerMain.name}(workerData, new ${GemmLoopNest.name}(), { receive: receiveMessageOnPort, post: (message) => parentPort.postMessage(message) });
+const kernels = {
+  js: new ${GemmLoopNest.name}(),
+  simd: workerData.simd === null ? null : new (${simdLoopNestClass.name}(${GemmLoopNest.name}))(new WebAssembly.Module(workerData.simd)),
+};
+${workerMain.name}(workerData, kernels, { receive: receiveMessageOnPort, post: (message) => parentPort.postMessage(message) });
 `;
 }

@@ -1,12 +1,17 @@
 // The worker's program is self-contained: its parts, rebuilt from their source text in an empty scope, multiply as the imported ones do, and a worker started from workerSource() alone gets ready.
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { GemmLoopNest, type GemmKernel } from '../../../autodiff/kernels/gemm-kernel.js';
+import { microKernelBytes, microKernelModule } from '../../../autodiff/kernels/wasm/micro-kernel.js';
 import type { GemmProduct } from '../../../autodiff/kernels/product.js';
 import { LAYOUT, WORKER_PARTS, workerDeclarations, workerSource, type WorkerInit } from '../../../autodiff/kernels/worker-program.js';
 import { seededRng } from '../../helpers/grad-check.js';
 
 /** The parts, declared from their text inside a function whose only outer scope is the global one. */
-function partsFromSource(): { GemmLoopNest: new () => GemmKernel; selfTest: (kernel: GemmKernel, id: number) => void } {
+function partsFromSource(): {
+  GemmLoopNest: new () => GemmKernel;
+  simdLoopNestClass: (base: typeof GemmLoopNest) => new (module: WebAssembly.Module) => GemmKernel;
+  selfTest: (kernel: GemmKernel, id: number) => void;
+} {
   const names = Object.values(WORKER_PARTS).map((part) => part.name);
   return new Function(`${workerDeclarations()}\nreturn { ${names.join(', ')} };`)();
 }
@@ -21,9 +26,12 @@ describe('worker program', () => {
     expect(Object.keys(WORKER_PARTS)).toEqual(Object.values(WORKER_PARTS).map((part) => part.name));
   });
 
-  it('rebuilt from source in an empty scope, the kernel passes the self-test and multiplies bit for bit as the imported one', () => {
+  it.each(['js', 'wasm-simd'])('rebuilt from source in an empty scope, the %s kernel passes the self-test and multiplies bit for bit as the imported JavaScript one', (backend) => {
     const parts = partsFromSource();
-    const kernel = new parts.GemmLoopNest();
+    const module = microKernelModule();
+    if (backend === 'wasm-simd' && module === null) return; // no SIMD here: the JavaScript case covers the program
+    const kernel = module !== null && backend === 'wasm-simd' ? new (parts.simdLoopNestClass(parts.GemmLoopNest as typeof GemmLoopNest))(module) : new parts.GemmLoopNest();
+    expect(kernel.backend).toBe(backend);
     expect(() => parts.selfTest(kernel, 0)).not.toThrow();
     // Every path of the loop nest: transposed operands, all three limits, edge tiles, several blocks, a bias.
     const rng = seededRng('worker-program-source');
@@ -50,10 +58,11 @@ describe('worker program', () => {
     }
   });
 
-  it('a worker started from workerSource() alone passes its self-test and reports ready', async () => {
+  it.each([true, false])('a worker started from workerSource() alone passes its self-tests and reports ready (SIMD bytes sent: %s)', async (withSimd) => {
     const control = new SharedArrayBuffer(4 * LAYOUT.SIZE);
     const { port1, port2 } = new MessageChannel();
-    const init: WorkerInit = { layout: LAYOUT, control, port: port2, id: 0 };
+    const simd = withSimd && microKernelModule() !== null ? microKernelBytes() : null;
+    const init: WorkerInit = { layout: LAYOUT, control, port: port2, id: 0, simd };
     const worker = new Worker(workerSource(), { eval: true, workerData: init, transferList: [port2] });
     try {
       const message = await new Promise((resolve, reject) => {
