@@ -98,10 +98,10 @@ function simdProbeBytes(): Uint8Array<ArrayBuffer> {
  * Whether `wasm` (by default this engine's `WebAssembly`) runs 128-bit SIMD: false where
  * WebAssembly is missing, disabled, or predates SIMD (Node < 16.4, Safari < 16.4).
  *
- * @param wasm - the WebAssembly namespace to ask; `undefined` means there is none
+ * @param wasm - the WebAssembly namespace to ask; null means there is none
  */
-export function simdSupported(wasm: Pick<typeof WebAssembly, 'validate'> | undefined = globalThis.WebAssembly): boolean {
-  if (wasm === undefined || typeof wasm.validate !== 'function') return false;
+export function simdSupported(wasm: Pick<typeof WebAssembly, 'validate'> | null = globalThis.WebAssembly ?? null): boolean {
+  if (wasm === null || typeof wasm !== 'object' || typeof wasm.validate !== 'function') return false;
   try {
     return wasm.validate(simdProbeBytes());
   } catch {
