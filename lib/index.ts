@@ -21,11 +21,12 @@ export { where, type NestedBooleans } from '../autodiff/ops/select.js';
 export { matmul } from '../autodiff/ops/matmul.js';
 export { maskedMatmul, maskedMatmulReference } from '../autodiff/ops/masked-matmul.js';
 export {
-  gemm, gemmReference, gemmStaircase, gemmStaircaseReference, type GemmOptions, type Staircase,
+  gemm, gemmReference, gemmStaircase, gemmStaircaseReference, gemmProduct, type GemmOptions, type GemmRequest, type Staircase,
 } from '../autodiff/kernels/gemm.js';
 export { maskPlan, type MaskPlan } from '../autodiff/kernels/mask-plan.js';
 export {
   setKernelMode, getKernelMode, withKernelMode, setNumThreads, getNumThreads, MAX_THREADS, type KernelMode,
+  setGemmBackend, getGemmBackend, withGemmBackend, simdAvailable, type GemmBackend,
 } from '../autodiff/kernels/config.js';
 export { startThreads, stopThreads, threadStats, type ThreadStats } from '../autodiff/kernels/threads.js';
 export { Optimizer, type ClipOptions, type OptimizerState, type OptimizerSnapshot } from '../autodiff/optimizers/optimizer.js';

@@ -72,7 +72,9 @@ export interface GemmRequest {
   b: Float64Array;
   /** Receives C: [m, n] from `cOffset`, rows `ldc` apart; must not overlap A or B. */
   c: Float64Array;
+  /** Transposes, offsets, leading dimensions and accumulate; see {@link GemmOptions}. Default: all off, contiguous. */
   options?: GemmOptions;
+  /** Per-column limits of the sum and of the rows written; see {@link Staircase}. Default: none. */
   stairs?: Staircase;
   /** `[n]`: when overwriting, C starts from this row (`C = bias + op(A)·op(B)`, as a dense layer's `y = x·W + b`). */
   bias?: Float64Array;
@@ -224,7 +226,9 @@ function kernelFor(backend: GemmBackend): GemmKernel {
  * Fast `C = op(A)·op(B)` or `C += op(A)·op(B)` with the same arguments and result as
  * {@link gemmReference} (up to rounding: the sum over p is split into blocks of 256).
  *
- * Cost: 2·m·n·k flops at about 4–5 GFLOP/s on one core in V8 (the naive triple loop of gemmReference gets 0.3–0.6),
+ * Cost: 2·m·n·k flops at about 4–5 GFLOP/s on one core in V8 with the JavaScript kernel and 3–4× that with the
+ * WebAssembly SIMD one, the default where the engine has it (`setGemmBackend`, kernels/config.ts; the same bits
+ * either way; the naive triple loop of gemmReference gets 0.3–0.6),
  * plus O(mk + kn) packing. Edge tiles (m or n not a multiple of 4) are computed on zero-padded
  * panels and only their valid part is stored. Allocates only when a product needs larger
  * packing buffers than any before it (never more than 1.25 MB in all).

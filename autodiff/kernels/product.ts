@@ -29,16 +29,23 @@ export interface GemmOperand extends StoredMatrix {
  * Values past k (depth) or m (rows) mean "to the end".
  */
 export interface KernelStairs {
+  /** First index p of column j's sum, or null for 0. */
   readonly depthStart: ArrayLike<number> | null;
+  /** One past the last index p of column j's sum, or null for k. */
   readonly depthEnd: ArrayLike<number> | null;
+  /** One past the last row of C that column j writes, or null for m. */
   readonly rowEnd: ArrayLike<number> | null;
 }
 
 /** The rectangle `[rowLo, rowHi) × [colLo, colHi)` of C that one call computes; the rest of C is left alone. */
 export interface GemmRegion {
+  /** First row. */
   readonly rowLo: number;
+  /** One past the last row. */
   readonly rowHi: number;
+  /** First column (a multiple of 4 for a part of a split product, see GemmLoopNest). */
   readonly colLo: number;
+  /** One past the last column. */
   readonly colHi: number;
 }
 
@@ -60,7 +67,9 @@ export interface GemmProduct {
   readonly n: number;
   /** The summed dimension: columns of op(A), rows of op(B). */
   readonly k: number;
+  /** A: op(A) is [m, k]. */
   readonly a: GemmOperand;
+  /** B: op(B) is [k, n]. */
   readonly b: GemmOperand;
   /** The output; must not overlap `a` or `b`. */
   readonly c: StoredMatrix;
@@ -68,6 +77,7 @@ export interface GemmProduct {
   readonly accumulate: boolean;
   /** When overwriting, C's rows start from this `[n]` vector instead of 0 (`y = x·W + b`); null for none. Ignored when accumulating. */
   readonly bias: Float64Array | null;
+  /** Per-column limits; {@link NO_STAIRS} for a dense product. */
   readonly stairs: KernelStairs;
   /** The part of C this call computes; the whole of it is `[0, m) × [0, n)`. */
   readonly region: GemmRegion;

@@ -136,7 +136,8 @@ function referenceProduct(op: string, x: Tensor, w: Tensor, mask: Tensor, bias: 
  * dense kernel: w ⊙ mask formed in a scratch buffer, then {@link gemm} on the whole matrix.
  *
  * Cost ('structured', MADE mask): 2·batch·nnz(mask) flops per product (forward, dx, dw), at about
- * 4–5 GFLOP/s on one thread; 2·batch·fanIn·fanOut for 'dense'. In Node a product of at least 1M
+ * 4–5 GFLOP/s on one thread in JavaScript and 3–4× that with the WebAssembly SIMD kernel (the default where
+ * available, `setGemmBackend` in kernels/config.ts, bit for bit the same); 2·batch·fanIn·fanOut for 'dense'. In Node a product of at least 1M
  * kept multiply-adds runs on two threads (`setNumThreads`, kernels/config.ts), with the same result
  * bit for bit (see `gemm`). No buffer is allocated per call once the scratch
  * buffers have grown (at most a few fanIn·fanOut arrays, kept for the life of the process) besides
