@@ -5,6 +5,7 @@ import { assert } from '../../lib/util/errors.js';
 import { Bijector, checkName, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
 import { checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
 import { checkNoHoles } from '../../lib/util/arrays.js';
+import { rebuild } from '../../lib/util/register.js';
 
 /**
  * Composition of bijectors, in TFP's order: `new Chain([b1, b2, b3])` is `b1 ∘ b2 ∘ b3`, so
@@ -128,5 +129,12 @@ export class Chain extends Bijector {
   /** `{ className: 'Chain', name, bijectors: [member configs] }`; throws if a member cannot be serialised. */
   override getConfig(): BijectorConfig {
     return { ...super.getConfig(), bijectors: this.bijectors.map((b) => b.getConfig()) };
+  }
+
+  /** Rebuilds a Chain from {@link Chain.getConfig}, each member through the bijector registry (fresh weights). */
+  static fromConfig(config: BijectorConfig): Chain {
+    const where = 'Chain.fromConfig';
+    assert(Array.isArray(config.bijectors), () => `${where}: 'bijectors' must be an array of bijector configs, got ${describe(config.bijectors)}`, TypeError);
+    return new Chain(config.bijectors.map((member) => rebuild<Bijector>('bijector', member, where)), { name: config.name });
   }
 }

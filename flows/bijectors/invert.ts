@@ -3,6 +3,7 @@ import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { Bijector, checkName, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
 import { checkOptions, describe } from '../../lib/util/validate.js';
+import { rebuild } from '../../lib/util/register.js';
 
 /**
  * The inverse of a bijector: `forward` is `bijector.inverse` and `inverse` is `bijector.forward`,
@@ -79,5 +80,10 @@ export class Invert extends Bijector {
   /** `{ className: 'Invert', name, bijector: inner config }`. */
   override getConfig(): BijectorConfig {
     return { ...super.getConfig(), bijector: this.bijector.getConfig() };
+  }
+
+  /** Rebuilds an Invert from {@link Invert.getConfig}, the wrapped bijector through the bijector registry (fresh weights). */
+  static fromConfig(config: BijectorConfig): Invert {
+    return new Invert(rebuild<Bijector>('bijector', config.bijector, 'Invert.fromConfig'), { name: config.name });
   }
 }

@@ -5,7 +5,9 @@ import { assert } from '../../lib/util/errors.js';
 import type { Random } from '../../lib/util/random.js';
 import { fmt } from '../../lib/util/shape.js';
 import { checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
-import { Bijector, type BijectorKwargs } from '../bijectors/bijector.js';
+import { Bijector, type BijectorConfig, type BijectorKwargs } from '../bijectors/bijector.js';
+import { bijectorFromConfig } from '../bijectors/serialization.js';
+import { rebuild } from '../../lib/util/register.js';
 import { Distribution, type DistributionConfig, type SampleResult } from './distribution.js';
 
 /** Options of {@link TransformedDistribution}. */
@@ -104,5 +106,15 @@ export class TransformedDistribution extends Distribution {
   /** `{ className, name, distribution: base config, bijector: bijector config }`; throws where a part holds a user function. */
   override getConfig(): DistributionConfig {
     return { ...super.getConfig(), distribution: this.distribution.getConfig(), bijector: this.bijector.getConfig() };
+  }
+
+  /** Rebuilds a TransformedDistribution from {@link TransformedDistribution.getConfig}, its parts with fresh weights. */
+  static fromConfig(config: DistributionConfig): TransformedDistribution {
+    const where = 'TransformedDistribution.fromConfig';
+    return new TransformedDistribution({
+      distribution: rebuild<Distribution>('distribution', config.distribution, where),
+      bijector: bijectorFromConfig(config.bijector as unknown as BijectorConfig, undefined, where),
+      name: config.name,
+    });
   }
 }

@@ -98,6 +98,7 @@ function expLinearDerivative(v: number): number {
 /** The spline family; built only by {@link splineFamily}. */
 class SplineTransformFamily implements SplineFamily {
   readonly name = 'spline' as const;
+  readonly className = 'spline' as const;
   readonly params: number;
   readonly bins: number;
   readonly bound: number;
