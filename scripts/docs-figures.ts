@@ -4,9 +4,11 @@
 // Every number drawn comes from a seeded AutoregressiveNetwork, so the output is byte-for-byte reproducible.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import {
-  Adam, affineFamily, AutoregressiveNetwork, gather, MaskedAutoregressiveFlow, MultivariateNormalDiag, noGrad, Random, reshape, splineFamily, splineParametersOf,
+  Adam, affineFamily, AutoregressiveNetwork, MaskedAutoregressiveFlow, MultivariateNormalDiag, noGrad, Random, splineFamily,
   Standardize, tensor, TransformedDistribution, Chain, Invert, type Bijector, type Tensor, type TransformFamily,
 } from '../lib/index.js';
+import { gather, reshape } from '../lib/entries/ops.js';
+import { splineParametersOf } from '../lib/entries/transforms.js';
 import { readCsv } from '../lib/node/files.js';
 import { densityPanel, figure, gridOver, scatterPanel, withAxes, type Box } from '../examples/svg.js';
 

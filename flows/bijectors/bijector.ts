@@ -49,7 +49,7 @@ export interface LogDetKwargs extends BijectorKwargs {
 
 /**
  * What the sampling direction returns together with its log-det: {@link Bijector.forwardAndLogDet},
- * `MaskedAutoregressiveFlow.forwardReference` and {@link onePassForward}.
+ * `MaskedAutoregressiveFlow.forwardReference` and {@link maflow/made!onePassForward}.
  */
 export interface ForwardResult {
   /** The data-side point `forward(x)`, shape `[...batch, ...event]`: `x`'s, broadcast with any parameter or condition batch shape. */
