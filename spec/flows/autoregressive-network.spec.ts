@@ -380,7 +380,7 @@ describe('AutoregressiveNetwork: errors name the argument', () => {
     expect(make({ eventShape: [0] })).toThrow(/AutoregressiveNetwork: 'eventShape' must be a positive integer, got 0/);
     expect(make({ eventShape: 'x' as unknown as number })).toThrow(TypeError);
     expect(make({ hiddenUnits: [4, 0] })).toThrow(RangeError);
-    expect(make({ hiddenUnits: [4, 0] })).toThrow(/AutoregressiveNetwork: 'hiddenUnits' entries must be positive integers, got number 0 at index 1/);
+    expect(make({ hiddenUnits: [4, 0] })).toThrow(/AutoregressiveNetwork: 'hiddenUnits' entries must be positive integers, got 0 at index 1 of \[4,0\]/);
   });
 
   it('rejects unknown names: inputOrder, hiddenDegrees, activation, initializers, conditionalInputLayers', () => {
