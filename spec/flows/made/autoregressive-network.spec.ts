@@ -1,15 +1,15 @@
-import { mul } from '../../autodiff/ops/binary.js';
-import { sum } from '../../autodiff/ops/reduce.js';
-import { ones, Tensor, tensor, zeros } from '../../autodiff/tensor.js';
-import type { Activation } from '../../flows/made/activations.js';
+import { mul } from '../../../autodiff/ops/binary.js';
+import { sum } from '../../../autodiff/ops/reduce.js';
+import { ones, Tensor, tensor, zeros } from '../../../autodiff/tensor.js';
+import type { Activation } from '../../../flows/made/activations.js';
 import {
   AutoregressiveNetwork, type AutoregressiveNetworkConfig, type AutoregressiveNetworkOptions, type ConditionalInputLayers,
-} from '../../flows/made/autoregressive-network.js';
-import type { HiddenDegrees, InputOrder } from '../../flows/made/degrees.js';
-import { makeMasks } from '../../flows/made/masks.js';
-import { ValueError } from '../../lib/util/errors.js';
-import { Random } from '../../lib/util/random.js';
-import { expectGradClose, randn, seededRng } from '../helpers/grad-check.js';
+} from '../../../flows/made/autoregressive-network.js';
+import type { HiddenDegrees, InputOrder } from '../../../flows/made/degrees.js';
+import { makeMasks } from '../../../flows/made/masks.js';
+import { ValueError } from '../../../lib/util/errors.js';
+import { Random } from '../../../lib/util/random.js';
+import { expectGradClose, randn, seededRng } from '../../helpers/grad-check.js';
 import { expectAutoregressive } from './autoregressive-check.js';
 
 /** A network whose forward pass reads weights a test hands it, so expectGradClose can differentiate them. */

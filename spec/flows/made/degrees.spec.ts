@@ -1,7 +1,7 @@
-import { createDegrees, createInputOrder } from '../../flows/made/degrees.js';
-import { ValueError } from '../../lib/util/errors.js';
-import { Random } from '../../lib/util/random.js';
-import { seededRng } from '../helpers/grad-check.js';
+import { createDegrees, createInputOrder } from '../../../flows/made/degrees.js';
+import { ValueError } from '../../../lib/util/errors.js';
+import { Random } from '../../../lib/util/random.js';
+import { seededRng } from '../../helpers/grad-check.js';
 
 describe('createInputOrder', () => {
   it('gives 1-based degrees for the named orders and copies an explicit one', () => {
