@@ -32,24 +32,7 @@ import {
   compare, describeMachine, fmtRatio, maflowDenseGemmGflops, MEASURES, runTfjs, runTorch, TFJS_TARGET, tfjsAbsent, torchBlasLoaded,
   TORCH_TARGETS, verdict, type Measure, type Rates, type TfjsResult, type TorchResult,
 } from './yardstick.js';
-
-/** One of the issue's configurations: MADE with relu, float64, N(0, I) base. */
-interface FlowConfig {
-  eventSize: number;
-  hiddenUnits: number[];
-  /** MAF layers, with a Reverse between consecutive ones. */
-  layers: number;
-  batch: number;
-  sampleBatch: number;
-}
-
-/** Exactly the table of issue 6 (and of torch_maf_bench.py). */
-const CONFIGS: Record<string, FlowConfig> = {
-  i: { eventSize: 2, hiddenUnits: [10], layers: 1, batch: 25, sampleBatch: 25 },
-  ii: { eventSize: 64, hiddenUnits: [512, 512], layers: 1, batch: 256, sampleBatch: 64 },
-  iii: { eventSize: 64, hiddenUnits: [512, 512], layers: 5, batch: 256, sampleBatch: 64 },
-  iv: { eventSize: 784, hiddenUnits: [1024], layers: 1, batch: 100, sampleBatch: 10 },
-};
+import { CONFIGS, type FlowConfig } from './configs.js';
 
 /** The transform of every MAF layer: TFP's affine map, or a rational-quadratic spline (Durkan et al. 2019). */
 type BenchTransform = 'affine' | 'spline';

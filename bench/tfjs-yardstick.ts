@@ -18,28 +18,14 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import { CONFIGS, type FlowConfig } from './configs.js';
+
 type Tf = typeof import('@tensorflow/tfjs-core');
 type Tensor = import('@tensorflow/tfjs-core').Tensor;
 type Tensor2D = import('@tensorflow/tfjs-core').Tensor2D;
 type Variable = import('@tensorflow/tfjs-core').Variable;
 type Measure = 'train' | 'logProb' | 'sample';
 type Rates = Record<Measure, number>;
-
-/** The configs of bench/flows.ts and torch_maf_bench.py. */
-interface FlowConfig {
-  eventSize: number;
-  hiddenUnits: number[];
-  layers: number;
-  batch: number;
-  sampleBatch: number;
-}
-
-const CONFIGS: Record<string, FlowConfig> = {
-  i: { eventSize: 2, hiddenUnits: [10], layers: 1, batch: 25, sampleBatch: 25 },
-  ii: { eventSize: 64, hiddenUnits: [512, 512], layers: 1, batch: 256, sampleBatch: 64 },
-  iii: { eventSize: 64, hiddenUnits: [512, 512], layers: 5, batch: 256, sampleBatch: 64 },
-  iv: { eventSize: 784, hiddenUnits: [1024], layers: 1, batch: 100, sampleBatch: 10 },
-};
 
 /** Exit code when @tensorflow/tfjs-core or @tensorflow/tfjs-backend-wasm is not installed; bench/flows.ts then skips the column. */
 const TFJS_ABSENT_EXIT = 3;

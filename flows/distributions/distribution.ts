@@ -168,13 +168,8 @@ export abstract class Distribution {
    * @throws TypeError / RangeError for a malformed `sampleShape` or `seed`
    */
   sample(sampleShape: SampleShape = [], options: SampleOptions = {}): Tensor {
-    const where = `${this.className}.sample`;
-    const shape = toSampleShape(sampleShape, where);
-    assert(isPlainObject(options), () => `${where}: 'options' must be an object { seed?, bijectorKwargs? }, got ${describe(options)}`, TypeError);
-    checkOptions(options, SAMPLE_OPTIONS, where);
-    this.checkDrawSize(shape, where);
-    this.checkBijectorKwargs(options.bijectorKwargs, where);
-    return this._sample(shape, toSeededRandom(options.seed, where), options.bijectorKwargs ?? {});
+    const { shape, rng, kwargs } = this.checkDraw(sampleShape, options, `${this.className}.sample`);
+    return this._sample(shape, rng, kwargs);
   }
 
   /**
@@ -215,13 +210,18 @@ export abstract class Distribution {
    * @throws TypeError / RangeError for a malformed `sampleShape` or `seed`, as {@link Distribution.sample}
    */
   sampleAndLogProb(sampleShape: SampleShape = [], options: SampleOptions = {}): SampleResult {
-    const where = `${this.className}.sampleAndLogProb`;
+    const { shape, rng, kwargs } = this.checkDraw(sampleShape, options, `${this.className}.sampleAndLogProb`);
+    return this._sampleAndLogProb(shape, rng, kwargs);
+  }
+
+  /** The checks of a drawing call's arguments, made once here: the sample shape and its size, the options, the seed and the kwargs. */
+  private checkDraw(sampleShape: SampleShape, options: SampleOptions, where: string): { shape: number[]; rng: Random; kwargs: BijectorKwargs } {
     const shape = toSampleShape(sampleShape, where);
     assert(isPlainObject(options), () => `${where}: 'options' must be an object { seed?, bijectorKwargs? }, got ${describe(options)}`, TypeError);
     checkOptions(options, SAMPLE_OPTIONS, where);
     this.checkDrawSize(shape, where);
     this.checkBijectorKwargs(options.bijectorKwargs, where);
-    return this._sampleAndLogProb(shape, toSeededRandom(options.seed, where), options.bijectorKwargs ?? {});
+    return { shape, rng: toSeededRandom(options.seed, where), kwargs: options.bijectorKwargs ?? {} };
   }
 
   /**
