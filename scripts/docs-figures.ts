@@ -230,7 +230,7 @@ function jacobianFigure(): string {
 }
 
 // ---- figure 4: the one-pass sampler's walk over the degrees -----------------------------------
-// The schedule of flows/one-pass-sampler.ts, derived from the same degrees: at step t the output
+// The schedule of flows/made/one-pass-sampler.ts, derived from the same degrees: at step t the output
 // of the dimension of degree t is complete (every unit it sees has degree < t), so x of degree t is
 // known; then, layer by layer, the hidden units of degree t are complete. Each unit is computed at
 // exactly one step, and each kept edge is used at exactly one step (when its lower end completes).

@@ -22,7 +22,7 @@ const root = resolve(__dirname, '../..');
 const outDir = join(root, 'out/.tsdoc', String(process.pid));
 
 interface Example {
-  /** Path from the repository root, e.g. `flows/masks.ts`. */
+  /** Path from the repository root, e.g. `flows/made/masks.ts`. */
   file: string;
   /** 1-based line of the `@example` tag. */
   line: number;
