@@ -83,13 +83,13 @@ export class Chain extends Bijector {
 
   protected _forward(x: Tensor, kwargs: BijectorKwargs): Tensor {
     let y = x;
-    for (let k = this.bijectors.length - 1; k >= 0; k--) y = this.bijectors[k].forward(y, this.kwargsFor(this.bijectors[k], kwargs));
+    for (let k = this.bijectors.length - 1; k >= 0; k--) y = this.bijectors[k].mapChecked('forward', y, this.kwargsFor(this.bijectors[k], kwargs));
     return y;
   }
 
   protected _inverse(y: Tensor, kwargs: BijectorKwargs): Tensor {
     let x = y;
-    for (const b of this.bijectors) x = b.inverse(x, this.kwargsFor(b, kwargs));
+    for (const b of this.bijectors) x = b.mapChecked('inverse', x, this.kwargsFor(b, kwargs));
     return x;
   }
 
@@ -99,9 +99,9 @@ export class Chain extends Bijector {
     let logDet: Tensor | null = null;
     for (let k = this.bijectors.length - 1; k >= 0; k--) {
       const b = this.bijectors[k];
-      const r = b.forwardAndLogDet(y, { ...this.kwargsFor(b, kwargs), eventNdims });
+      const r = b.mapAndLogDetChecked('forward', y, this.kwargsFor(b, kwargs), eventNdims);
       logDet = logDet === null ? r.logDet : add(logDet, r.logDet);
-      y = r.y;
+      y = r.value;
     }
     return { y, logDet: logDet ?? zeros(x.shape.slice(0, x.rank - eventNdims)) };
   }
@@ -111,9 +111,9 @@ export class Chain extends Bijector {
     let x = y;
     let logDet: Tensor | null = null;
     for (const b of this.bijectors) {
-      const r = b.inverseAndLogDet(x, { ...this.kwargsFor(b, kwargs), eventNdims });
+      const r = b.mapAndLogDetChecked('inverse', x, this.kwargsFor(b, kwargs), eventNdims);
       logDet = logDet === null ? r.logDet : add(logDet, r.logDet);
-      x = r.x;
+      x = r.value;
     }
     return { x, logDet: logDet ?? zeros(y.shape.slice(0, y.rank - eventNdims)) };
   }

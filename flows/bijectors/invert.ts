@@ -52,11 +52,11 @@ export class Invert extends Bijector {
   }
 
   protected _forward(x: Tensor, kwargs: BijectorKwargs): Tensor {
-    return this.bijector.inverse(x, kwargs);
+    return this.bijector.mapChecked('inverse', x, kwargs);
   }
 
   protected _inverse(y: Tensor, kwargs: BijectorKwargs): Tensor {
-    return this.bijector.forward(y, kwargs);
+    return this.bijector.mapChecked('forward', y, kwargs);
   }
 
   protected override _forwardLogDet(x: Tensor, kwargs: BijectorKwargs): Tensor {
@@ -68,13 +68,13 @@ export class Invert extends Bijector {
   }
 
   protected override _forwardAndLogDet(x: Tensor, kwargs: BijectorKwargs): ForwardResult {
-    const r = this.bijector.inverseAndLogDet(x, { ...kwargs, eventNdims: this.forwardMinEventNdims });
-    return { y: r.x, logDet: r.logDet };
+    const r = this.bijector.mapAndLogDetChecked('inverse', x, kwargs, this.forwardMinEventNdims);
+    return { y: r.value, logDet: r.logDet };
   }
 
   protected override _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): InverseResult {
-    const r = this.bijector.forwardAndLogDet(y, { ...kwargs, eventNdims: this.inverseMinEventNdims });
-    return { x: r.y, logDet: r.logDet };
+    const r = this.bijector.mapAndLogDetChecked('forward', y, kwargs, this.inverseMinEventNdims);
+    return { x: r.value, logDet: r.logDet };
   }
 
   /** `{ className: 'Invert', name, bijector: inner config }`. */

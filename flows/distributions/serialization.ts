@@ -39,7 +39,7 @@ export function rebuildDistribution(config: DistributionConfig, where: string): 
  *   (naming how many are needed), or weights that do not fit
  *
  * @example
- * const flow = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 1, hiddenUnits: [8] });
+ * const flow = maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 1, hiddenUnits: [8] });
  * const copy = distributionFromConfig(JSON.parse(JSON.stringify(flow.getConfig())), flow.getWeights());
  * copy.logProb([[0.5, -1]]).item() === flow.logProb([[0.5, -1]]).item(); // true
  */

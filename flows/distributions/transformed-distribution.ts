@@ -80,17 +80,23 @@ export class TransformedDistribution extends Distribution {
     return [...new Set([...this.distribution.nonTrainableWeights, ...this.bijector.nonTrainableWeights])];
   }
 
+  /** Checks the kwargs as the bijector's own public methods would: finite conditions and known bijector names. */
+  protected override checkBijectorKwargs(kwargs: BijectorKwargs | undefined, where: string): void {
+    this.bijector.checkKwargs(kwargs, where);
+  }
+
   private get eventNdims(): number {
     return this.eventShape.length;
   }
 
   protected _sample(sampleShape: number[], rng: Random, bijectorKwargs: BijectorKwargs): Tensor {
     const x = this.distribution.sample(sampleShape, { seed: rng });
-    return this.bijector.forward(x, bijectorKwargs);
+    return this.bijector.mapChecked('forward', x, bijectorKwargs);
   }
 
   protected _logProb(y: Tensor, bijectorKwargs: BijectorKwargs): Tensor {
-    const { x, logDet } = this.bijector.inverseAndLogDet(y, { ...bijectorKwargs, eventNdims: this.eventNdims });
+    // y and the kwargs were checked by logProb; the bijector trusts them (one check per value, at the boundary).
+    const { value: x, logDet } = this.bijector.mapAndLogDetChecked('inverse', y, bijectorKwargs, this.eventNdims);
     // x is computed, not user data: a value the bijector pushed to ±∞ must give −∞, not an error.
     return add(this.distribution.logProb(x, { validateArgs: false }), logDet);
   }
@@ -99,7 +105,7 @@ export class TransformedDistribution extends Distribution {
   // own sampleAndLogProb keeps a nested TransformedDistribution one pass per level as well.
   protected override _sampleAndLogProb(sampleShape: number[], rng: Random, bijectorKwargs: BijectorKwargs): SampleResult {
     const base = this.distribution.sampleAndLogProb(sampleShape, { seed: rng });
-    const { y, logDet } = this.bijector.forwardAndLogDet(base.sample, { ...bijectorKwargs, eventNdims: this.eventNdims });
+    const { value: y, logDet } = this.bijector.mapAndLogDetChecked('forward', base.sample, bijectorKwargs, this.eventNdims);
     return { sample: y, logProb: sub(base.logProb, logDet) };
   }
 

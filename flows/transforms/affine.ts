@@ -10,7 +10,7 @@ import type { TransformFamily, TransformFamilyConfig } from './family.js';
 export interface AffineFamilyOptions {
   /**
    * Opt-in soft bound on the log-scale: a number `B` for (−B, B), or `{ min, max }` (zuko's soft
-   * clip; see `flows/bijectors/log-scale-clamp.ts`). Default none, as TFP.
+   * clip; see `flows/transforms/log-scale-clamp.ts`). Default none, as TFP.
    */
   logScaleClamp?: number | LogScaleClamp | null;
 }

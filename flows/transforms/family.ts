@@ -27,7 +27,7 @@ export interface TransformFamilyConfig {
  *
  * A family supplies exactly three scalar functions, and everything else — the density pass, the
  * sampling recursion, the one-pass sampler and every gradient — is built on them
- * (`flows/transforms/transform-op.ts`, `flows/one-pass-sampler.ts`):
+ * (`flows/transforms/transform-op.ts`, `flows/made/one-pass-sampler.ts`):
  *
  *   forward:      x = f(u; θ),                  L = log f'(u; θ)
  *   inverse:      u = f⁻¹(x; θ),                L = log f'(u; θ)   (the FORWARD log-derivative at that u)

@@ -4,10 +4,10 @@ import type { Distribution } from '../../flows/distributions/distribution.js';
 import { assert, ValueError } from '../util/errors.js';
 import { registeredEntry, registeredNameOf, registeredNames, registerEntry, type RegisterOptions } from '../util/register.js';
 import {
-  applyConvertToTensorFn, checkConvertToTensorFn, describeInput, isDistribution, LAYER_ARG_NAMES, Layer, mustBeTensorInput,
+  applyConvertToTensorFn, checkConvertToTensorFn, isDistribution, LAYER_ARG_NAMES, Layer, mustBeTensorInput,
   type CallOptions, type ConvertToTensorFn, type LayerArgs, type LayerConfig, type LayerOutput,
 } from './layer.js';
-import { checkOptions } from '../util/validate.js';
+import { checkOptions, describe } from '../util/validate.js';
 
 /** A function from a layer's input tensor to a distribution. */
 export type MakeDistributionFn<D extends Distribution = Distribution> = (t: Tensor) => D;
@@ -90,7 +90,7 @@ export class DistributionLambda<D extends Distribution = Distribution> extends L
       this.makeDistributionFn = fn as MakeDistributionFn<D>;
     } else {
       assert(typeof makeDistributionFn === 'function',
-        () => `${where}: 'makeDistributionFn' must be a function (t: Tensor) => Distribution or a registered name, got ${describeInput(makeDistributionFn)}`, TypeError);
+        () => `${where}: 'makeDistributionFn' must be a function (t: Tensor) => Distribution or a registered name, got ${describe(makeDistributionFn)}`, TypeError);
       this.makeDistributionFn = makeDistributionFn;
     }
     this.convertToTensorFn = checkConvertToTensorFn<D>(args.convertToTensorFn ?? 'sample', where);
@@ -115,7 +115,7 @@ export class DistributionLambda<D extends Distribution = Distribution> extends L
   call(t: LayerOutput, _options?: CallOptions): D {
     mustBeTensorInput(t, this);
     const d = this.makeDistributionFn(t);
-    assert(isDistribution(d), () => `DistributionLambda.call: layer '${this.name}': makeDistributionFn returned ${describeInput(d)}, expected a Distribution`, TypeError);
+    assert(isDistribution(d), () => `DistributionLambda.call: layer '${this.name}': makeDistributionFn returned ${describe(d)}, expected a Distribution`, TypeError);
     return d;
   }
 

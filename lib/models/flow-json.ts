@@ -35,7 +35,7 @@ export interface FlowJSON<Kind extends 'Distribution' | 'Bijector' = 'Distributi
  * @throws TypeError when the flow holds a user function, which JSON cannot carry (named by its `getConfig`)
  *
  * @example
- * const flow = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 2, hiddenUnits: [8], seed: 3 });
+ * const flow = maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 2, hiddenUnits: [8], seed: 3 });
  * const copy = distributionFromJSON(JSON.stringify(flowToJSON(flow)));
  * copy.logProb([[1, 2]]).item() === flow.logProb([[1, 2]]).item(); // true
  */

@@ -1,0 +1,14 @@
+/** maflow/kernels: the matrix-product kernels under matmul and MADE's masked layers, and the switches
+ * that steer them: which kernel runs (setKernelMode), how many worker threads (setNumThreads,
+ * startThreads), and the mask plans that let a product skip a mask's zero blocks. Settings are
+ * process-wide: they apply to every entry of the package (maflow, maflow/node, …) alike.
+ * @module maflow/kernels
+ */
+export {
+  gemm, gemmReference, gemmStaircase, gemmStaircaseReference, type GemmOptions, type Staircase,
+} from '../../autodiff/kernels/gemm.js';
+export { maskPlan, type MaskPlan } from '../../autodiff/kernels/mask-plan.js';
+export {
+  setKernelMode, getKernelMode, withKernelMode, setNumThreads, getNumThreads, MAX_THREADS, type KernelMode,
+} from '../../autodiff/kernels/config.js';
+export { startThreads, stopThreads, threadStats, type ThreadStats } from '../../autodiff/kernels/threads.js';
