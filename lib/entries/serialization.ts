@@ -1,11 +1,18 @@
 /** maflow/serialization: saving and loading without files (those are in maflow/node): a bare flow to
  * and from JSON, every object from its config, the registries that turn saved names back into code
  * (register your own layers, optimizers and distribution functions), and the saved formats' types.
+ * Every kind goes through one registry: `serialize(obj)` gives `{ className, config, weights }`, and
+ * `deserialize(kind, json)` rebuilds it with the registered `fromConfig`.
  * Registries are process-wide: a name registered through any entry is seen by all.
  * @module maflow/serialization
  */
 import '../../autodiff/methods.js'; // installs x.add(y), x.neg(), ... on Tensor.prototype
 
+export {
+  registerSerializable, serialize, deserialize,
+  type Serializable, type Serialized, type SerializableKind, type FromConfig,
+} from '../util/register.js';
+export { optimizerFromConfig } from '../../autodiff/optimizers/registry.js';
 export { flowToJSON, distributionFromJSON, bijectorFromJSON, type FlowJSON } from '../models/flow-json.js';
 export { bijectorFromConfig } from '../../flows/bijectors/serialization.js';
 export { distributionFromConfig } from '../../flows/distributions/serialization.js';

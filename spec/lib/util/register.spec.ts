@@ -1,9 +1,10 @@
 // The one registry: every kind round-trips through serialize/deserialize, unknown names list the registered ones, and a taken name needs { override: true }.
 import {
   Adam, AutoregressiveNetwork, Chain, Dense, FlowLayer, MaskedAutoregressiveFlow, Reverse, Shift, ValueError,
-  layerFromConfig, maskedAutoregressiveFlow, registerDistributionFn, registerLayer, splineFamily, tensor, transformFamilyFromConfig,
+  maskedAutoregressiveFlowStack, registerDistributionFn, splineFamily, tensor,
   type Bijector, type Distribution, type Layer, type Optimizer, type Tensor, type TransformFamily,
 } from '../../../lib/index.js';
+import { layerFromConfig, registerLayer, transformFamilyFromConfig } from '../../../lib/entries/serialization.js';
 import { deserialize, registeredNames, registerSerializable, serialize, type Serialized } from '../../../lib/util/register.js';
 
 const bits = (t: Tensor): string => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex');
@@ -27,14 +28,14 @@ describe('one registry: every kind round-trips through serialize and deserialize
   });
 
   it('distribution: a MAF flow with batch norm, weights and averages included, bit for bit', () => {
-    const flow = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 2, hiddenUnits: [4], batchNorm: true, seed: 3 });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 2, hiddenUnits: [4], batchNorm: true, seed: 3 });
     perturb(flow.weights);
     const copy = deserialize<Distribution>('distribution', throughJSON(serialize(flow)));
     expect(bits(copy.logProb(x))).toEqual(bits(flow.logProb(x)));
   });
 
   it('layer: a FlowLayer with its weights', () => {
-    const layer = new FlowLayer(maskedAutoregressiveFlow({ eventSize: 2, numLayers: 1, hiddenUnits: [4], seed: 2 }), { name: 'flow' });
+    const layer = new FlowLayer(maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 1, hiddenUnits: [4], seed: 2 }), { name: 'flow' });
     perturb(layer.weights);
     const s = serialize<object, Tensor>(layer);
     expect(s.className).toBe('FlowLayer');
@@ -115,7 +116,7 @@ describe('a taken name is not replaced silently', () => {
     registerSerializable('layer', 'Shift', (c: Record<string, never>): Layer => new Dense({ ...c, units: 1 }));
     expect(registeredNames('bijector')).toContain('Shift');
     expect(() => registerLayer('Shift', (c) => new Dense({ ...c, units: 2 }))).toThrow(/^registerLayer: 'name' 'Shift' is already registered to another factory/);
-    const fn = (t: Tensor): Distribution => maskedAutoregressiveFlow({ eventSize: t.shape[t.rank - 1] });
+    const fn = (t: Tensor): Distribution => maskedAutoregressiveFlowStack({ eventSize: t.shape[t.rank - 1] });
     registerDistributionFn('registerSpecFn', fn);
     expect(registeredNames('distributionFn')).toContain('registerSpecFn');
     expect(() => registerDistributionFn('registerSpecFn', (t: Tensor) => fn(t))).toThrow(/another function; pass \{ override: true \}/);
