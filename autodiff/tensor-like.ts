@@ -32,12 +32,12 @@ function isShapedArray(v: unknown): v is ShapedArray {
  * and sizes that do not fit the shape are caught the same way for every form.
  *
  * @param x - the value a user passed
- * @param where - the function to name in errors, e.g. `'MultivariateNormalDiag.logProb'`
  * @param arg - the argument to name, e.g. `'x'`
+ * @param where - the function to name in errors, e.g. `'MultivariateNormalDiag.logProb'`
  * @throws TypeError naming `where`, `arg` and what arrived, for a value of no accepted kind or
  *   holding a non-number; ValueError for a ragged array or data that does not fill its shape
  */
-export function toTensor(x: unknown, where: string, arg: string): Tensor {
+export function toTensor(x: unknown, arg: string, where: string): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === 'number') return scalar(x);
   const ok = Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView)) || isNdarray(x) || isShapedArray(x);
@@ -57,12 +57,4 @@ function describeKind(x: unknown): string {
   if (isNdarray(x)) return 'ndarray';
   if (isShapedArray(x)) return '{ data, shape }';
   return 'typed array';
-}
-
-/**
- * A Tensor from a {@link TensorLike}, for the operands of ops (`add(x, 1)`, `x.mul([1, 2])`).
- * @throws TypeError naming `where` and `arg` for a value of no accepted kind; see {@link toTensor}
- */
-export function asTensor(x: TensorLike, where: string, arg: string): Tensor {
-  return toTensor(x, where, arg);
 }

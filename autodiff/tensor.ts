@@ -4,6 +4,7 @@ import ops from 'ndarray-ops';
 import { assert, ValueError } from '../lib/util/errors.js';
 import { checkShapeElements } from '../lib/util/limits.js';
 import { checkShape, fmt, sizeOf, stridesOf, type Shape } from '../lib/util/shape.js';
+import { DESCRIBE } from '../lib/util/validate.js';
 
 /** Nested arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -250,6 +251,11 @@ export class Tensor {
   /** What `console.log(tensor)` and Node's `util.inspect` print: {@link Tensor.toString}, not the fields. */
   [INSPECT](): string {
     return this.toString();
+  }
+
+  /** How error messages describe a tensor (lib/util/validate.ts's `describe`): its kind and shape, not its values. */
+  [DESCRIBE](): string {
+    return `a Tensor of shape ${fmt(this.shape)}`;
   }
 }
 

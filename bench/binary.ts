@@ -6,7 +6,7 @@ import { mean } from '../autodiff/ops/reduce.js';
 import { neg } from '../autodiff/ops/unary.js';
 import { Adam } from '../autodiff/optimizers/adam.js';
 import { noGrad, Tensor, zeros } from '../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../flows/made/autoregressive-network.js';
 import { Autoregressive, madeConditionals } from '../flows/distributions/autoregressive.js';
 import { readCsv } from '../lib/node/files.js';
 import { flowToJSON } from '../lib/models/flow-json.js';

@@ -10,8 +10,8 @@ import { gemm, gemmReference, gemmStaircase } from '../autodiff/kernels/gemm.js'
 import { PARALLEL_MIN_WORK, setParallelMinWork, startThreads } from '../autodiff/kernels/threads.js';
 import { maskedMatmul } from '../autodiff/ops/masked-matmul.js';
 import { Tensor } from '../autodiff/tensor.js';
-import type { InputOrder } from '../flows/degrees.js';
-import { makeMasks } from '../flows/masks.js';
+import type { InputOrder } from '../flows/made/degrees.js';
+import { makeMasks } from '../flows/made/masks.js';
 import { Random } from '../lib/util/random.js';
 
 /** The instructions a case runs on (setGemmBackend, kernels/config.ts). */

@@ -6,7 +6,7 @@ import {
   Adam, AutoregressiveNetwork, AutoregressiveTransform, DistributionLambda, InputLayer, MaskedAutoregressiveFlow,
   MultivariateNormalDiag, Random, Sequential, TransformedDistribution, noGrad, tensor, zeros, type Tensor,
 } from '../lib/index.js';
-import { checkFinite } from '../lib/util/validate.js';
+import { checkFinite } from '../autodiff/checks.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {

@@ -2,7 +2,7 @@
 import { broadcastPlan, broadcastShapes } from '../broadcast.js';
 import { sameShape, sizeOf, type Shape } from '../../lib/util/shape.js';
 import { outGrad, record, type Tensor } from '../tensor.js';
-import { asTensor, type TensorLike } from '../tensor-like.js';
+import { type TensorLike, toTensor } from '../tensor-like.js';
 import { checkShapeElements } from '../../lib/util/limits.js';
 
 /** The binary ops of this file, by the name their output records. */
@@ -47,8 +47,8 @@ const DEFINITIONS: Record<BinaryOpName, BinaryDefinition> = {
  */
 export function binaryReference(op: BinaryOpName, aIn: TensorLike, bIn: TensorLike): Tensor {
   const { f, dfda, dfdb } = DEFINITIONS[op];
-  const a = asTensor(aIn, op, 'a');
-  const b = asTensor(bIn, op, 'b');
+  const a = toTensor(aIn, 'a', op);
+  const b = toTensor(bIn, 'b', op);
   const { shape, size, index } = broadcastPlan(op, a.shape, b.shape);
   const [ia, ib] = index;
   const ad = a.data;
@@ -232,8 +232,8 @@ function broadcastTwo(op: string, s: Shape, t: Shape): Shape {
  * Values and gradients are bit-identical to the reference's.
  */
 function binary(op: FastOp, aIn: TensorLike, bIn: TensorLike): Tensor {
-  const a = asTensor(aIn, op, 'a');
-  const b = asTensor(bIn, op, 'b');
+  const a = toTensor(aIn, 'a', op);
+  const b = toTensor(bIn, 'b', op);
   const same = sameShape(a.shape, b.shape);
   const shape = same ? a.shape : broadcastTwo(op, a.shape, b.shape);
   // Two small inputs can broadcast to a huge output ([1e5, 1] with [1, 1e5]): check it before allocating.

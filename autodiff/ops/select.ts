@@ -3,7 +3,7 @@ import { assert } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
 import { broadcastPlan } from '../broadcast.js';
 import { outGrad, record, Tensor } from '../tensor.js';
-import { asTensor, type TensorLike } from '../tensor-like.js';
+import { type TensorLike, toTensor } from '../tensor-like.js';
 
 /** A boolean mask as nested arrays, e.g. `[[true, false], [false, true]]` of shape [2, 2]. */
 export type NestedBooleans = boolean | readonly NestedBooleans[];
@@ -59,8 +59,8 @@ export function where(condition: Tensor | NestedBooleans, a: TensorLike, b: Tens
     cond = m.data;
     condShape = m.shape;
   }
-  const at = asTensor(a, 'where', 'a');
-  const bt = asTensor(b, 'where', 'b');
+  const at = toTensor(a, 'a', 'where');
+  const bt = toTensor(b, 'b', 'where');
   const { shape, size, index } = broadcastPlan('where', condShape, at.shape, bt.shape);
   const [ic, ia, ib] = index;
   // Read the condition once: the backward must route by the same choice even if the caller

@@ -6,9 +6,9 @@ import { exp, log, neg, sqrt, square } from '../../autodiff/ops/unary.js';
 import { ones, zeros, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { fmt, type Shape } from '../../lib/util/shape.js';
-import { checkOptions, checkPositiveInt } from '../../lib/util/validate.js';
-import { constrainWeight } from '../../lib/util/weight-constraints.js';
-import { Bijector, checkName, describe, type BijectorConfig, type BijectorKwargs, type InverseResult } from './bijector.js';
+import { checkOptions, checkPositiveInt, describe } from '../../lib/util/validate.js';
+import { constrainWeight } from '../../autodiff/weight-constraints.js';
+import { Bijector, checkName, type BijectorConfig, type BijectorKwargs, type InverseResult } from './bijector.js';
 
 /** Options of {@link BatchNormalization}. */
 export interface BatchNormalizationOptions {

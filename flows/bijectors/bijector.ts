@@ -5,8 +5,10 @@ import { Tensor } from '../../autodiff/tensor.js';
 import { toTensor, type TensorLike } from '../../autodiff/tensor-like.js';
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
-import { checkEntries as checkEntriesOf, checkFinite, describe } from '../../lib/util/validate.js';
-import { copyWeightsInto } from '../../lib/util/weights.js';
+import { describe, isPlainObject } from '../../lib/util/validate.js';
+import type { JsonValue } from '../../lib/util/json.js';
+import { checkFinite } from '../../autodiff/checks.js';
+import { copyWeightsInto } from '../../autodiff/weights.js';
 
 /**
  * Extra arguments a bijector call passes on to its parts.
@@ -47,7 +49,7 @@ export interface LogDetKwargs extends BijectorKwargs {
 
 /**
  * What the sampling direction returns together with its log-det: {@link Bijector.forwardAndLogDet},
- * `MaskedAutoregressiveFlow.forwardReference` and {@link onePassForward}.
+ * `MaskedAutoregressiveFlow.forwardReference` and {@link maflow/made!onePassForward}.
  */
 export interface ForwardResult {
   /** The data-side point `forward(x)`, shape `[...batch, ...event]`: `x`'s, broadcast with any parameter or condition batch shape. */
@@ -70,8 +72,6 @@ export interface InverseResult {
   logDet: Tensor;
 }
 
-/** A JSON value: what `getConfig()` returns, so a model can be written with `JSON.stringify`. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** The JSON-safe options that rebuild a bijector (see `bijectorFromConfig`); weights are saved apart. */
 export interface BijectorConfig {
@@ -97,13 +97,6 @@ export interface BijectorParameters {
   isConstantJacobian?: boolean;
 }
 
-/** True for `{…}` literals: the values that address a bijector by name in {@link BijectorKwargs}. */
-export function isPlainObject(v: unknown): boolean {
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Tensor) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return proto === Object.prototype || proto === null;
-}
-
 /**
  * `Σ` over the last `k` axes: turns a log-det computed per `minEventNdims`-event into one per
  * larger event (the Jacobian of independent blocks is block-diagonal, so log-dets add).
@@ -120,9 +113,6 @@ export function checkName(name: unknown, where: string): string {
   assert(typeof name === 'string' && name.length > 0, () => `${where}: 'name' must be a non-empty string, got ${describe(name)}`, TypeError);
   return name;
 }
-
-/** A short description of a value for error messages (see lib/util/validate.ts). */
-export { describe };
 
 /**
  * Checks every `conditionalInput` in bijector kwargs, shared (`{ conditionalInput }`) or
@@ -297,6 +287,37 @@ export abstract class Bijector {
     return { x: r.x, logDet: sumRightmost(r.logDet, k) };
   }
 
+  /**
+   * The way in for the bijectors and distributions built on this one (`Chain`, `Invert`,
+   * `TransformedDistribution`): `forward` or `inverse` of `t`, which their own public method has
+   * already converted and checked, with `kwargs` already validated there. Only this bijector's event
+   * check runs (a shape test); nothing passes over the data again.
+   * @param direction - `'forward'` (base → data) or `'inverse'` (data → base)
+   * @internal
+   */
+  mapChecked(direction: 'forward' | 'inverse', t: Tensor, kwargs: BijectorKwargs): Tensor {
+    this.checkEvent(t, `${this.className}.${direction}`, direction === 'forward' ? 'x' : 'y');
+    const own = this.routeKwargs(kwargs);
+    return direction === 'forward' ? this._forward(t, own) : this._inverse(t, own);
+  }
+
+  /**
+   * {@link Bijector.mapChecked} with the log-det per event of `eventNdims` rightmost axes (which the
+   * caller has checked lie in `[minEventNdims, t.rank]`).
+   * @returns the mapped point and its log-det, shape `t.shape` without its last `eventNdims` axes
+   * @internal
+   */
+  mapAndLogDetChecked(direction: 'forward' | 'inverse', t: Tensor, kwargs: BijectorKwargs, eventNdims: number): { value: Tensor; logDet: Tensor } {
+    this.checkEvent(t, `${this.className}.${direction}AndLogDet`, direction === 'forward' ? 'x' : 'y');
+    const own = this.routeKwargs(kwargs);
+    if (direction === 'forward') {
+      const r = this._forwardAndLogDet(t, own);
+      return { value: r.y, logDet: sumRightmost(r.logDet, eventNdims - this.forwardMinEventNdims) };
+    }
+    const r = this._inverseAndLogDet(t, own);
+    return { value: r.x, logDet: sumRightmost(r.logDet, eventNdims - this.inverseMinEventNdims) };
+  }
+
   /** JSON-safe options that rebuild this bijector (weights are saved separately). */
   getConfig(): BijectorConfig {
     return { className: this.className, name: this.name };
@@ -336,7 +357,7 @@ export abstract class Bijector {
    * @returns `t` as a Tensor
    */
   protected checkInput(t: unknown, where: string, arg: string, minNdims: number): Tensor {
-    const x = toTensor(t, where, arg);
+    const x = toTensor(t, arg, where);
     assert(x.rank >= minNdims,
       () => `${where}: '${arg}' has shape ${fmt(x.shape)} (rank ${x.rank}), expected rank ≥ ${minNdims} (the event has ${minNdims} axes)`);
     this.checkEvent(x, where, arg);
@@ -365,52 +386,54 @@ export abstract class Bijector {
    */
   protected resolveKwargs(kwargs: BijectorKwargs | undefined, where: string): BijectorKwargs {
     if (kwargs === undefined) return {};
+    this.checkKwargs(kwargs, where);
+    return this.routeKwargs(kwargs, where);
+  }
+
+  /**
+   * The checking half of {@link Bijector.resolveKwargs}, for the distribution that owns this
+   * bijector to run once at its own public boundary: a plain object, finite conditions, and every
+   * named entry a bijector inside this one.
+   * @throws TypeError when `kwargs` is not a plain object; ValueError for NaN in a condition or an unknown bijector name
+   * @internal
+   */
+  checkKwargs(kwargs: unknown, where: string): void {
+    if (kwargs === undefined) return;
     assert(isPlainObject(kwargs), () => `${where}: 'kwargs' must be a plain object, got ${describe(kwargs)}`, TypeError);
-    checkConditionsFinite(kwargs, where);
+    checkConditionsFinite(kwargs as BijectorKwargs, where);
     const names = this.bijectorNames();
+    for (const [key, value] of Object.entries(kwargs as BijectorKwargs)) {
+      // conditionalInput is data, whatever its form ({ data, shape } is a plain object too), never a bijector's name.
+      if (isPlainObject(value) && key !== 'conditionalInput' && !names.includes(key)) {
+        throw new ValueError(`${where}: bijector kwargs name '${key}', which is not a bijector here; the names are [${names.map((s) => `'${s}'`).join(', ')}]`);
+      }
+    }
+  }
+
+  /**
+   * The routing half of {@link Bijector.resolveKwargs}, on kwargs checked at the public boundary:
+   * this bijector's own named entry is flattened into the shared ones, and entries addressed to
+   * bijectors inside it stay keyed by name.
+   */
+  private routeKwargs(kwargs: BijectorKwargs, where: string = this.className): BijectorKwargs {
     const flat: BijectorKwargs = {};
     let own: Record<string, unknown> | undefined;
     for (const [key, value] of Object.entries(kwargs)) {
       if (key === 'eventNdims') continue; // consumed by the public method, never passed on
-      // conditionalInput is data, whatever its form ({ data, shape } is a plain object too), never a bijector's name.
-      if (!isPlainObject(value) || key === 'conditionalInput') {
-        flat[key] = value;
-        continue;
-      }
-      if (!names.includes(key)) {
-        throw new ValueError(`${where}: bijector kwargs name '${key}', which is not a bijector here; the names are [${names.map((s) => `'${s}'`).join(', ')}]`);
-      }
-      if (key === this.name) own = value as Record<string, unknown>;
+      if (key === this.name && key !== 'conditionalInput' && isPlainObject(value)) own = value as Record<string, unknown>;
       else flat[key] = value;
     }
     if (own !== undefined) {
       for (const [key, value] of Object.entries(own)) if (key !== 'eventNdims') flat[key] = value;
     }
     // The one piece of data kwargs carry: any TensorLike, a Tensor from here on.
-    if (flat.conditionalInput !== undefined) flat.conditionalInput = toTensor(flat.conditionalInput, where, 'conditionalInput');
+    if (flat.conditionalInput !== undefined) flat.conditionalInput = toTensor(flat.conditionalInput, 'conditionalInput', where);
     return flat;
   }
 }
 
 /** A parameter as users give it: a Tensor (kept as is, so gradients reach it) or any other {@link TensorLike} (copied). */
 export type ParamLike = TensorLike;
-
-/**
- * Turns a {@link ParamLike} into a Tensor. Tensors pass through untouched (a trainable
- * parameter stays the same object); every other form is converted by `toTensor`.
- * @throws TypeError naming `where` and `arg` for anything else; ValueError for a ragged array
- */
-export function toParameter(value: unknown, where: string, arg: string): Tensor {
-  return toTensor(value, where, arg);
-}
-
-/**
- * Checks every entry of a parameter against `ok` (e.g. positive and finite).
- * @throws RangeError naming `where`, `arg`, the first bad value and its index, and what was `expected`
- */
-export function checkEntries(t: Tensor, where: string, arg: string, ok: (v: number) => boolean, expected: string): void {
-  checkEntriesOf(t, arg, where, ok, expected);
-}
 
 /** True for a user-made leaf with `requiresGrad`: a weight to report in `trainableWeights` (not a computed tensor). */
 export function isTrainableLeaf(t: Tensor): boolean {

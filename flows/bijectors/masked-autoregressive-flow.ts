@@ -4,18 +4,16 @@ import { broadcastTo, reshape, stack, unstack } from '../../autodiff/ops/shape.j
 import { Tensor, zeros } from '../../autodiff/tensor.js';
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt, sameShape, sizeOf } from '../../lib/util/shape.js';
-import { checkOptions } from '../../lib/util/validate.js';
-import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../autoregressive-network.js';
-import { onePassForward } from '../one-pass-sampler.js';
+import { checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
+import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../made/autoregressive-network.js';
+import { onePassForward } from '../made/one-pass-sampler.js';
 import { affineFamily } from '../transforms/affine.js';
 import type { TransformFamily, TransformFamilyConfig } from '../transforms/family.js';
 import { transformFamilyFromConfig } from '../transforms/registry.js';
 import { applyTransform } from '../transforms/transform-op.js';
-import {
-  Bijector, checkName, describe, isPlainObject,
-  type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult, type JsonValue,
-} from './bijector.js';
-import { checkLogScaleClamp, type LogScaleClamp } from './log-scale-clamp.js';
+import { Bijector, checkName, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
+import { checkLogScaleClamp, type LogScaleClamp } from '../transforms/log-scale-clamp.js';
+import { type JsonValue } from '../../lib/util/json.js';
 
 /** What a `shiftAndLogScaleFn` returns: `[shift, logScale]`, either `null` for 0 (cheaper than zeros). */
 export type ShiftAndLogScale = readonly [Tensor | null, Tensor | null];
@@ -108,7 +106,7 @@ const WHERE = 'MaskedAutoregressiveFlow';
  * pass (TFP spends two). The sampling recursion follows TFP: start from y = 0 and apply
  * y ← f(u; θ(y)) E times; after pass k the first k dimensions in input order are exact, and the
  * last pass's θ are the final y's, so the log-det comes free. With an AutoregressiveNetwork the
- * same values come from one walk over the degrees instead (flows/one-pass-sampler.ts), each hidden
+ * same values come from one walk over the degrees instead (flows/made/one-pass-sampler.ts), each hidden
  * unit and output computed once. Both directions and every gradient go through one op,
  * `applyTransform` (flows/transforms/transform-op.ts), on the family's three scalar functions.
  *
@@ -118,7 +116,7 @@ const WHERE = 'MaskedAutoregressiveFlow';
  *
  * Bounding the scale (opt-in, `logScaleClamp`, affine family only): logScale = s(r) for the
  * network's raw output r, with s zuko's soft clip onto (min, max) (see
- * flows/bijectors/log-scale-clamp.ts). TFP's MAF has no such bound: a flow layer should be free to
+ * flows/transforms/log-scale-clamp.ts). TFP's MAF has no such bound: a flow layer should be free to
  * stretch as much as the data need, and the log-det stays exact either way. The bound trades that
  * freedom for robustness far from the data. `boundedAffineFamily()` bounds the scale another way.
  *

@@ -3,8 +3,8 @@ import { gather } from '../../autodiff/ops/shape.js';
 import { zeros, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
-import { checkOptions, checkPositiveInt } from '../../lib/util/validate.js';
-import { Bijector, checkName, describe, type BijectorConfig } from './bijector.js';
+import { checkOptions, checkPositiveInt, describe } from '../../lib/util/validate.js';
+import { Bijector, checkName, type BijectorConfig } from './bijector.js';
 import { checkNoHoles } from '../../lib/util/arrays.js';
 
 /** Checks that `n` is an event size: a positive integer. */

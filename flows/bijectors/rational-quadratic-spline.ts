@@ -8,10 +8,9 @@ import { checkBoolean, checkOptions } from '../../lib/util/validate.js';
 import type { TransformFamily } from '../transforms/family.js';
 import { splineKnotsFamily } from '../transforms/spline-knots.js';
 import { applyTransform } from '../transforms/transform-op.js';
-import {
-  Bijector, checkEntries, checkName, isTrainableLeaf, toParameter,
-  type BijectorConfig, type ForwardResult, type InverseResult, type ParamLike,
-} from './bijector.js';
+import { Bijector, checkName, isTrainableLeaf, type BijectorConfig, type ForwardResult, type InverseResult, type ParamLike } from './bijector.js';
+import { checkEntries } from '../../autodiff/checks.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** Options of {@link RationalQuadraticSpline}, TFP's arguments in camelCase. */
 export interface RationalQuadraticSplineOptions {
@@ -62,7 +61,7 @@ const OPTION_NAMES = ['binWidths', 'binHeights', 'knotSlopes', 'rangeMin', 'vali
  * always an error (maflow checks parameters at construction; see docs/errors.md).
  *
  * @see Durkan et al. 2019, Neural Spline Flows, https://arxiv.org/abs/1906.04087
- * @see {@link splineFamily}, the same spline driven by a MADE, and {@link splineParametersOf}
+ * @see {@link splineFamily}, the same spline driven by a MADE, and {@link maflow/transforms!splineParametersOf}
  * @example
  * // Two bins on [−1, 1]: the first squeezes [−1, 0] into [−1, −0.5], the second stretches.
  * const rqs = new RationalQuadraticSpline({ binWidths: [1, 1], binHeights: [0.5, 1.5], knotSlopes: [1] });
@@ -102,10 +101,10 @@ export class RationalQuadraticSpline extends Bijector {
     for (const key of ['binWidths', 'binHeights', 'knotSlopes']) {
       assert(o[key] !== undefined, () => `${WHERE}: '${key}' is required`, TypeError);
     }
-    const widths = toParameter(o.binWidths, WHERE, 'binWidths');
-    const heights = toParameter(o.binHeights, WHERE, 'binHeights');
-    const slopes = toParameter(o.knotSlopes, WHERE, 'knotSlopes');
-    const rangeMin = toParameter(o.rangeMin ?? -1, WHERE, 'rangeMin');
+    const widths = toTensor(o.binWidths, 'binWidths', WHERE);
+    const heights = toTensor(o.binHeights, 'binHeights', WHERE);
+    const slopes = toTensor(o.knotSlopes, 'knotSlopes', WHERE);
+    const rangeMin = toTensor(o.rangeMin ?? -1, 'rangeMin', WHERE);
     this.validateArgs = checkBoolean(o.validateArgs, 'validateArgs', WHERE, false);
 
     // Shapes, as TFP: widths and heights at least 1-D, their innermost (bins) axes broadcasting;
@@ -133,10 +132,10 @@ export class RationalQuadraticSpline extends Bijector {
         `'binHeights' ${fmt(heights.shape)}, 'knotSlopes' ${fmt(slopes.shape)} (each without its innermost axis) and 'rangeMin' ${fmt(rangeMin.shape)}`);
     }
 
-    checkEntries(widths, WHERE, 'binWidths', (v) => Number.isFinite(v) && v > 0, 'positive and finite');
-    checkEntries(heights, WHERE, 'binHeights', (v) => Number.isFinite(v) && v > 0, 'positive and finite');
-    checkEntries(slopes, WHERE, 'knotSlopes', (v) => Number.isFinite(v) && v > 0, 'positive and finite');
-    checkEntries(rangeMin, WHERE, 'rangeMin', Number.isFinite, 'finite');
+    checkEntries(widths, 'binWidths', WHERE, (v) => Number.isFinite(v) && v > 0, 'positive and finite');
+    checkEntries(heights, 'binHeights', WHERE, (v) => Number.isFinite(v) && v > 0, 'positive and finite');
+    checkEntries(slopes, 'knotSlopes', WHERE, (v) => Number.isFinite(v) && v > 0, 'positive and finite');
+    checkEntries(rangeMin, 'rangeMin', WHERE, Number.isFinite, 'finite');
     if (this.validateArgs) checkSums(widths, heights, batch, K);
 
     this.binWidths = widths;

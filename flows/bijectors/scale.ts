@@ -5,8 +5,10 @@ import { broadcastTo } from '../../autodiff/ops/shape.js';
 import { abs, log, neg } from '../../autodiff/ops/unary.js';
 import { tensor, type NestedArray, type Tensor } from '../../autodiff/tensor.js';
 import { ValueError } from '../../lib/util/errors.js';
-import { checkOptions } from '../../lib/util/validate.js';
-import { Bijector, checkEntries, checkName, isPlainObject, isTrainableLeaf, toParameter, type BijectorConfig, type ParamLike } from './bijector.js';
+import { checkOptions, isPlainObject } from '../../lib/util/validate.js';
+import { Bijector, checkName, isTrainableLeaf, type BijectorConfig, type ParamLike } from './bijector.js';
+import { checkEntries } from '../../autodiff/checks.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** Options of {@link Scale}: exactly one of `scale` and `logScale`. */
 export interface ScaleOptions {
@@ -51,13 +53,13 @@ export class Scale extends Bijector {
       throw new ValueError(`Scale: exactly one of 'scale' and 'logScale' must be given, got ${hasScale ? 'both' : 'neither'}`);
     }
     if (hasScale) {
-      this.scale = toParameter(opts.scale, 'Scale', 'scale');
-      checkEntries(this.scale, 'Scale', 'scale', (v) => Number.isFinite(v) && v !== 0, 'nonzero and finite');
+      this.scale = toTensor(opts.scale, 'scale', 'Scale');
+      checkEntries(this.scale, 'scale', 'Scale', (v) => Number.isFinite(v) && v !== 0, 'nonzero and finite');
       this.logScale = null;
     } else {
       this.scale = null;
-      this.logScale = toParameter(opts.logScale, 'Scale', 'logScale');
-      checkEntries(this.logScale, 'Scale', 'logScale', Number.isFinite, 'finite');
+      this.logScale = toTensor(opts.logScale, 'logScale', 'Scale');
+      checkEntries(this.logScale, 'logScale', 'Scale', Number.isFinite, 'finite');
     }
   }
 

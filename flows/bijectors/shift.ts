@@ -2,8 +2,10 @@
 import { broadcastShapes } from '../../autodiff/broadcast.js';
 import { add, sub } from '../../autodiff/ops/binary.js';
 import { tensor, zeros, type NestedArray, type Tensor } from '../../autodiff/tensor.js';
-import { checkOptions } from '../../lib/util/validate.js';
-import { Bijector, checkEntries, checkName, isPlainObject, isTrainableLeaf, toParameter, type BijectorConfig, type ParamLike } from './bijector.js';
+import { checkOptions, isPlainObject } from '../../lib/util/validate.js';
+import { Bijector, checkName, isTrainableLeaf, type BijectorConfig, type ParamLike } from './bijector.js';
+import { checkEntries } from '../../autodiff/checks.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** Options of {@link Shift}. */
 export interface ShiftOptions {
@@ -37,8 +39,8 @@ export class Shift extends Bijector {
     else checkOptions(options, ['name'], 'Shift');
     const opts: ShiftOptions = isPlainObject(shift) ? (shift as unknown as ShiftOptions) : { shift: shift as ParamLike, ...options };
     super({ className: 'Shift', name: checkName(opts.name ?? 'shift', 'Shift'), forwardMinEventNdims: 0, isConstantJacobian: true });
-    this.shift = toParameter(opts.shift, 'Shift', 'shift');
-    checkEntries(this.shift, 'Shift', 'shift', Number.isFinite, 'finite');
+    this.shift = toTensor(opts.shift, 'shift', 'Shift');
+    checkEntries(this.shift, 'shift', 'Shift', Number.isFinite, 'finite');
   }
 
   override get trainableWeights(): Tensor[] {

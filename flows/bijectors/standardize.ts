@@ -6,7 +6,10 @@ import { neg } from '../../autodiff/ops/unary.js';
 import { Tensor, tensor, type NestedArray } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
-import { Bijector, checkEntries, checkName, describe, isPlainObject, toParameter, type BijectorConfig, type ParamLike } from './bijector.js';
+import { Bijector, checkName, type BijectorConfig, type ParamLike } from './bijector.js';
+import { checkEntries } from '../../autodiff/checks.js';
+import { describe, isPlainObject } from '../../lib/util/validate.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** Options of {@link Standardize}. */
 export interface StandardizeOptions {
@@ -31,7 +34,7 @@ export interface StandardizeOptions {
  * statistic of the validation or test rows leaks into the model.
  *
  * Direction inside a flow: the data side is `x`, so the flow holds
- * `new Invert(new Standardize(…))` as its outermost member, as `maskedAutoregressiveFlow({
+ * `new Invert(new Standardize(…))` as its outermost member, as `maskedAutoregressiveFlowStack({
  * preprocessing })` does; its `logProb` runs `forward` above on the data.
  *
  * @example
@@ -58,10 +61,10 @@ export class Standardize extends Bijector {
     assert(isPlainObject(options), () => `${where}: expected options { mean, std, name? }, got ${describe(options)}`, TypeError);
     super({ className: where, name: checkName(options.name ?? 'standardize', where), forwardMinEventNdims: 0, isConstantJacobian: true });
     // Copied and cut from any graph: statistics are fixed, so an optimizer must never see them.
-    const mean = toParameter(options.mean, where, 'mean').clone();
-    const std = toParameter(options.std, where, 'std').clone();
-    checkEntries(mean, where, 'mean', Number.isFinite, 'finite');
-    checkEntries(std, where, 'std', (v) => Number.isFinite(v) && v > 0, 'positive and finite');
+    const mean = toTensor(options.mean, 'mean', where).clone();
+    const std = toTensor(options.std, 'std', where).clone();
+    checkEntries(mean, 'mean', where, Number.isFinite, 'finite');
+    checkEntries(std, 'std', where, (v) => Number.isFinite(v) && v > 0, 'positive and finite');
     assert(mean.rank === std.rank && mean.shape.every((d, i) => d === std.shape[i]),
       () => `${where}: 'mean' has shape ${fmt(mean.shape)} and 'std' has shape ${fmt(std.shape)}; they must be equal`);
     this.mean = mean;
@@ -92,7 +95,7 @@ export class Standardize extends Bijector {
     const where = 'Standardize.fromData';
     assert(x instanceof Tensor, () => `${where}: 'x' must be a Tensor [rows, E], got ${describe(x)}`, TypeError);
     assert(x.rank === 2 && x.shape[0] >= 1, () => `${where}: 'x' has shape ${fmt(x.shape)}, expected [rows, E] with rows ≥ 1`);
-    checkEntries(x, where, 'x', Number.isFinite, 'finite');
+    checkEntries(x, 'x', where, Number.isFinite, 'finite');
     const [n, E] = x.shape;
     const scale = new Float64Array(E);
     for (let b = 0; b < n; b++) for (let d = 0; d < E; d++) scale[d] = Math.max(scale[d], Math.abs(x.data[b * E + d]));

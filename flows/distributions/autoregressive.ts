@@ -6,15 +6,16 @@ import { noGrad, Tensor, tensor, type NestedArray } from '../../autodiff/tensor.
 import { assert } from '../../lib/util/errors.js';
 import { Random } from '../../lib/util/random.js';
 import { fmt, sameShape, sizeOf } from '../../lib/util/shape.js';
-import { checkOneOf, checkOptions, checkPositiveInt } from '../../lib/util/validate.js';
+import { checkOneOf, checkOptions, checkPositiveInt, describe, isPlainObject } from '../../lib/util/validate.js';
 import { sigmoidValue } from '../../autodiff/ops/unary.js';
-import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../autoregressive-network.js';
-import { describe, isPlainObject, toParameter, type ParamLike } from '../bijectors/bijector.js';
-import { onePassDraw, type CompleteDimension } from '../one-pass-sampler.js';
+import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../made/autoregressive-network.js';
+import { type ParamLike } from '../bijectors/bijector.js';
+import { onePassDraw, type CompleteDimension } from '../made/one-pass-sampler.js';
 import { Bernoulli, bernoulliDraw } from './bernoulli.js';
 import { Categorical, categoricalDraw, softmaxInto } from './categorical.js';
 import { Distribution, type DistributionConfig, type LogProbOptions, type ValueLike } from './distribution.js';
 import { Independent } from './independent.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** The conditional a {@link madeConditionals} function puts on each dimension. */
 export type MadeConditional = 'bernoulli' | 'categorical';
@@ -167,7 +168,7 @@ export class Autoregressive extends Distribution {
       assert(made !== null, () => `${where}: 'sample0' is required for a distributionFn not made by madeConditionals (it fixes the batch and event shapes)`, TypeError);
       sample0 = new Tensor(new Float64Array(made.network.eventSize), [made.network.eventSize]);
     } else {
-      sample0 = toParameter(options.sample0, where, 'sample0');
+      sample0 = toTensor(options.sample0, 'sample0', where);
     }
     if (made !== null && made.network.built) {
       const E = made.network.eventSize;

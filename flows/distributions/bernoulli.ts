@@ -7,9 +7,11 @@ import { broadcastTo } from '../../autodiff/ops/shape.js';
 import { sigmoidValue, softplusValue } from '../../autodiff/ops/unary.js';
 import type { Random } from '../../lib/util/random.js';
 import { sizeOf } from '../../lib/util/shape.js';
-import { isPlainObject, isTrainableLeaf, toParameter, type ParamLike } from '../bijectors/bijector.js';
+import { isTrainableLeaf, type ParamLike } from '../bijectors/bijector.js';
 import { checkSupport, logitsOrProbs, optionsFromConfig, parameterConfig } from './discrete.js';
 import { Distribution, type DistributionConfig, type LogProbOptions, type ValueLike } from './distribution.js';
+import { isPlainObject } from '../../lib/util/validate.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** Options of {@link Bernoulli}: exactly one of `logits` and `probs`. */
 export interface BernoulliOptions {
@@ -76,7 +78,7 @@ export class Bernoulli extends Distribution {
    */
   override logProb(x: ValueLike, options: LogProbOptions = {}): Tensor {
     if (isPlainObject(options) && options.validateArgs !== false) {
-      checkSupport(toParameter(x, 'Bernoulli.logProb', 'x'), 'Bernoulli.logProb', (v) => v === 0 || v === 1, '0 or 1 (a Bernoulli value)');
+      checkSupport(toTensor(x, 'x', 'Bernoulli.logProb'), 'Bernoulli.logProb', (v) => v === 0 || v === 1, '0 or 1 (a Bernoulli value)');
     }
     return super.logProb(x, options);
   }

@@ -9,9 +9,11 @@ import { broadcastTo } from '../../autodiff/ops/shape.js';
 import { assert } from '../../lib/util/errors.js';
 import type { Random } from '../../lib/util/random.js';
 import { fmt, sameShape, sizeOf } from '../../lib/util/shape.js';
-import { isPlainObject, isTrainableLeaf, toParameter, type ParamLike } from '../bijectors/bijector.js';
+import { isTrainableLeaf, type ParamLike } from '../bijectors/bijector.js';
 import { checkSupport, logitsOrProbs, optionsFromConfig, parameterConfig } from './discrete.js';
 import { Distribution, type DistributionConfig, type LogProbOptions, type ValueLike } from './distribution.js';
+import { isPlainObject } from '../../lib/util/validate.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** Options of {@link Categorical}: exactly one of `logits` and `probs`, each `[...batch, K]`. */
 export interface CategoricalOptions {
@@ -83,7 +85,7 @@ export class Categorical extends Distribution {
   override logProb(x: ValueLike, options: LogProbOptions = {}): Tensor {
     if (isPlainObject(options) && options.validateArgs !== false) {
       const K = this.numCategories;
-      checkSupport(toParameter(x, 'Categorical.logProb', 'x'), 'Categorical.logProb',
+      checkSupport(toTensor(x, 'x', 'Categorical.logProb'), 'Categorical.logProb',
         (v) => Number.isInteger(v) && v >= 0 && v < K, `an integer level in [0, ${K})`);
     }
     return super.logProb(x, options);

@@ -2,9 +2,12 @@
 import { tensor, type NestedArray, type Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
-import { checkOptions } from '../../lib/util/validate.js';
-import { checkEntries, describe, isPlainObject, toParameter, type JsonValue, type ParamLike } from '../bijectors/bijector.js';
+import { checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
+import { type ParamLike } from '../bijectors/bijector.js';
 import type { DistributionConfig } from './distribution.js';
+import { checkEntries } from '../../autodiff/checks.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
+import { type JsonValue } from '../../lib/util/json.js';
 
 /** Which parameter a discrete distribution was given: TFP keeps the one given and derives the other. */
 export type DiscreteParameter = { kind: 'logits'; value: Tensor } | { kind: 'probs'; value: Tensor };
@@ -22,12 +25,12 @@ export function logitsOrProbs(options: unknown, where: string, extra: readonly s
   assert((o.logits === undefined) !== (o.probs === undefined),
     () => `${where}: pass exactly one of 'logits' and 'probs', got ${o.logits === undefined ? 'neither' : 'both'}`, TypeError);
   if (o.logits !== undefined) {
-    const value = toParameter(o.logits, where, 'logits');
-    checkEntries(value, where, 'logits', Number.isFinite, 'finite');
+    const value = toTensor(o.logits, 'logits', where);
+    checkEntries(value, 'logits', where, Number.isFinite, 'finite');
     return { kind: 'logits', value };
   }
-  const value = toParameter(o.probs, where, 'probs');
-  checkEntries(value, where, 'probs', (p) => p >= 0 && p <= 1, 'in [0, 1]');
+  const value = toTensor(o.probs, 'probs', where);
+  checkEntries(value, 'probs', where, (p) => p >= 0 && p <= 1, 'in [0, 1]');
   return { kind: 'probs', value };
 }
 

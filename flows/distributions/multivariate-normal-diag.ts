@@ -8,10 +8,12 @@ import { ones, Tensor, tensor, zeros, type NestedArray } from '../../autodiff/te
 import { assert } from '../../lib/util/errors.js';
 import type { Random } from '../../lib/util/random.js';
 import { fmt, sizeOf } from '../../lib/util/shape.js';
-import { checkOptions } from '../../lib/util/validate.js';
-import { checkEntries, describe, isPlainObject, isTrainableLeaf, toParameter, type ParamLike } from '../bijectors/bijector.js';
+import { checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
+import { isTrainableLeaf, type ParamLike } from '../bijectors/bijector.js';
 import { Distribution, type DistributionConfig } from './distribution.js';
 import { graphWanted, HALF_LOG_TWO_PI, readsCyclically } from './normal.js';
+import { checkEntries } from '../../autodiff/checks.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** Options of {@link MultivariateNormalDiag}: at least one of `loc` and `scaleDiag`. */
 export interface MultivariateNormalDiagOptions {
@@ -54,13 +56,13 @@ export class MultivariateNormalDiag extends Distribution {
     checkOptions(options, ['loc', 'scaleDiag', 'name'], where);
     const given = (v: unknown): boolean => v !== undefined && v !== null;
     assert(given(options.loc) || given(options.scaleDiag), () => `${where}: give 'loc' or 'scaleDiag' (or both) to fix the event size; got neither`);
-    const loc = given(options.loc) ? toParameter(options.loc, where, 'loc') : null;
-    const scaleDiag = given(options.scaleDiag) ? toParameter(options.scaleDiag, where, 'scaleDiag') : null;
+    const loc = given(options.loc) ? toTensor(options.loc, 'loc', where) : null;
+    const scaleDiag = given(options.scaleDiag) ? toTensor(options.scaleDiag, 'scaleDiag', where) : null;
     for (const [arg, t] of [['loc', loc], ['scaleDiag', scaleDiag]] as const) {
       assert(t === null || t.rank >= 1, () => `${where}: '${arg}' has shape ${fmt((t as Tensor).shape)}, expected rank ≥ 1 ([...batch, k]: the last axis is the event)`);
     }
-    if (loc !== null) checkEntries(loc, where, 'loc', Number.isFinite, 'finite');
-    if (scaleDiag !== null) checkEntries(scaleDiag, where, 'scaleDiag', (v) => Number.isFinite(v) && v > 0, 'positive and finite');
+    if (loc !== null) checkEntries(loc, 'loc', where, Number.isFinite, 'finite');
+    if (scaleDiag !== null) checkEntries(scaleDiag, 'scaleDiag', where, (v) => Number.isFinite(v) && v > 0, 'positive and finite');
     const full = broadcastShapes(`${where}: 'loc' and 'scaleDiag'`, ...[loc, scaleDiag].filter((t): t is Tensor => t !== null).map((t) => t.shape));
     super({ className: where, name: options.name ?? where, batchShape: full.slice(0, -1), eventShape: full.slice(-1) });
     this.loc = loc;

@@ -7,9 +7,11 @@ import { isGradEnabled, Tensor, tensor, type NestedArray } from '../../autodiff/
 import { assert } from '../../lib/util/errors.js';
 import type { Random } from '../../lib/util/random.js';
 import { sizeOf, type Shape } from '../../lib/util/shape.js';
-import { checkOptions } from '../../lib/util/validate.js';
-import { checkEntries, describe, isPlainObject, isTrainableLeaf, toParameter, type ParamLike } from '../bijectors/bijector.js';
+import { checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
+import { isTrainableLeaf, type ParamLike } from '../bijectors/bijector.js';
 import { Distribution, type DistributionConfig } from './distribution.js';
+import { checkEntries } from '../../autodiff/checks.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** ½ log(2π). */
 export const HALF_LOG_TWO_PI = 0.5 * Math.log(2 * Math.PI);
@@ -73,10 +75,10 @@ export class Normal extends Distribution {
     const where = 'Normal';
     assert(isPlainObject(options), () => `${where}: expected options { loc, scale }, got ${describe(options)}`, TypeError);
     checkOptions(options, ['loc', 'scale', 'name'], where);
-    const loc = toParameter(options.loc, where, 'loc');
-    const scale = toParameter(options.scale, where, 'scale');
-    checkEntries(loc, where, 'loc', Number.isFinite, 'finite');
-    checkEntries(scale, where, 'scale', (v) => Number.isFinite(v) && v > 0, 'positive and finite');
+    const loc = toTensor(options.loc, 'loc', where);
+    const scale = toTensor(options.scale, 'scale', where);
+    checkEntries(loc, 'loc', where, Number.isFinite, 'finite');
+    checkEntries(scale, 'scale', where, (v) => Number.isFinite(v) && v > 0, 'positive and finite');
     super({ className: where, name: options.name ?? 'Normal', batchShape: broadcastShapes(`${where}: 'loc' and 'scale'`, loc.shape, scale.shape), eventShape: [] });
     this.loc = loc;
     this.scale = scale;

@@ -1,7 +1,7 @@
 // AutoregressiveTransform: the layer that pushes the incoming distribution through a MAF driven by a MADE.
 import type { Tensor } from '../../autodiff/tensor.js';
-import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../../flows/autoregressive-network.js';
-import { checkLogScaleClamp, type LogScaleClamp } from '../../flows/bijectors/log-scale-clamp.js';
+import { AutoregressiveNetwork, type AutoregressiveNetworkConfig } from '../../flows/made/autoregressive-network.js';
+import { checkLogScaleClamp, type LogScaleClamp } from '../../flows/transforms/log-scale-clamp.js';
 import { MaskedAutoregressiveFlow } from '../../flows/bijectors/masked-autoregressive-flow.js';
 import type { TransformFamily, TransformFamilyConfig } from '../../flows/transforms/family.js';
 import { transformFamilyFromConfig } from '../../flows/transforms/registry.js';
@@ -9,12 +9,12 @@ import type { Distribution } from '../../flows/distributions/distribution.js';
 import type { TransformedDistribution } from '../../flows/distributions/transformed-distribution.js';
 import { assert, ValueError } from '../util/errors.js';
 import { fmt } from '../util/shape.js';
-import { checkOptionNames, describe } from '../models/checks.js';
 import {
-  applyConvertToTensorFn, checkConvertToTensorFn, describeInput, distributionName, isDistribution, LAYER_ARG_NAMES, Layer,
+  applyConvertToTensorFn, checkConvertToTensorFn, distributionName, isDistribution, LAYER_ARG_NAMES, Layer,
   type CallOptions, type ConvertToTensorFn, type LayerArgs, type LayerConfig, type LayerOutput,
 } from './layer.js';
 import { LayerTransformedDistribution } from './layer-transformed-distribution.js';
+import { checkOptions, describe } from '../util/validate.js';
 
 /** Options of {@link AutoregressiveTransform}. */
 export interface AutoregressiveTransformArgs extends LayerArgs {
@@ -72,7 +72,7 @@ export class AutoregressiveTransform extends Layer<TransformedDistribution> {
    */
   constructor(made: AutoregressiveNetwork, args: AutoregressiveTransformArgs = {}) {
     const where = 'AutoregressiveTransform';
-    checkOptionNames(args, [...LAYER_ARG_NAMES, 'convertToTensorFn', 'logScaleClamp', 'transform'], where);
+    checkOptions(args, [...LAYER_ARG_NAMES, 'convertToTensorFn', 'logScaleClamp', 'transform'], where);
     assert(made instanceof AutoregressiveNetwork, () => `${where}: 'made' must be an AutoregressiveNetwork, got ${describe(made)}`, TypeError);
     const P = args.transform?.params ?? 2;
     // TFP's message, word for word (tfp.layers.AutoregressiveTransform.__init__), with P for another family.
@@ -119,7 +119,7 @@ export class AutoregressiveTransform extends Layer<TransformedDistribution> {
    */
   call(distribution: LayerOutput, options: CallOptions = {}): TransformedDistribution {
     const where = `AutoregressiveTransform.call`;
-    assert(isDistribution(distribution), () => `${where}: layer '${this.name}' needs a Distribution input (e.g. from a DistributionLambda), got ${describeInput(distribution)}`, TypeError);
+    assert(isDistribution(distribution), () => `${where}: layer '${this.name}' needs a Distribution input (e.g. from a DistributionLambda), got ${describe(distribution)}`, TypeError);
     const d = distribution as Distribution;
     const event = d.eventShape;
     assert(event.length === 1, () => `${where}: layer '${this.name}' needs a distribution over vectors [E], got ${distributionName(d)} with event shape ${fmt(event)}`);

@@ -4,13 +4,12 @@ import { add } from '../../autodiff/ops/binary.js';
 import { matmul } from '../../autodiff/ops/matmul.js';
 import { reshape } from '../../autodiff/ops/shape.js';
 import { Tensor } from '../../autodiff/tensor.js';
-import { getActivation, type Activation } from '../../flows/activations.js';
+import { getActivation, type Activation } from '../../flows/made/activations.js';
 import { assert, ValueError } from '../util/errors.js';
-import { Random, toRandom, type Seed } from '../util/random.js';
+import { checkSeed, Random, toRandom, type Seed } from '../util/random.js';
 import { checkParamCount, checkTensorElements } from '../util/limits.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../util/shape.js';
-import { checkBoolean, checkPositiveInt } from '../util/validate.js';
-import { checkOptionNames, describe } from '../models/checks.js';
+import { checkBoolean, checkPositiveInt, checkOptions, describe } from '../util/validate.js';
 import { LAYER_ARG_NAMES, Layer, mustBeTensorInput, type CallOptions, type LayerArgs, type LayerConfig, type LayerOutput } from './layer.js';
 
 /** Options of {@link Dense}; Keras's names and defaults. */
@@ -64,7 +63,7 @@ export class Dense extends Layer<Tensor> {
    *   RangeError when `units` is not a positive integer
    */
   constructor(args: DenseArgs) {
-    checkOptionNames(args, DENSE_ARGS, 'Dense');
+    checkOptions(args, DENSE_ARGS, 'Dense');
     assert(typeof args === 'object' && args !== null, () => `Dense: 'args' must be an object { units, ... }`, TypeError);
     super(args, 'Dense', 'dense');
     const { units, activation = 'linear', useBias = true, kernelInitializer = 'glorotUniform', biasInitializer = 'zeros', seed } = args;
@@ -81,9 +80,7 @@ export class Dense extends Layer<Tensor> {
         throw new TypeError(`Dense: bad '${arg}': ${(e as Error).message}`);
       }
     }
-    assert(seed === undefined || seed instanceof Random || typeof seed === 'string' || typeof seed === 'number',
-      () => `Dense: 'seed' must be a number, a string or a Random, got ${describe(seed)}`, TypeError);
-    assert(typeof seed !== 'number' || Number.isFinite(seed), () => `Dense: 'seed' must be finite, got ${String(seed)}`, RangeError);
+    checkSeed(seed, 'seed', 'Dense');
     // A Random (or the global one) is drawn from once, so the config can record a plain seed.
     this.seed = typeof seed === 'number' || typeof seed === 'string' ? seed : Math.floor(toRandom(seed).uniform() * 2 ** 53);
   }

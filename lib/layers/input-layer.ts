@@ -3,8 +3,8 @@ import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../util/errors.js';
 import { checkShapeElements } from '../util/limits.js';
 import { checkShape, fmt, sameShape, type Shape } from '../util/shape.js';
-import { checkOptionNames } from '../models/checks.js';
 import { LAYER_ARG_NAMES, Layer, mustBeTensorInput, type CallOptions, type LayerArgs, type LayerConfig, type LayerOutput } from './layer.js';
+import { checkOptions } from '../util/validate.js';
 
 /** Options of {@link InputLayer}. */
 export interface InputLayerArgs extends LayerArgs {
@@ -32,7 +32,7 @@ export class InputLayer extends Layer<Tensor> {
    * @throws TypeError for an unknown option or an `inputShape` that is not an array; RangeError for entries that are not integers ≥ 0
    */
   constructor(args: InputLayerArgs) {
-    checkOptionNames(args, [...LAYER_ARG_NAMES, 'inputShape'], 'InputLayer');
+    checkOptions(args, [...LAYER_ARG_NAMES, 'inputShape'], 'InputLayer');
     assert(typeof args === 'object' && args !== null && args.inputShape !== undefined,
       () => `InputLayer: 'inputShape' is required (the shape of one example, e.g. [2])`, TypeError);
     super(args, 'InputLayer', 'input');

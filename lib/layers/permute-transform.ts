@@ -5,12 +5,12 @@ import type { TransformedDistribution } from '../../flows/distributions/transfor
 import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../util/errors.js';
 import { fmt } from '../util/shape.js';
-import { checkOptionNames, describe } from '../models/checks.js';
 import {
-  applyConvertToTensorFn, describeInput, distributionName, isDistribution, LAYER_ARG_NAMES, Layer,
+  applyConvertToTensorFn, distributionName, isDistribution, LAYER_ARG_NAMES, Layer,
   type CallOptions, type LayerArgs, type LayerConfig, type LayerOutput,
 } from './layer.js';
 import { LayerTransformedDistribution } from './layer-transformed-distribution.js';
+import { checkOptions, describe } from '../util/validate.js';
 
 /** Options of {@link PermuteTransform}. */
 export interface PermuteTransformArgs extends LayerArgs {
@@ -49,7 +49,7 @@ export class PermuteTransform extends Layer<TransformedDistribution> {
    */
   constructor(args: PermuteTransformArgs = {}) {
     const where = 'PermuteTransform';
-    checkOptionNames(args, [...LAYER_ARG_NAMES, 'permutation'], where);
+    checkOptions(args, [...LAYER_ARG_NAMES, 'permutation'], where);
     super(args, 'PermuteTransform', 'permute_transform');
     const p = args.permutation ?? 'reverse';
     assert(p === 'reverse' || Array.isArray(p), () => `${where}: 'permutation' must be an array of 0-based indices or 'reverse', got ${describe(p)}`, TypeError);
@@ -70,7 +70,7 @@ export class PermuteTransform extends Layer<TransformedDistribution> {
    */
   call(distribution: LayerOutput, _options?: CallOptions): TransformedDistribution {
     const where = 'PermuteTransform.call';
-    assert(isDistribution(distribution), () => `${where}: layer '${this.name}' needs a Distribution input, got ${describeInput(distribution)}`, TypeError);
+    assert(isDistribution(distribution), () => `${where}: layer '${this.name}' needs a Distribution input, got ${describe(distribution)}`, TypeError);
     const d = distribution as Distribution;
     const event = d.eventShape;
     assert(event.length === 1, () => `${where}: layer '${this.name}' needs a distribution over vectors [E], got ${distributionName(d)} with event shape ${fmt(event)}`);

@@ -2,7 +2,7 @@
 import { checkNoHoles } from '../util/arrays.js';
 import type { Tensor } from '../../autodiff/tensor.js';
 import { assert, ValueError } from '../util/errors.js';
-import { checkOptionNames } from './checks.js';
+import { checkOptions } from '../util/validate.js';
 
 /** Numbers logged by `fit`: `loss` (and `val_loss`) per epoch; `batch`, `size`, `loss` per step. */
 export type Logs = Record<string, number>;
@@ -227,7 +227,7 @@ export class EarlyStopping extends Callback {
   constructor(options: EarlyStoppingOptions = {}) {
     super();
     const where = 'EarlyStopping';
-    checkOptionNames(options, EARLY_STOPPING_OPTIONS, where);
+    checkOptions(options, EARLY_STOPPING_OPTIONS, where);
     const { monitor = 'val_loss', minDelta = 0, patience = 0, mode = 'auto', baseline, restoreBestWeights = false } = options;
     assert(typeof monitor === 'string' && monitor !== '', () => `${where}: 'monitor' must be a non-empty string, got ${String(monitor)}`, TypeError);
     assert(typeof minDelta === 'number' && Number.isFinite(minDelta) && minDelta >= 0,

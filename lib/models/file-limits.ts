@@ -1,5 +1,5 @@
 // Sizes in a model file, checked against the limits before any layer is built: a 3 KB file must not be able to ask for 8 GB.
-import { checkMadeSize } from '../../flows/made-size.js';
+import { checkMadeSize } from '../../flows/made/made-size.js';
 import { firstHole } from '../util/arrays.js';
 import { checkParamCount, checkShapeElements, checkTensorElements } from '../util/limits.js';
 

@@ -5,7 +5,7 @@ import { noGrad, Tensor, zeros } from '../../autodiff/tensor.js';
 import { AutoregressiveTransform } from '../layers/autoregressive-transform.js';
 import { checkParamCount } from '../util/limits.js';
 import { checkNoHoles } from '../util/arrays.js';
-import { weightDomainProblem } from '../util/weight-constraints.js';
+import { weightDomainProblem } from '../../autodiff/weight-constraints.js';
 import type { TensorLike } from '../../autodiff/tensor-like.js';
 import type { Distribution } from '../../flows/distributions/distribution.js';
 import { assert, ValueError } from '../util/errors.js';
@@ -17,7 +17,6 @@ import { layerFromConfig } from '../layers/registry.js';
 import { getLoss, LOSS_NAMES, type LossFn, type LossName } from '../losses.js';
 import type { History } from './history.js';
 import { fitDatasetModel, type Dataset, type FitDatasetOptions } from './fit-dataset.js';
-import { checkOptionNames, describe, positiveInt, toTensorArg } from './checks.js';
 import {
   checkModelJSON, decodeOptimizer, decodeTensor, encodeOptimizer, encodeTensor, MODEL_FORMAT, MODEL_FORMAT_VERSION,
   parseModelText, readTextFile, writeFileAtomic, type ModelJSON,
@@ -26,6 +25,9 @@ import { architectureOf, firstDifference } from './architecture.js';
 import { checkFileSizes } from './file-limits.js';
 import { firstNonFinite, firstNonFiniteSlot } from './train-state.js';
 import { evaluateModel, fitModel, rows, type DataInput, type EvaluateOptions, type FitOptions, type TrainableModel } from './training.js';
+import { checkOptions, describe, checkPositiveInt } from '../util/validate.js';
+import { serialize } from '../util/register.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** Options of {@link Sequential}. */
 export interface SequentialArgs {
@@ -107,7 +109,7 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
   constructor(layers: readonly [...Layer[], Layer<Out>], args?: SequentialArgs);
   constructor(layers?: readonly Layer[], args?: SequentialArgs);
   constructor(layers: readonly Layer[] = [], args: SequentialArgs = {}) {
-    checkOptionNames(args, ['name'], 'Sequential');
+    checkOptions(args, ['name'], 'Sequential');
     assert(Array.isArray(layers), () => `Sequential: 'layers' must be an array of layers, got ${describe(layers)}`, TypeError);
     checkNoHoles(layers, 'layers', 'Sequential');
     const { name } = args;
@@ -251,10 +253,10 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
    */
   call(x: TensorLike, options: SequentialCallOptions = {}): Out {
     const where = 'Sequential.call';
-    checkOptionNames(options, ['training', 'conditionalInput', 'seed'], where);
+    checkOptions(options, ['training', 'conditionalInput', 'seed'], where);
     const { conditionalInput, ...rest } = options;
-    const opts: CallOptions = conditionalInput === undefined ? rest : { ...rest, conditionalInput: toTensorArg(conditionalInput, 'conditionalInput', where) };
-    return this.forward(toTensorArg(x, 'x', where), opts) as Out;
+    const opts: CallOptions = conditionalInput === undefined ? rest : { ...rest, conditionalInput: toTensor(conditionalInput, 'conditionalInput', where) };
+    return this.forward(toTensor(x, 'x', where), opts) as Out;
   }
 
   /**
@@ -273,9 +275,9 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
    */
   predict(x: TensorLike, options: PredictOptions = {}): Out {
     const where = 'Sequential.predict';
-    checkOptionNames(options, ['batchSize', 'seed'], where);
-    const batchSize = positiveInt(options.batchSize, 32, 'batchSize', where);
-    const t = toTensorArg(x, 'x', where);
+    checkOptions(options, ['batchSize', 'seed'], where);
+    const batchSize = checkPositiveInt(options.batchSize, 'batchSize', where, 32);
+    const t = toTensor(x, 'x', where);
     const shape = this.inputShape;
     assert(t.rank >= 1 && (shape === undefined || sameShape(t.shape.slice(1), shape)),
       () => `${where}: 'x' has shape ${fmt(t.shape)}, expected [rows, ${(shape ?? ['...']).join(', ')}] (the model's inputShape ${shape === undefined ? 'is not known yet' : fmt(shape)})`);
@@ -354,7 +356,7 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
    */
   compile(args: CompileArgs<Out>): void {
     const where = 'Sequential.compile';
-    checkOptionNames(args, ['optimizer', 'loss'], where);
+    checkOptions(args, ['optimizer', 'loss'], where);
     assert(typeof args === 'object' && args !== null, () => `${where}: expected { optimizer, loss }, got ${describe(args)}`, TypeError);
     const { optimizer, loss } = args;
     assert(optimizer instanceof Optimizer, () => `${where}: 'optimizer' must be an Optimizer (e.g. new Adam()), got ${describe(optimizer)}`, TypeError);
@@ -434,7 +436,7 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
    * @throws ValueError when the model cannot be built (no input shape known)
    */
   summary(options: SummaryOptions = {}): string {
-    checkOptionNames(options, ['printFn'], 'Sequential.summary');
+    checkOptions(options, ['printFn'], 'Sequential.summary');
     const printFn = options.printFn === undefined ? (line: string) => console.log(line) : options.printFn;
     const shape = this.inputShape;
     assert(shape !== undefined, () => `Sequential.summary: the model is not built; start it with an InputLayer({ inputShape }) or call build(inputShape) or fit first`);
@@ -478,7 +480,8 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
     const shape = this.inputShape;
     if (shape !== undefined) this.build(shape);
     this.checkSavable(where);
-    const layers = this.layerList.map((l) => ({ className: l.className, config: l.getConfig() as Record<string, unknown> }));
+    // Each layer through the one registry's serialize; the file keeps the configs in `layers` and every weight, in order, in `weights`.
+    const parts = this.layerList.map((l) => serialize(l));
     assert(shape !== undefined || this.layerList.length === 0, () => `Sequential.toJSON: the model is not built; start it with an InputLayer({ inputShape }) or call build(inputShape) or fit first`);
     return {
       format: MODEL_FORMAT,
@@ -486,8 +489,8 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
       className: 'Sequential',
       name: this.name,
       inputShape: shape === undefined ? null : shape.slice(),
-      layers,
-      weights: this.weights.map(encodeTensor),
+      layers: parts.map(({ className, config }) => ({ className, config: config as Record<string, unknown> })),
+      weights: parts.flatMap((p) => p.weights.map(encodeTensor)),
       optimizer: this.optimizer === null ? null : encodeOptimizer(this.optimizer, this.trainableWeights),
       loss: this.lossName,
     };

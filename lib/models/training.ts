@@ -6,15 +6,17 @@ import type { TensorLike } from '../../autodiff/tensor-like.js';
 import type { Optimizer } from '../../autodiff/optimizers/optimizer.js';
 import { checkNoHoles } from '../util/arrays.js';
 import { assert, ValueError } from '../util/errors.js';
-import { Random, toRandom, type Seed } from '../util/random.js';
+import { checkSeed, Random, toRandom, type Seed } from '../util/random.js';
 import { fmt, sameShape, type Shape } from '../util/shape.js';
 import { distributionName, isDistribution, type CallOptions, type LayerOutput } from '../layers/layer.js';
 import type { LossFn } from '../losses.js';
 import { callbackArray, CallbackList, type Callback, type CallbackHooks, type CallbackModel, type CallbacksArg, type Logs } from './callbacks.js';
-import { checkFinite, checkOptionNames, describe, positiveInt, toTensorArg } from './checks.js';
 import { History } from './history.js';
 import { firstNonFinite, firstNonFiniteSlot, TrainingState } from './train-state.js';
 import { defaultOutput, ProgbarLogger, type OutputStream } from './progress.js';
+import { checkFinite } from '../../autodiff/checks.js';
+import { checkBoolean, checkOptions, checkPositiveInt, describe } from '../util/validate.js';
+import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** Data as `fit` and `evaluate` accept it: any {@link TensorLike} of shape `[rows, ...]`. */
 export type DataInput = TensorLike;
@@ -154,8 +156,8 @@ export function rows(t: Tensor, start: number, end: number): Tensor {
  * if `validate`, and `x` matching the model's input shape.
  */
 export function checkData<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: unknown, yIn: unknown, names: [string, string], where: string, validate: boolean): [Tensor, Tensor] {
-  const x = toTensorArg(xIn, names[0], where);
-  const y = toTensorArg(yIn, names[1], where);
+  const x = toTensor(xIn, names[0], where);
+  const y = toTensor(yIn, names[1], where);
   assert(x.rank >= 1, () => `${where}: '${names[0]}' has shape ${fmt(x.shape)}, expected [rows, ...] (rank ≥ 1)`);
   assert(y.rank >= 1, () => `${where}: '${names[1]}' has shape ${fmt(y.shape)}, expected [rows, ...] (rank ≥ 1)`);
   assert(x.shape[0] === y.shape[0], () => `${where}: '${names[0]}' has shape ${fmt(x.shape)} and '${names[1]}' has shape ${fmt(y.shape)}; their first dimensions (rows) must match`);
@@ -223,6 +225,34 @@ export async function trainExclusively<T>(model: { name: string }, where: string
   }
 }
 
+/** The options that `fit` and `fitDataset` share, each checked once, with Keras's defaults. */
+export interface LoopSettings {
+  epochs: number;
+  verbose: 0 | 1 | 2;
+  validate: boolean;
+  callbacks: Array<Callback | CallbackHooks>;
+  output: OutputStream | undefined;
+  seed: Seed | undefined;
+}
+
+/**
+ * Reads the options every training loop takes: `epochs` (default 1), `verbose` (0, 1 or 2;
+ * default 1), `validateArgs` (default true), `callbacks`, `output` (a stream with `write`;
+ * default the console's when `verbose` > 0) and `seed`.
+ * @throws TypeError or RangeError naming `where` and the option, as the checks of lib/util/validate.ts
+ */
+export function readLoopOptions(o: Pick<FitOptions, 'epochs' | 'verbose' | 'validateArgs' | 'callbacks' | 'output' | 'seed'>, where: string): LoopSettings {
+  const epochs = checkPositiveInt(o.epochs, 'epochs', where, 1);
+  const verbose = o.verbose ?? 1;
+  assert(verbose === 0 || verbose === 1 || verbose === 2, () => `${where}: 'verbose' must be 0, 1 or 2, got ${describe(verbose)}`, RangeError);
+  const validate = checkBoolean(o.validateArgs, 'validateArgs', where, true);
+  const callbacks = callbackArray(o.callbacks, where);
+  const output = o.output ?? (verbose > 0 ? defaultOutput() : undefined);
+  assert(output === undefined || (typeof output === 'object' && output !== null && typeof output.write === 'function'),
+    () => `${where}: 'output' must be a stream with a write(text) method, got ${describe(output)}`, TypeError);
+  return { epochs, verbose, validate, callbacks, output, seed: checkSeed(o.seed, 'seed', where) };
+}
+
 /**
  * Trains `model`; see `Sequential.fit` for the contract.
  * @internal
@@ -232,31 +262,19 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
 }
 
 async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: FitOptions, where: string): Promise<History> {
-  const o = checkOptionNames(options, FIT_OPTIONS, where) as FitOptions;
+  const o = checkOptions(options, FIT_OPTIONS, where) as FitOptions;
   const { optimizer, loss } = checkCompiled(model, where);
-  const batchSize = positiveInt(o.batchSize, 32, 'batchSize', where);
-  const epochs = positiveInt(o.epochs, 1, 'epochs', where);
-  const stepsOption = o.stepsPerEpoch === undefined ? undefined : positiveInt(o.stepsPerEpoch, undefined, 'stepsPerEpoch', where);
-  const shuffle = o.shuffle ?? true;
-  assert(typeof shuffle === 'boolean', () => `${where}: 'shuffle' must be a boolean, got ${describe(shuffle)}`, TypeError);
-  const verbose = o.verbose ?? 1;
-  assert(verbose === 0 || verbose === 1 || verbose === 2, () => `${where}: 'verbose' must be 0, 1 or 2, got ${describe(verbose)}`, RangeError);
-  const validate = o.validateArgs ?? true;
-  assert(typeof validate === 'boolean', () => `${where}: 'validateArgs' must be a boolean, got ${describe(validate)}`, TypeError);
+  const { epochs, verbose, validate, callbacks, output, seed } = readLoopOptions(o, where);
+  const batchSize = checkPositiveInt(o.batchSize, 'batchSize', where, 32);
+  const stepsOption = o.stepsPerEpoch === undefined ? undefined : checkPositiveInt(o.stepsPerEpoch, 'stepsPerEpoch', where);
+  const shuffle = checkBoolean(o.shuffle, 'shuffle', where, true);
   const split = o.validationSplit;
   assert(split === undefined || typeof split === 'number', () => `${where}: 'validationSplit' must be a number in (0, 1), got ${describe(split)}`, TypeError);
   assert(split === undefined || (split > 0 && split < 1), () => `${where}: 'validationSplit' must be in (0, 1), got ${split}`, RangeError);
   assert(split === undefined || o.validationData === undefined, () => `${where}: give 'validationData' or 'validationSplit', not both`);
   const vd = o.validationData;
   assert(vd === undefined || (Array.isArray(vd) && vd.length === 2), () => `${where}: 'validationData' must be a pair [x, y], got ${describe(vd)}`, TypeError);
-  const callbacks = callbackArray(o.callbacks, where);
   checkNoHoles(vd, 'validationData', where);
-  const output = o.output ?? (verbose > 0 ? defaultOutput() : undefined);
-  assert(output === undefined || (typeof output === 'object' && output !== null && typeof output.write === 'function'),
-    () => `${where}: 'output' must be a stream with a write(text) method, got ${describe(output)}`, TypeError);
-  const seed = o.seed;
-  assert(seed === undefined || seed instanceof Random || typeof seed === 'string' || (typeof seed === 'number' && Number.isFinite(seed)),
-    () => `${where}: 'seed' must be a finite number, a string or a Random, got ${describe(seed)}`, TypeError);
 
   let [x, y] = checkData(model, xIn, yIn, ['x', 'y'], where, validate);
   let val: [Tensor, Tensor] | null = null;
@@ -491,9 +509,9 @@ export function meanLossOver<Out extends LayerOutput>(model: TrainableModel<Out>
  */
 export function evaluateModel<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: EvaluateOptions = {}): number {
   const where = 'Sequential.evaluate';
-  const o = checkOptionNames(options, EVALUATE_OPTIONS, where) as EvaluateOptions;
+  const o = checkOptions(options, EVALUATE_OPTIONS, where) as EvaluateOptions;
   assert(model.lossFn !== null, () => `${where}: the model has no loss; call model.compile({ optimizer, loss }) first`);
-  const batchSize = positiveInt(o.batchSize, 32, 'batchSize', where);
+  const batchSize = checkPositiveInt(o.batchSize, 'batchSize', where, 32);
   const validate = o.validateArgs ?? true;
   assert(typeof validate === 'boolean', () => `${where}: 'validateArgs' must be a boolean, got ${describe(validate)}`, TypeError);
   const [x, y] = checkData(model, xIn, yIn, ['x', 'y'], where, validate);

@@ -1,10 +1,30 @@
-// Argument checks for the public boundary: option names, numbers, booleans, tensors and finite data, with uniform messages.
-import { Tensor } from '../../autodiff/tensor.js';
-import { assert, ValueError } from './errors.js';
-import { fmt } from './shape.js';
+// Argument checks for the public boundary: option names, numbers, booleans and strings, with uniform messages.
+// This is the ground floor: it imports nothing from autodiff, flows or lib. The checks of tensors
+// (rank, last axis, finite entries) build on it in autodiff/checks.ts.
+import { assert } from './errors.js';
 
 // Every message here reads `${where}: '${name}' …, got …`: the class and method, the argument,
 // what arrived and what was expected, as tfjs-core's argument checks print them.
+
+/**
+ * The key of a method by which a class describes its instances for {@link describe}: a Tensor
+ * answers `'a Tensor of shape [1,2]'`. A symbol keeps this floor free of the classes above it.
+ */
+export const DESCRIBE: unique symbol = Symbol.for('maflow.describe');
+
+/** What `v`'s own {@link DESCRIBE} method says, if it has one. */
+function describeOwn(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const own = (v as { [DESCRIBE]?: unknown })[DESCRIBE];
+  return typeof own === 'function' ? String((own as () => unknown).call(v)) : undefined;
+}
+
+/** True for `{…}` literals (an object whose prototype is `Object.prototype` or `null`), not arrays, tensors or class instances. */
+export function isPlainObject(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
 
 /**
  * A short description of a value for error messages: a number or boolean itself, else its kind
@@ -13,14 +33,19 @@ import { fmt } from './shape.js';
  * @example
  * describe(tensor([[1, 2]]));  // 'a Tensor of shape [1,2]'
  * describe('32');              // "'32'": quoted, so the string '32' and the number 32 read apart
- * describe([1, 2]);            // 'an array of length 2'
+ * describe([1, 2]);            // '[1,2]': a short array of numbers, strings or booleans shows its entries
+ * describe(new Array(100));     // 'an array of length 100'
  * describe(new Date());        // 'an object (Date)'
  */
 export function describe(v: unknown): string {
-  if (v instanceof Tensor) return `a Tensor of shape ${fmt(v.shape)}`;
+  const own = describeOwn(v);
+  if (own !== undefined) return own;
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (Array.isArray(v)) {
+    const short = v.length <= 16 && v.every((e) => typeof e === 'number' || typeof e === 'boolean' || (typeof e === 'string' && e.length <= 40));
+    return short ? `[${v.map((e) => (typeof e === 'string' ? `'${e}'` : String(e))).join(',')}]` : `an array of length ${v.length}`;
+  }
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
   if (typeof v === 'function') return 'a function';
@@ -53,7 +78,7 @@ function editDistance(a: string, b: string, limit: number): number {
  * `_` and `-` (`learning_rate` → `learningRate`), else the nearest within two edits, if the key
  * is long enough that two edits do not make it another word (`hiddenUnit` → `hiddenUnits`).
  */
-export function nearestName(key: string, allowed: readonly string[]): string | undefined {
+function nearestName(key: string, allowed: readonly string[]): string | undefined {
   const norm = (s: string): string => s.toLowerCase().replace(/[_-]/g, '');
   const k = norm(key);
   const same = allowed.find((a) => norm(a) === k);
@@ -83,7 +108,7 @@ export function nearestName(key: string, allowed: readonly string[]): string | u
  */
 export function checkOptions(options: unknown, allowed: readonly string[], where: string): Record<string, unknown> {
   if (options === undefined) return {};
-  assert(typeof options === 'object' && options !== null && !Array.isArray(options) && !(options instanceof Tensor), () =>
+  assert(typeof options === 'object' && options !== null && !Array.isArray(options) && describeOwn(options) === undefined, () =>
     `${where}: 'options' must be an object, got ${describe(options)}`, TypeError);
   for (const key of Object.keys(options)) {
     if (allowed.includes(key)) continue;
@@ -163,76 +188,4 @@ export function checkOneOf<T extends string>(value: unknown, choices: readonly T
   const near = typeof value === 'string' ? nearestName(value, choices) : undefined;
   throw new TypeError(`${where}: '${name}' must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${describe(value)}` +
     (near === undefined ? '' : ` (did you mean '${near}'?)`));
-}
-
-/**
- * A non-empty string; `fallback` when the value is `undefined` and a fallback is given.
- * @throws TypeError for anything else
- */
-export function checkNonEmptyString(value: unknown, name: string, where: string, fallback?: string): string {
-  if (value === undefined && fallback !== undefined) return fallback;
-  assert(typeof value === 'string' && value.length > 0, () => `${where}: '${name}' must be a non-empty string, got ${describe(value)}`, TypeError);
-  return value;
-}
-
-/** What {@link checkTensor} checks besides the kind; every field optional. */
-export interface TensorRequirements {
-  /** Exact rank. */
-  rank?: number;
-  /** Smallest rank. */
-  minRank?: number;
-  /** Size of the last axis (E, the event size). */
-  lastDim?: number;
-  /** How the expected shape reads in the message, e.g. `'[batch, 3]'`; built from the other fields if absent. */
-  expected?: string;
-}
-
-/**
- * Checks that `x` is a Tensor with the given rank and last dimension.
- * @returns `x`
- * @throws TypeError when `x` is not a Tensor; ValueError naming both shapes for a wrong rank or last dimension
- */
-export function checkTensor(x: unknown, name: string, where: string, req: TensorRequirements = {}): Tensor {
-  assert(x instanceof Tensor, () => `${where}: '${name}' must be a Tensor, got ${describe(x)}`, TypeError);
-  const { rank, minRank, lastDim } = req;
-  const expected = (): string => req.expected
-    ?? (rank !== undefined ? `rank ${rank}` : '')
-    + (lastDim !== undefined ? `${rank !== undefined ? ' ' : ''}[..., ${lastDim}]` : '')
-    + (minRank !== undefined ? `${rank !== undefined || lastDim !== undefined ? ', ' : ''}rank ≥ ${minRank}` : '');
-  const ok = (rank === undefined || x.rank === rank) && (minRank === undefined || x.rank >= minRank)
-    && (lastDim === undefined || (x.rank >= 1 && x.shape[x.rank - 1] === lastDim));
-  assert(ok, () => `${where}: '${name}' has shape ${fmt(x.shape)}, expected ${expected()}`);
-  return x;
-}
-
-/**
- * Checks that `x` holds only finite numbers. The first offending entry is named by row (the
- * first axis) and column (the remaining axes, flattened), both 0-based. Costs one pass over `x`.
- *
- * @param hint - what to do about it, appended to the message
- * @throws ValueError such as `Sequential.fit: 'y' has NaN at row 3, column 1 (shape [100,2]); every value must be a finite number: remove or impute it before training`
- */
-export function checkFinite(x: Tensor, name: string, where: string, hint = 'remove or impute it before training'): void {
-  const d = x.data;
-  for (let i = 0; i < d.length; i++) {
-    // v − v is 0 for every finite v and NaN for NaN and ±∞: one test, no branch on the happy path.
-    if (d[i] - d[i] !== 0) {
-      const cols = x.rank === 0 ? 1 : x.size / x.shape[0];
-      const row = Math.floor(i / cols);
-      const column = i - row * cols;
-      const at = x.rank === 0 ? '' : ` at row ${row}, column ${column}`;
-      throw new ValueError(`${where}: '${name}' has ${d[i]}${at} (shape ${fmt(x.shape)}); every value must be a finite number: ${hint}`);
-    }
-  }
-}
-
-/**
- * Checks every entry of a parameter against `ok` (e.g. positive and finite).
- * @throws RangeError naming `where`, `name`, the first bad value and its index, and what was `expected`
- */
-export function checkEntries(t: Tensor, name: string, where: string, ok: (v: number) => boolean, expected: string): void {
-  for (let i = 0; i < t.size; i++) {
-    const v = t.data[i];
-    if (!ok(v)) throw new RangeError(`${where}: '${name}' must be ${expected}, got ${v} at flat index ${i} (shape ${fmt(t.shape)})`);
-  }
 }

@@ -6,9 +6,9 @@ import { maskedMatmul, maskedMatmulReference } from '../../autodiff/ops/masked-m
 import { mean, sum } from '../../autodiff/ops/reduce.js';
 import { Adam } from '../../autodiff/optimizers/adam.js';
 import { Tensor, tensor, zeros } from '../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../flows/autoregressive-network.js';
-import type { HiddenDegrees, InputOrder } from '../../flows/degrees.js';
-import { makeMasks } from '../../flows/masks.js';
+import { AutoregressiveNetwork } from '../../flows/made/autoregressive-network.js';
+import type { HiddenDegrees, InputOrder } from '../../flows/made/degrees.js';
+import { makeMasks } from '../../flows/made/masks.js';
 import type { Random } from '../../lib/util/random.js';
 import { expectGradClose, maxAbsDiff, randn, seededRng } from '../helpers/grad-check.js';
 

@@ -3,7 +3,7 @@ import ndarray from 'ndarray';
 import { add } from '../../autodiff/ops/binary.js';
 import { Tensor, tensor, zeros } from '../../autodiff/tensor.js';
 import { toTensor, type TensorLike } from '../../autodiff/tensor-like.js';
-import { AutoregressiveNetwork } from '../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../flows/made/autoregressive-network.js';
 import { MaskedAutoregressiveFlow } from '../../flows/bijectors/masked-autoregressive-flow.js';
 import { MultivariateNormalDiag } from '../../flows/distributions/multivariate-normal-diag.js';
 import { TransformedDistribution } from '../../flows/distributions/transformed-distribution.js';
@@ -46,28 +46,28 @@ function flowModel() {
 describe('TensorLike: one input type', () => {
   it('toTensor turns every form into the same [3, 2] values', () => {
     for (const [name, x] of forms()) {
-      const t = toTensor(x, 'f', 'x');
+      const t = toTensor(x, 'x', 'f');
       expect([name, t.shape]).toEqual([name, [3, 2]]);
       expect([name, Array.from(t.data)]).toEqual([name, Array.from(flat)]);
     }
-    expect(toTensor(flat, 'f', 'x').shape).toEqual([6]); // a bare typed array is 1-D
-    expect(toTensor(2, 'f', 'x').shape).toEqual([]);
+    expect(toTensor(flat, 'x', 'f').shape).toEqual([6]); // a bare typed array is 1-D
+    expect(toTensor(2, 'x', 'f').shape).toEqual([]);
   });
 
   it('a Tensor passes through as the same object, and a Float64Array with its shape is not copied', () => {
     const t = tensor(rows);
-    expect(toTensor(t, 'f', 'x')).toBe(t);
-    expect(toTensor({ data: flat, shape: [3, 2] }, 'f', 'x').data).toBe(flat);
+    expect(toTensor(t, 'x', 'f')).toBe(t);
+    expect(toTensor({ data: flat, shape: [3, 2] }, 'x', 'f').data).toBe(flat);
   });
 
   it('rejects every other kind, naming the function, the argument and what arrived', () => {
-    expect(() => toTensor('abc', 'Normal.logProb', 'x')).toThrow(TypeError);
-    expect(() => toTensor('abc', 'Normal.logProb', 'x')).toThrow(
+    expect(() => toTensor('abc', 'x', 'Normal.logProb')).toThrow(TypeError);
+    expect(() => toTensor('abc', 'x', 'Normal.logProb')).toThrow(
       /^Normal.logProb: 'x' must be a Tensor, a number, nested arrays of numbers, a typed array, \{ data, shape \} or an ndarray, got 'abc'$/);
-    expect(() => toTensor(new Map(), 'f', 'x')).toThrow(/got an object \(Map\)/);
-    expect(() => toTensor({ data: flat, shape: [4, 2] }, 'f', 'x')).toThrow(/^f: 'x' is not a valid \{ data, shape \}: 6 values do not fit shape \[4,2\]/);
-    expect(() => toTensor([[1, 2], [3]], 'f', 'x')).toThrow(/^f: 'x' is not a valid array: 'values' is a ragged nested array/);
-    expect(() => toTensor([[1, 'a']], 'f', 'x')).toThrow(TypeError);
+    expect(() => toTensor(new Map(), 'x', 'f')).toThrow(/got an object \(Map\)/);
+    expect(() => toTensor({ data: flat, shape: [4, 2] }, 'x', 'f')).toThrow(/^f: 'x' is not a valid \{ data, shape \}: 6 values do not fit shape \[4,2\]/);
+    expect(() => toTensor([[1, 2], [3]], 'x', 'f')).toThrow(/^f: 'x' is not a valid array: 'values' is a ragged nested array/);
+    expect(() => toTensor([[1, 'a']], 'x', 'f')).toThrow(TypeError);
   });
 
   it('logProb, prob, the bijector directions, ops, fit, evaluate, predict and call agree across forms', async () => {

@@ -1,5 +1,5 @@
 import { noGrad, Tensor, tensor } from '../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../flows/made/autoregressive-network.js';
 import { Invert } from '../../flows/bijectors/invert.js';
 import { MaskedAutoregressiveFlow } from '../../flows/bijectors/masked-autoregressive-flow.js';
 import { bijectorFromConfig } from '../../flows/bijectors/serialization.js';
@@ -12,7 +12,7 @@ import { Random } from '../../lib/util/random.js';
 import { maxAbsDiff, randn, seededRng } from '../helpers/grad-check.js';
 import { runBijectorHarness } from './bijectors/harness.js';
 import { randomMade } from './bijectors/made-helpers.js';
-import { makeCase } from './made-cases.js';
+import { makeCase } from './made/made-cases.js';
 
 const FAMILIES: Array<[string, () => TransformFamily]> = [
   ['affine', () => affineFamily()],

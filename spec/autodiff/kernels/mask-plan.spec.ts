@@ -1,8 +1,8 @@
 // maskPlan: the sorted orders and staircase of MADE masks, by hand and on random networks; arbitrary patterns rejected; caching and errors.
 import { maskPlan, type MaskPlan } from '../../../autodiff/kernels/mask-plan.js';
 import type { Tensor } from '../../../autodiff/tensor.js';
-import type { HiddenDegrees, InputOrder } from '../../../flows/degrees.js';
-import { makeMasks } from '../../../flows/masks.js';
+import type { HiddenDegrees, InputOrder } from '../../../flows/made/degrees.js';
+import { makeMasks } from '../../../flows/made/masks.js';
 import { seededRng } from '../../helpers/grad-check.js';
 
 function planOf(mask: Tensor): MaskPlan {

@@ -14,14 +14,14 @@ import { mean, sum } from '../../../autodiff/ops/reduce.js';
 import { neg } from '../../../autodiff/ops/unary.js';
 import { Adam } from '../../../autodiff/optimizers/adam.js';
 import { ones, Tensor, zeros } from '../../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
 import type { Bijector } from '../../../flows/bijectors/bijector.js';
 import { Chain } from '../../../flows/bijectors/chain.js';
 import { MaskedAutoregressiveFlow } from '../../../flows/bijectors/masked-autoregressive-flow.js';
 import { Reverse } from '../../../flows/bijectors/permute.js';
 import { MultivariateNormalDiag } from '../../../flows/distributions/multivariate-normal-diag.js';
 import { TransformedDistribution } from '../../../flows/distributions/transformed-distribution.js';
-import { makeMasks } from '../../../flows/masks.js';
+import { makeMasks } from '../../../flows/made/masks.js';
 import type { Random } from '../../../lib/util/random.js';
 import { randn, seededRng } from '../../helpers/grad-check.js';
 

@@ -1,7 +1,10 @@
 import { mul } from '../../../autodiff/ops/binary.js';
 import { full, tensor, zeros, type Tensor } from '../../../autodiff/tensor.js';
-import { Bijector, checkEntries, isPlainObject, sumRightmost, toParameter, type BijectorKwargs } from '../../../flows/bijectors/bijector.js';
+import { Bijector, sumRightmost, type BijectorKwargs } from '../../../flows/bijectors/bijector.js';
 import { Chain } from '../../../flows/bijectors/chain.js';
+import { checkEntries } from '../../../autodiff/checks.js';
+import { isPlainObject } from '../../../lib/util/validate.js';
+import { toTensor } from '../../../autodiff/tensor-like.js';
 
 /** Records the kwargs it receives; forward doubles, so the log-det is E·log 2 per vector event. */
 class Recorder extends Bijector {
@@ -63,10 +66,10 @@ describe('Bijector base class', () => {
     expect(sumRightmost(tensor([[1, 2], [3, 4]]), 1).toArray()).toEqual([3, 7]);
     expect(sumRightmost(tensor([[1, 2], [3, 4]]), 2).toArray()).toEqual(10);
     const t = tensor([1]);
-    expect(toParameter(t, 'f', 'p')).toBe(t);
-    expect(toParameter([[1, 2]], 'f', 'p').shape).toEqual([1, 2]);
-    expect(() => toParameter([[1, 2], [3]], 'f', 'p')).toThrow(/f: 'p' is not a valid array: 'values' is a ragged nested array/);
-    expect(() => toParameter({}, 'f', 'p')).toThrow(TypeError);
-    expect(() => checkEntries(tensor([1, -1]), 'f', 'p', (v) => v > 0, 'positive')).toThrow(/f: 'p' must be positive, got -1 at flat index 1 \(shape \[2\]\)/);
+    expect(toTensor(t, 'p', 'f')).toBe(t);
+    expect(toTensor([[1, 2]], 'p', 'f').shape).toEqual([1, 2]);
+    expect(() => toTensor([[1, 2], [3]], 'p', 'f')).toThrow(/f: 'p' is not a valid array: 'values' is a ragged nested array/);
+    expect(() => toTensor({}, 'p', 'f')).toThrow(TypeError);
+    expect(() => checkEntries(tensor([1, -1]), 'p', 'f', (v) => v > 0, 'positive')).toThrow(/f: 'p' must be positive, got -1 at flat index 1 \(shape \[2\]\)/);
   });
 });

@@ -1,5 +1,5 @@
 import { tensor, zeros } from '../../../autodiff/tensor.js';
-import type { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js';
+import type { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
 import { Chain } from '../../../flows/bijectors/chain.js';
 import { Invert } from '../../../flows/bijectors/invert.js';
 import { MaskedAutoregressiveFlow } from '../../../flows/bijectors/masked-autoregressive-flow.js';

@@ -1,6 +1,6 @@
 // Spec helpers: MADE networks with seeded random weights (biases included), so flows are far from the identity.
 import { tensor, type Tensor } from '../../../autodiff/tensor.js';
-import { AutoregressiveNetwork, type AutoregressiveNetworkOptions } from '../../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork, type AutoregressiveNetworkOptions } from '../../../flows/made/autoregressive-network.js';
 import { sizeOf } from '../../../lib/util/shape.js';
 import { seededRng } from '../../helpers/grad-check.js';
 

@@ -3,7 +3,7 @@ import { sum } from '../../../autodiff/ops/reduce.js';
 import { stack, unstack } from '../../../autodiff/ops/shape.js';
 import { exp, neg, tanh } from '../../../autodiff/ops/unary.js';
 import { noGrad, Tensor, tensor, zeros } from '../../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
 import type { BijectorKwargs } from '../../../flows/bijectors/bijector.js';
 import { Chain } from '../../../flows/bijectors/chain.js';
 import { Invert } from '../../../flows/bijectors/invert.js';

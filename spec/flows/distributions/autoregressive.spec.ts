@@ -1,16 +1,16 @@
 import { sum } from '../../../autodiff/ops/reduce.js';
 import { noGrad, Tensor, tensor, zeros } from '../../../autodiff/tensor.js';
-import { AutoregressiveNetwork, type AutoregressiveNetworkOptions } from '../../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork, type AutoregressiveNetworkOptions } from '../../../flows/made/autoregressive-network.js';
 import { MaskedAutoregressiveFlow } from '../../../flows/bijectors/masked-autoregressive-flow.js';
 import { Autoregressive, madeConditionals, type MadeDistributionFn } from '../../../flows/distributions/autoregressive.js';
 import { Bernoulli } from '../../../flows/distributions/bernoulli.js';
 import { Independent } from '../../../flows/distributions/independent.js';
-import { onePassForward } from '../../../flows/one-pass-sampler.js';
+import { onePassForward } from '../../../flows/made/one-pass-sampler.js';
 import { ValueError } from '../../../lib/util/errors.js';
 import { distributionFromJSON, flowToJSON } from '../../../lib/models/flow-json.js';
 import { maxAbsDiff, randn, seededRng } from '../../helpers/grad-check.js';
 import { randomMade } from '../bijectors/made-helpers.js';
-import { expectAutoregressive } from '../autoregressive-check.js';
+import { expectAutoregressive } from '../made/autoregressive-check.js';
 
 /** Every point of {0 … L−1}^E, as rows of a [L^E, E] tensor. */
 function allPoints(E: number, L: number): Tensor {

@@ -2,7 +2,7 @@ import { add, mul } from '../../../autodiff/ops/binary.js';
 import { mean, sum } from '../../../autodiff/ops/reduce.js';
 import { neg } from '../../../autodiff/ops/unary.js';
 import { noGrad, tensor, zeros, type Tensor } from '../../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
 import { Chain } from '../../../flows/bijectors/chain.js';
 import { Invert } from '../../../flows/bijectors/invert.js';
 import { MaskedAutoregressiveFlow } from '../../../flows/bijectors/masked-autoregressive-flow.js';

@@ -3,7 +3,7 @@ import { add, mul } from '../../../autodiff/ops/binary.js';
 import { neg } from '../../../autodiff/ops/unary.js';
 import { Adam } from '../../../autodiff/optimizers/adam.js';
 import { noGrad, Tensor, tensor, zeros } from '../../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
 import { MaskedAutoregressiveFlow } from '../../../flows/bijectors/masked-autoregressive-flow.js';
 import { Permute } from '../../../flows/bijectors/permute.js';
 import type { Distribution } from '../../../flows/distributions/distribution.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gather } from '../../../autodiff/ops/shape.js';
 import { Adam } from '../../../autodiff/optimizers/adam.js';
 import { noGrad, tensor, zeros, type Tensor } from '../../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
 import { MultivariateNormalDiag } from '../../../flows/distributions/multivariate-normal-diag.js';
 import { AutoregressiveTransform } from '../../../lib/layers/autoregressive-transform.js';
 import { DistributionLambda } from '../../../lib/layers/distribution-lambda.js';

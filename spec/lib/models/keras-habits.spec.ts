@@ -1,7 +1,7 @@
 // Keras and TF.js habits that work: model.predict, one callbacks object, and a hint for fit(data, options).
 import { Adam } from '../../../autodiff/optimizers/adam.js';
 import { tensor, zeros, type Tensor } from '../../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
 import { MultivariateNormalDiag } from '../../../flows/distributions/multivariate-normal-diag.js';
 import { AutoregressiveTransform } from '../../../lib/layers/autoregressive-transform.js';
 import { Dense } from '../../../lib/layers/dense.js';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { neg } from '../../../autodiff/ops/unary.js';
 import { Adam } from '../../../autodiff/optimizers/adam.js';
 import { noGrad, Tensor, tensor, zeros } from '../../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
 import type { Distribution } from '../../../flows/distributions/distribution.js';
 import { MultivariateNormalDiag } from '../../../flows/distributions/multivariate-normal-diag.js';
 import { AutoregressiveTransform } from '../../../lib/layers/autoregressive-transform.js';

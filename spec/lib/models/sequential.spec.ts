@@ -1,6 +1,6 @@
 import { Adam } from '../../../autodiff/optimizers/adam.js';
 import { Tensor, tensor, zeros } from '../../../autodiff/tensor.js';
-import { AutoregressiveNetwork } from '../../../flows/autoregressive-network.js';
+import { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
 import { MultivariateNormalDiag } from '../../../flows/distributions/multivariate-normal-diag.js';
 import { AutoregressiveTransform } from '../../../lib/layers/autoregressive-transform.js';
 import { Dense } from '../../../lib/layers/dense.js';

@@ -1,6 +1,6 @@
 import { sum } from '../../../autodiff/ops/reduce.js';
 import { tensor } from '../../../autodiff/tensor.js';
-import { checkLogScaleClamp, softClamp, softClampDerivative, softClampValue } from '../../../flows/bijectors/log-scale-clamp.js';
+import { checkLogScaleClamp, softClamp, softClampDerivative, softClampValue } from '../../../flows/transforms/log-scale-clamp.js';
 import { expectGradClose, randn, seededRng } from '../../helpers/grad-check.js';
 
 describe('softClampValue', () => {

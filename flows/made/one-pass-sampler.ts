@@ -1,16 +1,15 @@
 // One-pass sampling of a masked autoregressive flow layer driven by MADE: walks the degrees once, computing every hidden unit and every output exactly once, for any transform family.
-import { broadcastShapes } from '../autodiff/broadcast.js';
-import { gemm } from '../autodiff/kernels/gemm.js';
-import { broadcastTo } from '../autodiff/ops/shape.js';
-import { relu } from '../autodiff/ops/unary.js';
-import { isGradEnabled, noGrad, Tensor } from '../autodiff/tensor.js';
-import { assert } from '../lib/util/errors.js';
-import { fmt, sameShape } from '../lib/util/shape.js';
+import { broadcastShapes } from '../../autodiff/broadcast.js';
+import { gemm } from '../../autodiff/kernels/gemm.js';
+import { broadcastTo } from '../../autodiff/ops/shape.js';
+import { relu } from '../../autodiff/ops/unary.js';
+import { isGradEnabled, noGrad, Tensor } from '../../autodiff/tensor.js';
+import { assert } from '../../lib/util/errors.js';
+import { fmt, sameShape } from '../../lib/util/shape.js';
 import { getActivation } from './activations.js';
 import { AutoregressiveNetwork, type NetworkStructure } from './autoregressive-network.js';
-import type { ForwardResult } from './bijectors/bijector.js';
-import { affineFamily } from './transforms/affine.js';
-import type { TransformFamily } from './transforms/family.js';
+import { affineFamily } from '../transforms/affine.js';
+import type { TransformFamily } from '../transforms/family.js';
 
 /**
  * The walk's view of one network, every layer's units sorted by degree. It depends only on the
@@ -284,7 +283,12 @@ function sameOrder(a: Int32Array, b: Int32Array): boolean {
  */
 export function onePassForward(
   network: AutoregressiveNetwork, u: Tensor, conditionalInput?: unknown, family: TransformFamily = AFFINE,
-): ForwardResult | null {
+): {
+  /** The sample x = f(u), shape [...broadcast(batch, condBatch), E]. */
+  y: Tensor;
+  /** log|det ∂x/∂u| per row, shape [...broadcast(batch, condBatch)]. */
+  logDet: Tensor;
+} | null {
   if (!(u instanceof Tensor) || u.rank < 1) return null;
   if (!network.built) network.build(u.shape);
   if (network.params !== family.params) return null;

@@ -1,5 +1,5 @@
 // The size of a MADE network, computed from its options alone, so it is checked against the limits before any degree, mask or weight exists.
-import { checkParamCount, checkTensorElements } from '../lib/util/limits.js';
+import { checkParamCount, checkTensorElements } from '../../lib/util/limits.js';
 
 /** What fixes a MADE network's size: its options, with E known. */
 export interface MadeSizeOptions {

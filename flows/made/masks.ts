@@ -1,10 +1,10 @@
 // MADE masks: the 0/1 [fanIn, fanOut] matrices that make a dense network autoregressive, built from degrees.
-import { Tensor } from '../autodiff/tensor.js';
-import { assert } from '../lib/util/errors.js';
-import type { Seed } from '../lib/util/random.js';
-import { checkNoHoles } from '../lib/util/arrays.js';
-import { checkTensorElements } from '../lib/util/limits.js';
-import { checkOptions, checkPositiveInt, describe } from '../lib/util/validate.js';
+import { Tensor } from '../../autodiff/tensor.js';
+import { assert } from '../../lib/util/errors.js';
+import type { Seed } from '../../lib/util/random.js';
+import { checkNoHoles } from '../../lib/util/arrays.js';
+import { checkTensorElements } from '../../lib/util/limits.js';
+import { checkOptions, checkPositiveInt, describe } from '../../lib/util/validate.js';
 import { checkMadeSize } from './made-size.js';
 import { checkEventSize, checkHiddenUnits, createDegrees, type HiddenDegrees, type InputOrder } from './degrees.js';
 

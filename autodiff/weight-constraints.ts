@@ -1,5 +1,5 @@
 // What a stored value must mean: a weight whose values have a domain (a variance is never negative) says so here, and loaders check it.
-import type { Tensor } from '../../autodiff/tensor.js';
+import type { Tensor } from './tensor.js';
 
 /** A weight's domain: a test for each value, and how messages describe the values it allows. */
 export interface WeightConstraint {

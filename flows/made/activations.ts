@@ -1,7 +1,7 @@
 // Activation functions by name (Keras's names), for the hidden layers of the autoregressive network.
-import { elu, relu, sigmoid, softplus, tanh } from '../autodiff/ops/unary.js';
-import type { Tensor } from '../autodiff/tensor.js';
-import { assert } from '../lib/util/errors.js';
+import { elu, relu, sigmoid, softplus, tanh } from '../../autodiff/ops/unary.js';
+import type { Tensor } from '../../autodiff/tensor.js';
+import { assert } from '../../lib/util/errors.js';
 
 /** The names {@link getActivation} knows. `'linear'` is the identity (TFP's default, `activation=None`). */
 export type ActivationName = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'softplus' | 'linear';
