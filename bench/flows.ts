@@ -13,7 +13,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform } from 'node:os';
 import { dirname } from 'node:path';
-import { getNumThreads, setNumThreads } from '../autodiff/kernels/config.js';
+import { getGemmBackend, getNumThreads, setGemmBackend, setNumThreads, simdAvailable, type GemmBackend } from '../autodiff/kernels/config.js';
 import { startThreads } from '../autodiff/kernels/threads.js';
 import { mean } from '../autodiff/ops/reduce.js';
 import { neg } from '../autodiff/ops/unary.js';
@@ -55,14 +55,16 @@ interface Args {
   bound: number;
   /** What times each call: wall time, or the process's CPU time (steadier on a shared machine; with 2 threads it counts both). */
   clock: 'wall' | 'cpu';
+  /** The gemm backend (setGemmBackend): 'auto' (SIMD where WebAssembly has it), 'js' or 'wasm-simd'. */
+  backend: GemmBackend;
 }
 
 const USAGE = 'usage: bench/flows.ts [--json FILE] [--configs i,ii,iii,iv] [--seconds S] [--threads N[,N…]] [--torch [PYTHON]] [--tfjs] ' +
-  '[--transform affine,spline] [--bins K] [--bound B] [--clock wall|cpu]';
+  '[--transform affine,spline] [--bins K] [--bound B] [--clock wall|cpu] [--backend auto|js|wasm-simd]';
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
-    json: 'out/bench-flows.json', configs: Object.keys(CONFIGS), seconds: 2, torch: null, tfjs: false, threads: null, transforms: ['affine'], bins: 8, bound: 5, clock: 'wall',
+    json: 'out/bench-flows.json', configs: Object.keys(CONFIGS), seconds: 2, torch: null, tfjs: false, threads: null, transforms: ['affine'], bins: 8, bound: 5, clock: 'wall', backend: 'auto',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -80,6 +82,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--bound') args.bound = Number(value());
     else if (flag === '--clock') args.clock = value() as Args['clock'];
     else if (flag === '--tfjs') args.tfjs = true;
+    else if (flag === '--backend') args.backend = value() as GemmBackend;
     else if (flag === '--torch') args.torch = argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : '/usr/bin/python3';
     else throw new Error(`bench/flows: unknown argument '${flag}' (${USAGE})`);
   }
@@ -406,6 +409,7 @@ function printSummary(y: Yardsticks, names: string[], mine: Record<string, Rates
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.clock === 'cpu') callClock = cpuMs;
+  setGemmBackend(args.backend); // throws, naming the choices, for anything else
   const counts = args.threads ?? [getNumThreads()];
   // Without --transform (or with affine alone) the output is what this bench always printed and wrote.
   const transformMode = !(args.transforms.length === 1 && args.transforms[0] === 'affine');
@@ -416,8 +420,9 @@ async function main(): Promise<void> {
   const machine: Record<string, unknown> = {
     cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: platform(), arch: arch(),
     threads: counts, load: loadavg().map((v) => Number(v.toFixed(2))), cpuinfo, uptime,
+    gemmBackend: args.backend, simd: simdAvailable(),
   };
-  console.log(`node ${process.version}, ${machine.cpu} (${machine.cores} cores, load ${(machine.load as number[]).join(' ')}), threads ${counts.join(' then ')} (${available} available); samples/${args.clock === 'cpu' ? 'CPU-s (the process\'s CPU time, every thread)' : 's'}, median of repeats after warm-up, ~${args.seconds} s each`);
+  console.log(`node ${process.version}, ${machine.cpu} (${machine.cores} cores, load ${(machine.load as number[]).join(' ')}), threads ${counts.join(' then ')} (${available} available), gemm backend ${getGemmBackend()}${simdAvailable() ? ' (SIMD available)' : ' (no SIMD)'}; samples/${args.clock === 'cpu' ? 'CPU-s (the process\'s CPU time, every thread)' : 's'}, median of repeats after warm-up, ~${args.seconds} s each`);
   const results: Partial<Record<BenchTransform, TransformResults>> = {};
   for (const t of args.transforms) results[t] = { configs: {}, gflops: {}, byThreads: {}, samplePasses: {} };
   const splineCost: Record<string, Rates & { logProbInterleaved: number; networkInterleaved: number }> = {};
