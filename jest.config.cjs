@@ -8,5 +8,5 @@ module.exports = {
   setupFiles: ['<rootDir>/spec/helpers/setup.ts'],
   moduleFileExtensions: ['ts', 'js', 'cjs', 'mjs', 'json'],
   // Sources import siblings as './x.js' (NodeNext style); Jest must find the './x.ts' file.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^maflow$': '<rootDir>/lib/index.ts', '^maflow/node$': '<rootDir>/lib/node/index.ts' },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^maflow$': '<rootDir>/lib/index.ts', '^maflow/node$': '<rootDir>/lib/node/index.ts', '^maflow/([a-z]+)$': '<rootDir>/lib/entries/$1.ts' },
 };

@@ -1,39 +1,8 @@
-// Checks of tensor arguments at the public boundary: rank and last axis, finite entries, a parameter's domain.
-// They speak the vocabulary of lib/util/validate.ts (value, name, where; `describe` for what arrived).
-import { assert, ValueError } from '../lib/util/errors.js';
+// Checks of tensor arguments at the public boundary: finite entries, and a parameter's domain.
+// They speak the vocabulary of lib/util/validate.ts: (value, name, where), and messages that name all three.
+import { ValueError } from '../lib/util/errors.js';
 import { fmt } from '../lib/util/shape.js';
-import { describe } from '../lib/util/validate.js';
 import { Tensor } from './tensor.js';
-
-/** What {@link checkTensor} checks besides the kind; every field optional. */
-export interface TensorRequirements {
-  /** Exact rank. */
-  rank?: number;
-  /** Smallest rank. */
-  minRank?: number;
-  /** Size of the last axis (E, the event size). */
-  lastDim?: number;
-  /** How the expected shape reads in the message, e.g. `'[batch, 3]'`; built from the other fields if absent. */
-  expected?: string;
-}
-
-/**
- * Checks that `x` is a Tensor with the given rank and last dimension.
- * @returns `x`
- * @throws TypeError when `x` is not a Tensor; ValueError naming both shapes for a wrong rank or last dimension
- */
-export function checkTensor(x: unknown, name: string, where: string, req: TensorRequirements = {}): Tensor {
-  assert(x instanceof Tensor, () => `${where}: '${name}' must be a Tensor, got ${describe(x)}`, TypeError);
-  const { rank, minRank, lastDim } = req;
-  const expected = (): string => req.expected
-    ?? (rank !== undefined ? `rank ${rank}` : '')
-    + (lastDim !== undefined ? `${rank !== undefined ? ' ' : ''}[..., ${lastDim}]` : '')
-    + (minRank !== undefined ? `${rank !== undefined || lastDim !== undefined ? ', ' : ''}rank ≥ ${minRank}` : '');
-  const ok = (rank === undefined || x.rank === rank) && (minRank === undefined || x.rank >= minRank)
-    && (lastDim === undefined || (x.rank >= 1 && x.shape[x.rank - 1] === lastDim));
-  assert(ok, () => `${where}: '${name}' has shape ${fmt(x.shape)}, expected ${expected()}`);
-  return x;
-}
 
 /**
  * Checks that `x` holds only finite numbers. The first offending entry is named by row (the

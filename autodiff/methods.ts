@@ -1,6 +1,6 @@
 // Chainable methods on Tensor (`x.add(y).exp()`): thin sugar over the op functions.
 // They live here, not in tensor.ts, so that tensor.ts and the op files do not import each other.
-// Importing this module (the package root does) installs them on Tensor.prototype.
+// Importing this module (every entry of the package does) installs them on Tensor.prototype.
 import { add, div, maximum, minimum, mul, sub } from './ops/binary.js';
 import { matmul } from './ops/matmul.js';
 import { logSumExp, max, mean, sum, type Axes } from './ops/reduce.js';

@@ -5,7 +5,7 @@ import { Adam } from '../autodiff/optimizers/adam.js';
 import { noGrad, Tensor, zeros } from '../autodiff/tensor.js';
 import type { Bijector } from '../flows/bijectors/bijector.js';
 import type { TransformedDistribution } from '../flows/distributions/transformed-distribution.js';
-import { maskedAutoregressiveFlow, type MaskedAutoregressiveFlowStackOptions } from '../flows/maf.js';
+import { maskedAutoregressiveFlowStack, type MaskedAutoregressiveFlowStackOptions } from '../flows/maf.js';
 import { FlowLayer } from '../lib/layers/flow-layer.js';
 import { InputLayer } from '../lib/layers/input-layer.js';
 import { EarlyStopping } from '../lib/models/callbacks.js';
@@ -197,7 +197,7 @@ export function modelOptions(key: string, eventSize: number, f: BenchFlags, extr
 
 /** Builds a flow for a model key (see {@link modelOptions}). */
 export function buildModel(key: string, eventSize: number, f: BenchFlags, extra: Partial<MaskedAutoregressiveFlowStackOptions>): TransformedDistribution {
-  return maskedAutoregressiveFlow(modelOptions(key, eventSize, f, extra));
+  return maskedAutoregressiveFlowStack(modelOptions(key, eventSize, f, extra));
 }
 
 /** The display name of a model key. */

@@ -15,7 +15,7 @@ import { Reverse } from '../flows/bijectors/permute.js';
 import { Standardize } from '../flows/bijectors/standardize.js';
 import { MultivariateNormalDiag } from '../flows/distributions/multivariate-normal-diag.js';
 import { TransformedDistribution } from '../flows/distributions/transformed-distribution.js';
-import { maskedAutoregressiveFlow } from '../flows/maf.js';
+import { maskedAutoregressiveFlowStack } from '../flows/maf.js';
 import { affineFamily, boundedAffineFamily } from '../flows/transforms/affine.js';
 import type { TransformFamily } from '../flows/transforms/family.js';
 import { splineFamily } from '../flows/transforms/spline.js';
@@ -90,12 +90,12 @@ const STUDIES: Record<string, Study> = {
   },
   'builder-affine': {
     label: "the builder with transform: 'affine' (5 layers, [512, 512], zero-init)",
-    build: (seed, train) => maskedAutoregressiveFlow({ eventSize: E, preprocessing: Standardize.fromData(train), seed, transform: 'affine' }),
+    build: (seed, train) => maskedAutoregressiveFlowStack({ eventSize: E, preprocessing: Standardize.fromData(train), seed, transform: 'affine' }),
   },
   builder: {
-    label: 'maskedAutoregressiveFlow({ eventSize: 2, preprocessing: Standardize }) with its defaults (5 spline layers, 8 bins, B = 5, [512, 512], zero-init)',
+    label: 'maskedAutoregressiveFlowStack({ eventSize: 2, preprocessing: Standardize }) with its defaults (5 spline layers, 8 bins, B = 5, [512, 512], zero-init)',
     target: '≤ 3.55 (true 3.528)',
-    build: (seed, train) => maskedAutoregressiveFlow({ eventSize: E, preprocessing: Standardize.fromData(train), seed }),
+    build: (seed, train) => maskedAutoregressiveFlowStack({ eventSize: E, preprocessing: Standardize.fromData(train), seed }),
   },
 };
 

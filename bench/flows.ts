@@ -1,16 +1,19 @@
-// Benchmark of whole MAF flows (issue 6, configs i–iv): samples/s for a training step, logProb and sampling, plus JSON, optionally beside the PyTorch yardstick.
+// Benchmark of whole MAF flows (issue 6, configs i–iv): samples/s for a training step, logProb and sampling, plus JSON,
+// optionally beside the PyTorch and TF.js yardsticks (bench/yardstick.ts), each calibrated by the same dense product in the same run.
 // Usage: node scripts/run-ts.mjs bench/flows.ts [--json FILE] [--configs i,ii] [--seconds S] [--threads N[,N…]] [--torch [PYTHON]]
-//          [--transform affine,spline] [--bins K] [--bound B] [--clock wall|cpu]
+//          [--tfjs] [--transform affine,spline] [--bins K] [--bound B] [--clock wall|cpu]
 //   (npm run bench:flows -- --json FILE; default FILE out/bench-flows.json, configs i,ii,iii,iv, S = 2, threads getNumThreads();
 //   with several thread counts each config runs once per count in turn, and the last count is the one compared with the yardstick;
 //   transform affine alone by default (TFP's MAF); with spline too, every MAF layer of a config is also built as a
 //   rational-quadratic spline of K bins on [−B, B] (default 8, 5), and the spline's cost is reported relative to the affine one;
-//   --clock cpu times each call by the process's CPU time instead of wall time, so rates are samples per CPU-second)
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+//   --clock cpu times each call by the process's CPU time instead of wall time, so rates are samples per CPU-second;
+//   --torch and --tfjs run, after each config, maflow's dense gemm [256×512]·[512×512] and then the yardstick, which
+//   calibrates itself on the same product; the ratios maflow / yardstick are printed beside their targets, and the
+//   yardsticks' BLAS, calibration, the machine and its load go into the JSON; --tfjs skips itself if TF.js is absent)
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { getNumThreads, setNumThreads } from '../autodiff/kernels/config.js';
+import { dirname } from 'node:path';
+import { getGemmBackend, getNumThreads, setGemmBackend, setNumThreads, simdAvailable, type GemmBackend } from '../autodiff/kernels/config.js';
 import { startThreads } from '../autodiff/kernels/threads.js';
 import { mean } from '../autodiff/ops/reduce.js';
 import { neg } from '../autodiff/ops/unary.js';
@@ -25,27 +28,11 @@ import { MultivariateNormalDiag } from '../flows/distributions/multivariate-norm
 import { TransformedDistribution } from '../flows/distributions/transformed-distribution.js';
 import { splineFamily } from '../flows/transforms/spline.js';
 import { Random } from '../lib/util/random.js';
-
-/** One of the issue's configurations: MADE with relu, float64, N(0, I) base. */
-interface FlowConfig {
-  eventSize: number;
-  hiddenUnits: number[];
-  /** MAF layers, with a Reverse between consecutive ones. */
-  layers: number;
-  batch: number;
-  sampleBatch: number;
-}
-
-/** Exactly the table of issue 6 (and of torch_maf_bench.py). */
-const CONFIGS: Record<string, FlowConfig> = {
-  i: { eventSize: 2, hiddenUnits: [10], layers: 1, batch: 25, sampleBatch: 25 },
-  ii: { eventSize: 64, hiddenUnits: [512, 512], layers: 1, batch: 256, sampleBatch: 64 },
-  iii: { eventSize: 64, hiddenUnits: [512, 512], layers: 5, batch: 256, sampleBatch: 64 },
-  iv: { eventSize: 784, hiddenUnits: [1024], layers: 1, batch: 100, sampleBatch: 10 },
-};
-
-type Measure = 'train' | 'logProb' | 'sample';
-type Rates = Record<Measure, number>;
+import {
+  compare, describeMachine, fmtRatio, maflowDenseGemmGflops, MEASURES, runTfjs, runTorch, TFJS_TARGET, tfjsAbsent, torchBlasLoaded,
+  TORCH_TARGETS, verdict, type Measure, type Rates, type TfjsResult, type TorchResult,
+} from './yardstick.js';
+import { CONFIGS, type FlowConfig } from './configs.js';
 
 /** The transform of every MAF layer: TFP's affine map, or a rational-quadratic spline (Durkan et al. 2019). */
 type BenchTransform = 'affine' | 'spline';
@@ -57,6 +44,8 @@ interface Args {
   seconds: number;
   /** The Python that runs the yardstick, or null to skip it. */
   torch: string | null;
+  /** Run the TF.js yardstick (bench/tfjs-yardstick.ts) after each config. */
+  tfjs: boolean;
   /** Thread counts to measure each config with (setNumThreads), in turn; null for the default alone. */
   threads: number[] | null;
   /** The transforms to build every config with, in turn; `['affine']` (TFP's MAF) unless given. */
@@ -66,15 +55,16 @@ interface Args {
   bound: number;
   /** What times each call: wall time, or the process's CPU time (steadier on a shared machine; with 2 threads it counts both). */
   clock: 'wall' | 'cpu';
+  /** The gemm backend (setGemmBackend): 'auto' (SIMD where WebAssembly has it), 'js' or 'wasm-simd'. */
+  backend: GemmBackend;
 }
 
-const USAGE = 'usage: bench/flows.ts [--json FILE] [--configs i,ii,iii,iv] [--seconds S] [--threads N[,N…]] [--torch [PYTHON]] ' +
-  '[--transform affine,spline] [--bins K] [--bound B] [--clock wall|cpu]';
-const YARDSTICK = '../shared/reference/torch_maf_bench.py';
+const USAGE = 'usage: bench/flows.ts [--json FILE] [--configs i,ii,iii,iv] [--seconds S] [--threads N[,N…]] [--torch [PYTHON]] [--tfjs] ' +
+  '[--transform affine,spline] [--bins K] [--bound B] [--clock wall|cpu] [--backend auto|js|wasm-simd]';
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
-    json: 'out/bench-flows.json', configs: Object.keys(CONFIGS), seconds: 2, torch: null, threads: null, transforms: ['affine'], bins: 8, bound: 5, clock: 'wall',
+    json: 'out/bench-flows.json', configs: Object.keys(CONFIGS), seconds: 2, torch: null, tfjs: false, threads: null, transforms: ['affine'], bins: 8, bound: 5, clock: 'wall', backend: 'auto',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -91,6 +81,8 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--bins') args.bins = Number(value());
     else if (flag === '--bound') args.bound = Number(value());
     else if (flag === '--clock') args.clock = value() as Args['clock'];
+    else if (flag === '--tfjs') args.tfjs = true;
+    else if (flag === '--backend') args.backend = value() as GemmBackend;
     else if (flag === '--torch') args.torch = argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : '/usr/bin/python3';
     else throw new Error(`bench/flows: unknown argument '${flag}' (${USAGE})`);
   }
@@ -279,22 +271,6 @@ function interleavedCost(affine: () => void, spline: () => void, rows: number, s
   return ratios[rounds >> 1];
 }
 
-/** Runs the PyTorch yardstick on one config; null (with a note) when it cannot run. */
-function runYardstick(python: string, name: string, seconds: number): { torch: string; rates: Rates } | null {
-  const script = resolve(YARDSTICK);
-  if (!existsSync(script)) {
-    console.log(`  (yardstick not found at ${script})`);
-    return null;
-  }
-  const r = spawnSync(python, [script, '--configs', name, '--seconds', String(seconds)], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    console.log(`  (yardstick failed: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()})`);
-    return null;
-  }
-  const out = JSON.parse(r.stdout) as { torch: string; configs: Record<string, Rates> };
-  return { torch: out.torch, rates: out.configs[name] };
-}
-
 function fmtRate(v: number): string {
   return v >= 1e4 ? `${(v / 1e3).toFixed(0)}k` : v >= 100 ? v.toFixed(0) : v.toPrecision(3);
 }
@@ -307,26 +283,150 @@ interface TransformResults {
   samplePasses: Record<string, { layers: number; op: number; walks: number }>;
 }
 
+/** What the yardsticks measured, written under `maflowGemm`, `yardstick` (PyTorch, as before) and `tfjs` in the JSON. */
+interface Yardsticks {
+  /** Python running the PyTorch yardstick, or null without --torch. */
+  python: string | null;
+  /** maflow's dense gemm per config, measured just before the yardsticks: GFLOP/s at the compared thread count, and on 1 thread. */
+  maflowGemm: Record<string, { threads: number; gflops: number; gflops1Thread: number }>;
+  torch: {
+    torch: string | null;
+    threads: number | null;
+    blas: TorchResult['blas'] | null;
+    /** The BLAS and LAPACK libraries torch actually mapped (see torchBlasLoaded). */
+    blasLoaded: string[];
+    /** LD_LIBRARY_PATH and LD_PRELOAD as the yardstick inherited them, which can swap its BLAS. */
+    ldEnv: Record<string, string>;
+    calibration: Record<string, TorchResult['calibration']>;
+    configs: Record<string, Rates>;
+    ratios: Record<string, Rates>;
+    targets: Record<string, Rates>;
+    met: Record<string, Record<Measure, boolean>>;
+  } | null;
+  tfjs: {
+    version: string | null;
+    setup: Omit<TfjsResult, 'tfjs' | 'rates' | 'calibration'> | null;
+    calibration: Record<string, TfjsResult['calibration']>;
+    configs: Record<string, Rates>;
+    ratios: Record<string, Rates>;
+    target: number;
+    met: Record<string, Record<Measure, boolean>>;
+  } | null;
+}
+
+/** Sets up the yardsticks asked for (null for none), printing the machine line they are judged by. */
+function startYardsticks(args: Args): Yardsticks | null {
+  let tfjs = args.tfjs;
+  if (tfjs) {
+    const absent = tfjsAbsent();
+    if (absent !== null) {
+      console.log(`(TF.js yardstick skipped: ${absent})`);
+      tfjs = false;
+    }
+  }
+  if (args.torch === null && !tfjs) return null;
+  const m = describeMachine();
+  console.log(`machine: ${m.cpuinfo} (/proc/cpuinfo), ${m.cores} cores; uptime: ${m.uptime}`);
+  let torch: Yardsticks['torch'] = null;
+  if (args.torch !== null) {
+    const ldEnv = Object.fromEntries(['LD_LIBRARY_PATH', 'LD_PRELOAD'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
+    const blasLoaded = torchBlasLoaded(args.torch);
+    console.log(`PyTorch yardstick: ${args.torch}; BLAS it loads: ${blasLoaded.join(', ') || '(probe failed)'}${Object.keys(ldEnv).length > 0 ? `; ${JSON.stringify(ldEnv)}` : ''}`);
+    torch = { torch: null, threads: null, blas: null, blasLoaded, ldEnv, calibration: {}, configs: {}, ratios: {}, targets: TORCH_TARGETS, met: {} };
+  }
+  const tf: Yardsticks['tfjs'] = tfjs ? { version: null, setup: null, calibration: {}, configs: {}, ratios: {}, target: TFJS_TARGET, met: {} } : null;
+  return { python: args.torch, maflowGemm: {}, torch, tfjs: tf };
+}
+
+/** After config `name`: maflow's dense gemm, then each yardstick on the config, with the ratios to `mine` beside their targets. */
+function compareWithYardsticks(y: Yardsticks, args: Args, name: string, mine: Rates): void {
+  const pad = ''.padEnd(4);
+  const threads = getNumThreads();
+  const gflops = maflowDenseGemmGflops(1);
+  let gflops1Thread = gflops;
+  if (threads > 1) {
+    setNumThreads(1);
+    gflops1Thread = maflowDenseGemmGflops(1);
+    setNumThreads(threads);
+  }
+  y.maflowGemm[name] = { threads, gflops, gflops1Thread };
+  console.log(`${pad} maflow dense gemm [256×512]·[512×512] float64: ${gflops.toFixed(2)} GFLOP/s on ${threads} thread${threads === 1 ? '' : 's'}` +
+    `${threads > 1 ? `, ${gflops1Thread.toFixed(2)} on 1` : ''}`);
+  if (y.torch !== null && y.python !== null) {
+    const t = runTorch(y.python, name, args.seconds);
+    if (t !== null) {
+      const yt = y.torch;
+      if (yt.blas === null) console.log(`${pad} torch BLAS build ${t.blas.build.join(' ')}; env ${JSON.stringify(t.blas.env)}`);
+      Object.assign(yt, { torch: t.torch, threads: t.threads, blas: t.blas });
+      yt.calibration[name] = t.calibration;
+      yt.configs[name] = t.rates;
+      const { ratios, met } = compare(mine, t.rates, TORCH_TARGETS[name]);
+      [yt.ratios[name], yt.met[name]] = [ratios, met];
+      const cal = t.calibration.dense_gemm_256x512x512_gflops;
+      console.log(`${pad} torch ${t.torch} (${t.threads} threads, float64): gemm ${cal.toFixed(2)} GFLOP/s (maflow / torch ${fmtRatio(gflops / cal)}); ` +
+        MEASURES.map((m) => `${m} ${fmtRate(t.rates[m])} → ${verdict(ratios[m], TORCH_TARGETS[name][m])}`).join('  '));
+    }
+  }
+  if (y.tfjs !== null) {
+    const t = runTfjs(name, args.seconds);
+    if (t !== null) {
+      const yt = y.tfjs;
+      yt.version = t.tfjs;
+      yt.setup = { backend: t.backend, simd: t.simd, threads: t.threads, dtype: t.dtype };
+      yt.calibration[name] = t.calibration;
+      yt.configs[name] = t.rates;
+      const target = { train: TFJS_TARGET, logProb: TFJS_TARGET, sample: TFJS_TARGET };
+      const { ratios, met } = compare(mine, t.rates, target);
+      [yt.ratios[name], yt.met[name]] = [ratios, met];
+      const cal = t.calibration.dense_gemm_256x512x512_gflops;
+      console.log(`${pad} tfjs ${t.tfjs} (${t.backend}, ${t.simd ? 'SIMD' : 'no SIMD'}, ${t.threads} thread${t.threads === 1 ? '' : 's'}, ${t.dtype}): gemm ${cal.toFixed(2)} GFLOP/s ` +
+        `(maflow 1 thread / tfjs ${fmtRatio(gflops1Thread / cal)}); ` + MEASURES.map((m) => `${m} ${fmtRate(t.rates[m])} → ${verdict(ratios[m], TFJS_TARGET)}`).join('  '));
+    }
+  }
+}
+
+/** The table of the run: per config and measure, maflow's samples/s, each yardstick's, and the ratio against its target. */
+function printSummary(y: Yardsticks, names: string[], mine: Record<string, Rates>): void {
+  const cols = [y.torch !== null ? 'PyTorch' : null, y.tfjs !== null ? 'TF.js' : null].filter((c) => c !== null);
+  console.log(`\nsamples/s, ratio maflow / yardstick (target):\n${'cfg'.padEnd(4)}${'measure'.padEnd(8)}${'maflow'.padStart(8)}` +
+    cols.map((c) => `${c.padStart(9)}  ${`maflow / ${c}`.padEnd(22)}`).join('').trimEnd());
+  for (const name of names) {
+    for (const m of MEASURES) {
+      let line = `${name.padEnd(4)}${m.padEnd(8)}${fmtRate(mine[name][m]).padStart(8)}`;
+      if (y.torch !== null) {
+        const t = y.torch.configs[name];
+        line += t === undefined ? `${'—'.padStart(9)}  ${''.padEnd(22)}` : `${fmtRate(t[m]).padStart(9)}  ${verdict(y.torch.ratios[name][m], TORCH_TARGETS[name][m]).padEnd(22)}`;
+      }
+      if (y.tfjs !== null) {
+        const t = y.tfjs.configs[name];
+        line += t === undefined ? `${'—'.padStart(9)}` : `${fmtRate(t[m]).padStart(9)}  ${verdict(y.tfjs.ratios[name][m], TFJS_TARGET)}`;
+      }
+      console.log(line.trimEnd());
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.clock === 'cpu') callClock = cpuMs;
+  setGemmBackend(args.backend); // throws, naming the choices, for anything else
   const counts = args.threads ?? [getNumThreads()];
   // Without --transform (or with affine alone) the output is what this bench always printed and wrote.
   const transformMode = !(args.transforms.length === 1 && args.transforms[0] === 'affine');
   setNumThreads(Math.max(...counts));
   // The loops below never yield to the event loop, so the workers must be up before they start.
   const available = await startThreads();
-  const machine = {
+  const { cpuinfo, uptime } = describeMachine();
+  const machine: Record<string, unknown> = {
     cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: platform(), arch: arch(),
-    threads: counts, load: loadavg().map((v) => Number(v.toFixed(2))),
+    threads: counts, load: loadavg().map((v) => Number(v.toFixed(2))), cpuinfo, uptime,
+    gemmBackend: args.backend, simd: simdAvailable(),
   };
-  console.log(`node ${machine.node}, ${machine.cpu} (${machine.cores} cores, load ${machine.load.join(' ')}), threads ${counts.join(' then ')} (${available} available); samples/${args.clock === 'cpu' ? 'CPU-s (the process\'s CPU time, every thread)' : 's'}, median of repeats after warm-up, ~${args.seconds} s each`);
+  console.log(`node ${process.version}, ${machine.cpu} (${machine.cores} cores, load ${(machine.load as number[]).join(' ')}), threads ${counts.join(' then ')} (${available} available), gemm backend ${getGemmBackend()}${simdAvailable() ? ' (SIMD available)' : ' (no SIMD)'}; samples/${args.clock === 'cpu' ? 'CPU-s (the process\'s CPU time, every thread)' : 's'}, median of repeats after warm-up, ~${args.seconds} s each`);
   const results: Partial<Record<BenchTransform, TransformResults>> = {};
   for (const t of args.transforms) results[t] = { configs: {}, gflops: {}, byThreads: {}, samplePasses: {} };
   const splineCost: Record<string, Rates & { logProbInterleaved: number; networkInterleaved: number }> = {};
-  const yardstick: Record<string, Rates> = {};
-  const ratios: Record<string, Rates> = {};
-  let torchVersion: string | null = null;
+  const yardsticks = startYardsticks(args);
   const started = nowMs();
   const label = (t: BenchTransform): string => (!transformMode ? '' : t === 'affine' ? ', affine' : `, spline K ${args.bins} B ${args.bound}`);
   for (const name of args.configs) {
@@ -380,20 +480,10 @@ async function main(): Promise<void> {
       console.log(`${''.padEnd(4)} spline / affine time per sample: ${(['train', 'logProb', 'sample'] as const).map((m) => `${m} ${splineCost[name][m].toFixed(2)}×`).join('  ')}  ` +
         `(interleaved, 5 rounds: logProb ${logProbInterleaved.toFixed(2)}×, its network passes alone ${networkInterleaved.toFixed(2)}×)`);
     }
-    if (args.torch !== null) {
-      const mine = results.affine?.configs[name];
-      // Right after ours, so both run in the same minute on this noisy machine.
-      const t = mine === undefined ? null : runYardstick(args.torch, name, args.seconds);
-      if (mine === undefined) console.log('  (the yardstick is an affine MAF: add affine to --transform to compare)');
-      if (t !== null && mine !== undefined) {
-        torchVersion = t.torch;
-        yardstick[name] = t.rates;
-        ratios[name] = { train: mine.train / t.rates.train, logProb: mine.logProb / t.rates.logProb, sample: mine.sample / t.rates.sample };
-        const cmp = (['train', 'logProb', 'sample'] as const)
-          .map((m) => `${m} ${fmtRate(t.rates[m]).padStart(6)} → ${ratios[name][m].toFixed(1)}×`).join('  ');
-        console.log(`${''.padEnd(4)} torch ${t.torch}: ${cmp}`);
-      }
-    }
+    const mine = results.affine?.configs[name];
+    if (yardsticks !== null && mine === undefined) console.log('  (the yardsticks are affine MAFs: add affine to --transform to compare)');
+    // Right after ours, so all sides run in the same minute on this noisy machine.
+    if (yardsticks !== null && mine !== undefined) compareWithYardsticks(yardsticks, args, name, mine);
   }
   console.log(`total ${((nowMs() - started) / 1000).toFixed(0)} s`);
   // `configs`, `gflops` and `byThreads` hold the affine flow, as before; every transform's are under `transforms`.
@@ -401,7 +491,15 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = { configs: affine.configs, gflops: affine.gflops, machine, date: new Date().toISOString() };
   if (args.clock === 'cpu') result.clock = 'cpu';
   if (counts.length > 1) result.byThreads = affine.byThreads;
-  if (args.torch !== null) result.yardstick = { torch: torchVersion, configs: yardstick, ratios };
+  if (yardsticks !== null) {
+    const end = describeMachine();
+    machine.uptimeEnd = end.uptime;
+    console.log(`uptime at the end: ${end.uptime}`);
+    printSummary(yardsticks, args.configs.filter((n) => results.affine?.configs[n] !== undefined), affine.configs);
+    result.maflowGemm = yardsticks.maflowGemm;
+    if (yardsticks.torch !== null) result.yardstick = yardsticks.torch;
+    if (yardsticks.tfjs !== null) result.tfjs = yardsticks.tfjs;
+  }
   if (transformMode) {
     result.transforms = Object.fromEntries(args.transforms.map((t) => [t, {
       ...(t === 'spline' ? { bins: args.bins, bound: args.bound } : {}), ...results[t]!, ...(counts.length > 1 ? {} : { byThreads: undefined }),

@@ -1,10 +1,11 @@
-// Benchmark of the matrix-multiply kernels and maskedMatmul on MADE masks, on 1 and 2 threads: prints GFLOP/s per case and writes JSON.
+// Benchmark of the matrix-multiply kernels and maskedMatmul on MADE masks, JavaScript against WebAssembly SIMD, on 1 and 2 threads: prints GFLOP/s per case and writes JSON.
 // Usage: node scripts/run-ts.mjs bench/matmul.ts [--json FILE] [--quick]
-//   (npm run bench -- --json FILE; default FILE out/bench-matmul.json; --quick skips the naive loop and the 'dense' masked kernel)
+//   (npm run bench -- --json FILE; default FILE out/bench-matmul.json; --quick times only the [256×512]·[512×512]
+//   products and MADE configs ii and iv, skipping the other sizes, the naive loop, the threshold sweep and the 'dense' masked kernel)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform } from 'node:os';
 import { dirname } from 'node:path';
-import { setNumThreads, withKernelMode, type KernelMode } from '../autodiff/kernels/config.js';
+import { setNumThreads, simdAvailable, withGemmBackend, withKernelMode, type KernelMode } from '../autodiff/kernels/config.js';
 import { gemm, gemmReference, gemmStaircase } from '../autodiff/kernels/gemm.js';
 import { PARALLEL_MIN_WORK, setParallelMinWork, startThreads } from '../autodiff/kernels/threads.js';
 import { maskedMatmul } from '../autodiff/ops/masked-matmul.js';
@@ -13,9 +14,13 @@ import type { InputOrder } from '../flows/made/degrees.js';
 import { makeMasks } from '../flows/made/masks.js';
 import { Random } from '../lib/util/random.js';
 
+/** The instructions a case runs on (setGemmBackend, kernels/config.ts). */
+type Backend = 'js' | 'wasm-simd';
+
 /** One timed product of gemm. Every case is a layer x [m, k] · w [k, n], so sizes read the same across cases. */
 interface BenchCase {
   name: string;
+  backend: Backend;
   m: number;
   k: number;
   n: number;
@@ -31,7 +36,7 @@ const SIZES: Array<[number, number, number]> = [
   [100, 784, 1024],
 ];
 const THREADS = [1, 2] as const;
-const BUDGET_MS = 1500; // timed repeats per case stop after about this long
+const BUDGET_MS = 800; // timed repeats per case stop after about this long (the machine is shared: keep runs short)
 const MIN_REPEATS = 3;
 const MAX_REPEATS = 25;
 
@@ -100,6 +105,7 @@ function randomArray(rng: Random, size: number): Float64Array {
 interface MaskedCase {
   name: string;
   mode: KernelMode;
+  backend: Backend;
   threads: number;
   product: 'forward' | 'dx' | 'dw';
   batch: number;
@@ -166,6 +172,15 @@ function fmtMs(ms: number): string {
   return `${ms.toFixed(2).padStart(7)} ms`;
 }
 
+function fmtRate(gflops: number): string {
+  return `${gflops.toFixed(2).padStart(5)} GFLOP/s`;
+}
+
+/** The backends to compare: JavaScript always, SIMD where this engine runs it. */
+function backends(): Backend[] {
+  return simdAvailable() ? ['js', 'wasm-simd'] : ['js'];
+}
+
 async function main(): Promise<void> {
   const { json, quick } = parseArgs(process.argv.slice(2));
   // The timing loops never yield to the event loop, so the worker must be up before they start.
@@ -174,39 +189,109 @@ async function main(): Promise<void> {
   const rng = new Random('bench-matmul');
   const cases: BenchCase[] = [];
   const load = loadavg().map((v) => Number(v.toFixed(2)));
-  console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, load ${load.join(' ')}`);
-  console.log('gemm: GFLOP/s counts 2·m·k·n per product; 1 thread vs 2 (the calling thread and one worker)');
-  const report = (name: string, m: number, k: number, n: number, ms: Record<number, number>): void => {
+  console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores, load ${load.join(' ')}, SIMD ${simdAvailable() ? 'available' : 'not available'}`);
+  console.log('gemm: GFLOP/s counts 2·m·k·n per product; js = the JavaScript loop nest, simd = WebAssembly f64x2; 1T vs 2T (the calling thread and one worker)');
+  const report = (name: string, [m, k, n]: readonly number[], time: (backend: Backend, t: number) => number): void => {
     const line: string[] = [];
-    for (const t of THREADS) {
-      const gflops = (2 * m * k * n) / (ms[t] * 1e6);
-      cases.push({ name, m, k, n, threads: t, gflops: Number(gflops.toFixed(3)), ms: Number(ms[t].toFixed(3)) });
-      line.push(`${t}T ${fmtMs(ms[t])} ${gflops.toFixed(2).padStart(5)} GFLOP/s`);
+    const rate: Record<string, number> = {};
+    for (const backend of backends()) {
+      for (const t of THREADS) {
+        const ms = time(backend, t);
+        const gflops = (2 * m * k * n) / (ms * 1e6);
+        rate[`${backend}${t}`] = gflops;
+        cases.push({ name, backend, m, k, n, threads: t, gflops: Number(gflops.toFixed(3)), ms: Number(ms.toFixed(3)) });
+        line.push(`${backend === 'js' ? 'js  ' : 'simd'} ${t}T ${fmtRate(gflops)}`);
+      }
     }
-    console.log(`${name.padEnd(28)} ${`[${m}×${k}]·[${k}×${n}]`.padEnd(20)} ${line.join('   ')}   ×${(ms[1] / ms[2]).toFixed(2)}`);
+    const speedup = rate['wasm-simd1'] === undefined ? '' : `   simd/js 1T ×${(rate['wasm-simd1'] / rate.js1).toFixed(2)}`;
+    console.log(`${name.padEnd(26)} ${`[${m}×${k}]·[${k}×${n}]`.padEnd(19)} ${line.join('  ')}${speedup}`);
+  };
+  const timeOn = (run: () => void) => (backend: Backend, t: number): number => {
+    const before = setNumThreads(t);
+    try {
+      return withGemmBackend(backend, () => timeIt(run));
+    } finally {
+      setNumThreads(before);
+    }
   };
 
-  for (const [m, k, n] of SIZES) {
+  for (const [m, k, n] of quick ? SIZES.filter(([, k]) => k === 512).slice(0, 1) : SIZES) {
     const x = randomArray(rng, m * k); // [m, k]
     const w = randomArray(rng, k * n); // [k, n]
     const dy = randomArray(rng, m * n); // [m, n]
     const y = new Float64Array(m * n);
     const dx = new Float64Array(m * k);
     const dw = new Float64Array(k * n);
-    report('gemm A·B (forward y = x·w)', m, k, n, timeThreads(() => gemm(m, n, k, x, w, y)));
-    report('gemm A·Bᵀ (dx = dy·wᵀ)', m, k, n, timeThreads(() => gemm(m, k, n, dy, w, dx, { transB: true })));
-    report('gemm Aᵀ·B (dw = xᵀ·dy)', m, k, n, timeThreads(() => gemm(k, n, m, x, dy, dw, { transA: true })));
+    report('gemm A·B (y = x·w)', [m, k, n], timeOn(() => gemm(m, n, k, x, w, y)));
+    report('gemm A·Bᵀ (dx = dy·wᵀ)', [m, k, n], timeOn(() => gemm(m, k, n, dy, w, dx, { transB: true })));
+    report('gemm Aᵀ·B (dw = xᵀ·dy)', [m, k, n], timeOn(() => gemm(k, n, m, x, dy, dw, { transA: true })));
     if (k === 512 && !quick) {
       const ms = timeIt(() => gemmReference(m, n, k, x, w, y));
-      cases.push({ name: 'gemmReference', m, k, n, threads: 1, gflops: Number(((2 * m * k * n) / (ms * 1e6)).toFixed(3)), ms: Number(ms.toFixed(3)) });
-      console.log(`${'gemmReference (naive loop)'.padEnd(28)} ${`[${m}×${k}]·[${k}×${n}]`.padEnd(20)} 1T ${fmtMs(ms)} ${((2 * m * k * n) / (ms * 1e6)).toFixed(2).padStart(5)} GFLOP/s`);
+      const gflops = (2 * m * k * n) / (ms * 1e6);
+      cases.push({ name: 'gemmReference', backend: 'js', m, k, n, threads: 1, gflops: Number(gflops.toFixed(3)), ms: Number(ms.toFixed(3)) });
+      console.log(`${'gemmReference (naive loop)'.padEnd(26)} ${`[${m}×${k}]·[${k}×${n}]`.padEnd(19)} js   1T ${fmtRate(gflops)}`);
     }
   }
 
-  // Where sharing starts to pay: staircase products (a MADE layer's forward, about half kept) of
-  // growing size, timed on 1 and 2 threads whatever the threshold (products below it run alone).
+  const sweep = quick ? [] : thresholdSweep(rng);
+
+  const modes: KernelMode[] = quick ? ['structured'] : ['dense', 'structured'];
+  console.log(`\nmaskedMatmul on MADE masks (params 2, equal hidden degrees); GFLOP/s counts only kept multiply-adds, 2·batch·nnz(mask)`);
+  const masked: MaskedCase[] = [];
+  for (const config of quick ? MADE_CONFIGS.filter((c) => c.label !== 'iii-rev') : MADE_CONFIGS) {
+    const { eventSize, hiddenUnits, batch, inputOrder } = config;
+    const masks = makeMasks({ params: PARAMS, eventSize, hiddenUnits, inputOrder });
+    for (const mask of masks) {
+      const [fanIn, fanOut] = mask.shape;
+      let nnz = 0;
+      for (const v of mask.data) nnz += v;
+      const name = `${config.label} D${eventSize} ${fanIn}→${fanOut}`;
+      const runs: Array<{ mode: KernelMode; backend: Backend; threads: number; ms: Record<'forward' | 'dx' | 'dw', number> }> = [];
+      for (const mode of modes) {
+        for (const backend of backends()) {
+          for (const t of mode === 'structured' ? THREADS : [1]) {
+            runs.push({ mode, backend, threads: t, ms: withGemmBackend(backend, () => timeMaskedLayer(mode, t, rng, batch, mask)) });
+          }
+        }
+      }
+      for (const product of ['forward', 'dx', 'dw'] as const) {
+        const line: string[] = [];
+        for (const r of runs) {
+          const ms = r.ms[product];
+          const gflops = (2 * batch * nnz) / (ms * 1e6);
+          masked.push({ name, mode: r.mode, backend: r.backend, threads: r.threads, product, batch, fanIn, fanOut, nnz, gflops: Number(gflops.toFixed(3)), ms: Number(ms.toFixed(3)) });
+          line.push(`${r.mode === 'dense' ? 'dense ' : ''}${r.backend === 'js' ? 'js  ' : 'simd'} ${r.threads}T ${fmtRate(gflops)}`);
+        }
+        console.log(`${name.padEnd(20)} batch ${String(batch).padEnd(4)} ${product.padEnd(7)} ${line.join('  ')}`);
+      }
+    }
+  }
+
+  const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: platform(), arch: arch(), threads, simd: simdAvailable(), load };
+  mkdirSync(dirname(json), { recursive: true });
+  writeFileSync(json, `${JSON.stringify({ machine, date: new Date().toISOString(), threshold: PARALLEL_MIN_WORK, cases, sweep, masked }, null, 2)}\n`);
+  console.log(`wrote ${json}`);
+}
+
+/** One row of the threshold sweep: a staircase product's kept multiply-adds and its time on 1 and 2 threads. */
+interface SweepRow {
+  batch: number;
+  fanIn: number;
+  fanOut: number;
+  macs: number;
+  ms1: number;
+  ms2: number;
+  shared: boolean;
+}
+
+/**
+ * Where sharing starts to pay: staircase products (a MADE layer's forward, about half kept) of
+ * growing size, timed on 1 and 2 threads whatever the threshold (products below it run alone),
+ * with the default backend.
+ */
+function thresholdSweep(rng: Random): SweepRow[] {
   console.log(`\nthreshold sweep: gemmStaircase [batch×fanIn]·[fanIn×fanOut], half the entries kept; MACs counts kept multiply-adds (PARALLEL_MIN_WORK = ${PARALLEL_MIN_WORK})`);
-  const sweep: Array<{ batch: number; fanIn: number; fanOut: number; macs: number; ms1: number; ms2: number; shared: boolean }> = [];
+  const sweep: SweepRow[] = [];
   for (const [batch, fanIn, fanOut] of [[64, 64, 64], [64, 128, 128], [128, 128, 128], [100, 200, 128], [128, 256, 128], [128, 256, 256], [256, 256, 256], [256, 512, 256]]) {
     const x = randomArray(rng, batch * fanIn);
     const w = randomArray(rng, fanIn * fanOut);
@@ -225,41 +310,7 @@ async function main(): Promise<void> {
     sweep.push({ batch, fanIn, fanOut, macs, ms1: Number(ms[1].toFixed(4)), ms2: Number(ms[2].toFixed(4)), shared });
     console.log(`${`[${batch}×${fanIn}]·[${fanIn}×${fanOut}]`.padEnd(22)} ${String(macs).padStart(9)} MACs   1T ${fmtMs(ms[1])}   2T ${fmtMs(ms[2])}   ×${(ms[1] / ms[2]).toFixed(2)}${shared ? '' : '   (below the threshold: run alone)'}`);
   }
-
-  const modes: KernelMode[] = quick ? ['structured'] : ['dense', 'structured'];
-  console.log(`\nmaskedMatmul on MADE masks (params 2, equal hidden degrees); GFLOP/s counts only kept multiply-adds, 2·batch·nnz(mask); ×: structured 1T / 2T`);
-  const masked: MaskedCase[] = [];
-  for (const config of MADE_CONFIGS) {
-    const { eventSize, hiddenUnits, batch, inputOrder } = config;
-    const masks = makeMasks({ params: PARAMS, eventSize, hiddenUnits, inputOrder });
-    for (const mask of masks) {
-      const [fanIn, fanOut] = mask.shape;
-      let nnz = 0;
-      for (const v of mask.data) nnz += v;
-      const name = `${config.label} D${eventSize} ${fanIn}→${fanOut}`;
-      const runs: Array<{ mode: KernelMode; threads: number; ms: Record<'forward' | 'dx' | 'dw', number> }> = [];
-      for (const mode of modes) {
-        for (const t of mode === 'structured' ? THREADS : [1]) runs.push({ mode, threads: t, ms: timeMaskedLayer(mode, t, rng, batch, mask) });
-      }
-      for (const product of ['forward', 'dx', 'dw'] as const) {
-        const line: string[] = [];
-        for (const r of runs) {
-          const ms = r.ms[product];
-          const gflops = (2 * batch * nnz) / (ms * 1e6);
-          masked.push({ name, mode: r.mode, threads: r.threads, product, batch, fanIn, fanOut, nnz, gflops: Number(gflops.toFixed(3)), ms: Number(ms.toFixed(3)) });
-          line.push(`${r.mode} ${r.threads}T ${fmtMs(ms)} ${gflops.toFixed(2).padStart(5)} GFLOP/s`);
-        }
-        const one = runs.find((r) => r.mode === 'structured' && r.threads === 1)!.ms[product];
-        const two = runs.find((r) => r.mode === 'structured' && r.threads === 2)!.ms[product];
-        console.log(`${name.padEnd(22)} batch ${String(batch).padEnd(4)} ${product.padEnd(8)} ${line.join('   ')}   ×${(one / two).toFixed(2)}`);
-      }
-    }
-  }
-
-  const machine = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, platform: platform(), arch: arch(), threads, load };
-  mkdirSync(dirname(json), { recursive: true });
-  writeFileSync(json, `${JSON.stringify({ machine, date: new Date().toISOString(), threshold: PARALLEL_MIN_WORK, cases, sweep, masked }, null, 2)}\n`);
-  console.log(`wrote ${json}`);
+  return sweep;
 }
 
 await main();

@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import {
   Adam, AutoregressiveNetwork, AutoregressiveTransform, DistributionLambda, FlowLayer, InputLayer,
-  MultivariateNormalDiag, Sequential, Standardize, maskedAutoregressiveFlow, noGrad, readCsv, tensor, zeros,
+  MultivariateNormalDiag, Sequential, Standardize, maskedAutoregressiveFlowStack, noGrad, readCsv, tensor, zeros,
   type Distribution, type Tensor,
 } from 'maflow/node';
 import { densityPanel, figure, gridOver, scatterPanel, withAxes, type Box } from './svg.js';
@@ -36,12 +36,12 @@ console.log('distribution.logProb(zeros([5, 3, 2])) has shape', JSON.stringify(d
 
 // ---- 2. the recommended flow: standardized data, three rational-quadratic spline layers with the
 // order reversed between them, output layers started at the identity (the builder's zeroInitOutput) -
-const flow = maskedAutoregressiveFlow({
+const flow = maskedAutoregressiveFlowStack({
   eventSize: 2, numLayers: 3, hiddenUnits: [32, 32], transform: 'spline', preprocessing: Standardize.fromData(data), seed: 0,
 });
 const recommended = new Sequential([new InputLayer({ inputShape: [0] }), new FlowLayer(flow)]);
 recommended.compile({ optimizer: new Adam(), loss: 'negativeLogLikelihood' });
-console.log("\nthe recommended flow: maskedAutoregressiveFlow({ eventSize: 2, numLayers: 3, hiddenUnits: [32, 32], transform: 'spline', preprocessing: Standardize.fromData(data) })");
+console.log("\nthe recommended flow: maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 3, hiddenUnits: [32, 32], transform: 'spline', preprocessing: Standardize.fromData(data) })");
 await recommended.fit(zeros([n, 0]), data, { batchSize: 25, epochs, stepsPerEpoch: n / 25, verbose: 1, seed: 0 });
 const fitted = recommended.call(zeros([0]));
 

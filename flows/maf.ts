@@ -1,4 +1,4 @@
-// maskedAutoregressiveFlow: the MAF paper's stacked model, K MADEs with order reversals (and batch norm), as one distribution.
+// maskedAutoregressiveFlowStack: the MAF paper's stacked model, K MADEs with order reversals (and batch norm), as one distribution.
 import { zeros } from '../autodiff/tensor.js';
 import { assert } from '../lib/util/errors.js';
 import { Random } from '../lib/util/random.js';
@@ -21,7 +21,7 @@ import { splineFamily } from './transforms/spline.js';
 /** The transform families the builder knows by name (see `flows/transforms/`). */
 export type StackTransform = 'affine' | 'boundedAffine' | 'spline';
 
-/** Options of {@link maskedAutoregressiveFlow}. */
+/** Options of {@link maskedAutoregressiveFlowStack}. */
 export interface MaskedAutoregressiveFlowStackOptions {
   /** Number of dimensions `E` of one event (a positive integer). */
   eventSize: number;
@@ -130,13 +130,13 @@ export interface MaskedAutoregressiveFlowStackOptions {
  * @see Papamakarios et al. 2017, https://arxiv.org/abs/1705.07057 (§3, §4)
  *
  * @example
- * const flow = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 2, hiddenUnits: [16, 16], seed: 1 });
+ * const flow = maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 2, hiddenUnits: [16, 16], seed: 1 });
  * flow.logProb(zeros([5, 2])).shape;   // [5]
  * flow.sample(3).shape;                // [3, 2]
  * flow.trainableWeights.length;        // 2 MADEs × 3 layers × (kernel, bias) = 12
  */
-export function maskedAutoregressiveFlow(options: MaskedAutoregressiveFlowStackOptions): TransformedDistribution {
-  const where = 'maskedAutoregressiveFlow';
+export function maskedAutoregressiveFlowStack(options: MaskedAutoregressiveFlowStackOptions): TransformedDistribution {
+  const where = 'maskedAutoregressiveFlowStack';
   assert(isPlainObject(options), () => `${where}: expected an options object { eventSize, … }, got ${describe(options)}`, TypeError);
   const {
     eventSize, numLayers = 5, hiddenUnits = [512, 512], activation = 'relu', permutation = 'reverse',

@@ -4,9 +4,11 @@
 // Every number drawn comes from a seeded AutoregressiveNetwork, so the output is byte-for-byte reproducible.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import {
-  Adam, affineFamily, AutoregressiveNetwork, gather, MaskedAutoregressiveFlow, MultivariateNormalDiag, noGrad, Random, reshape, splineFamily, splineParametersOf,
+  Adam, affineFamily, AutoregressiveNetwork, MaskedAutoregressiveFlow, MultivariateNormalDiag, noGrad, Random, splineFamily,
   Standardize, tensor, TransformedDistribution, Chain, Invert, type Bijector, type Tensor, type TransformFamily,
 } from '../lib/index.js';
+import { gather, reshape } from '../lib/entries/ops.js';
+import { splineParametersOf } from '../lib/entries/transforms.js';
 import { readCsv } from '../lib/node/files.js';
 import { densityPanel, figure, gridOver, scatterPanel, withAxes, type Box } from '../examples/svg.js';
 
@@ -228,7 +230,7 @@ function jacobianFigure(): string {
 }
 
 // ---- figure 4: the one-pass sampler's walk over the degrees -----------------------------------
-// The schedule of flows/one-pass-sampler.ts, derived from the same degrees: at step t the output
+// The schedule of flows/made/one-pass-sampler.ts, derived from the same degrees: at step t the output
 // of the dimension of degree t is complete (every unit it sees has degree < t), so x of degree t is
 // known; then, layer by layer, the hidden units of degree t are complete. Each unit is computed at
 // exactly one step, and each kept edge is used at exactly one step (when its lower end completes).

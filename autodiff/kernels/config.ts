@@ -1,5 +1,6 @@
 // Which kernel maskedMatmul runs, and how many threads the large products may use: process-wide switches, also for checking that neither changes training results.
 import { nodeBuiltin } from '../../lib/util/node-builtin.js';
+import { simdSupported } from './wasm/micro-kernel.js';
 
 /**
  * The kernel behind `maskedMatmul` (autodiff/ops/masked-matmul.ts):
@@ -59,6 +60,91 @@ export function withKernelMode<T>(next: KernelMode, fn: () => T): T {
     return fn();
   } finally {
     mode = previous;
+  }
+}
+
+// ---- instructions ------------------------------------------------------------------------------
+
+/**
+ * The instructions behind every fast product (`gemm`, `gemmStaircase`, `matmul`, `maskedMatmul`'s
+ * 'dense' and 'structured' modes, the one-pass sampler), on every thread:
+ *
+ * - `'auto'` (default): `'wasm-simd'` where this engine runs WebAssembly 128-bit SIMD, else `'js'`.
+ * - `'wasm-simd'`: the 4×4 tiles in WebAssembly f64x2 (kernels/wasm/micro-kernel.ts), about 4× the
+ *   JavaScript speed on a [256, 512]·[512, 512] product (docs/kernels.md).
+ * - `'js'`: the plain JavaScript loop nest (kernels/gemm-kernel.ts), the readable reference.
+ *
+ * Both compute every entry by the same operations in the same order, so the results are identical
+ * bit for bit whichever runs: switching changes speed only.
+ */
+export type GemmBackend = 'auto' | 'js' | 'wasm-simd';
+
+const BACKENDS: readonly GemmBackend[] = ['auto', 'js', 'wasm-simd'];
+let backend: GemmBackend = 'auto';
+let simd: boolean | undefined;
+
+/** Whether this engine runs WebAssembly 128-bit SIMD (checked once, by validating a tiny f64x2 module). */
+export function simdAvailable(): boolean {
+  if (simd === undefined) simd = simdSupported();
+  return simd;
+}
+
+/** The backend setting now; see {@link GemmBackend}. */
+export function getGemmBackend(): GemmBackend {
+  return backend;
+}
+
+/** What a backend setting runs here: `'auto'` becomes `'wasm-simd'` or `'js'`. */
+export function resolveGemmBackend(setting: GemmBackend = backend): 'js' | 'wasm-simd' {
+  if (setting === 'auto') return simdAvailable() ? 'wasm-simd' : 'js';
+  return setting;
+}
+
+/**
+ * Throws unless `next` is a backend this engine can run (for {@link setGemmBackend} and a product's override).
+ *
+ * @param where - the function to name in the message
+ * @param name - the argument to name
+ */
+export function checkGemmBackend(where: string, name: string, next: GemmBackend): void {
+  if (!BACKENDS.includes(next)) {
+    throw new TypeError(`${where}: '${name}' is ${typeof next === 'string' ? `'${next}'` : String(next)}; expected 'auto', 'js' or 'wasm-simd'`);
+  }
+  if (next === 'wasm-simd' && !simdAvailable()) {
+    throw new Error(`${where}: '${name}' is 'wasm-simd', but this engine does not run WebAssembly 128-bit SIMD; use 'auto' or 'js'`);
+  }
+}
+
+/**
+ * Chooses the instructions of every later product, process-wide (worker threads follow it per product).
+ *
+ * @param next - see {@link GemmBackend}
+ * @returns the previous setting, so a caller can restore it
+ * @throws TypeError for a name other than 'auto', 'js' or 'wasm-simd'; Error for 'wasm-simd' where SIMD is not available
+ *
+ * @example
+ * const before = setGemmBackend('js'); // e.g. to time the JavaScript reference
+ * try { runBenchmark(); } finally { setGemmBackend(before); }
+ */
+export function setGemmBackend(next: GemmBackend): GemmBackend {
+  checkGemmBackend('setGemmBackend', 'next', next);
+  const previous = backend;
+  backend = next;
+  return previous;
+}
+
+/**
+ * Runs `fn` with the backend set to `next`, then restores the previous one (also when `fn` throws).
+ *
+ * @returns what `fn` returns
+ * @throws as {@link setGemmBackend}; whatever `fn` throws
+ */
+export function withGemmBackend<T>(next: GemmBackend, fn: () => T): T {
+  const previous = setGemmBackend(next);
+  try {
+    return fn();
+  } finally {
+    backend = previous;
   }
 }
 

@@ -1,7 +1,11 @@
 // Matrix-multiply kernels on raw Float64Arrays: the plain loops that define the products, and the fast ones that replace them.
 import { assert, ValueError } from '../../lib/util/errors.js';
-import { createGemmKernel } from './gemm-kernel.js';
+import { checkGemmBackend, getGemmBackend, resolveGemmBackend, type GemmBackend } from './config.js';
+import { GemmLoopNest, type GemmKernel } from './gemm-kernel.js';
+import { NO_STAIRS, wholeRegion, type GemmProduct, type KernelStairs, type StoredMatrix } from './product.js';
+import { SimdLoopNest } from './simd-loop-nest.js';
 import { parallelGemm } from './threads.js';
+import { microKernelModule } from './wasm/micro-kernel.js';
 
 /**
  * Layout and mode of one product `C (+)= op(A) · op(B)`. Every matrix is row-major from its
@@ -50,32 +54,67 @@ export interface Staircase {
   rowEnd?: ArrayLike<number>;
 }
 
-/** Checks sizes, offsets, strides and lengths; the kernels trust their input after this. Allocates nothing. */
-function checkGemm(where: string, m: number, n: number, k: number, a: Float64Array, b: Float64Array, c: Float64Array, options: GemmOptions): void {
-  const { transA = false, transB = false, aOffset = 0, bOffset = 0, cOffset = 0 } = options;
-  checkCount(where, 'm', m);
-  checkCount(where, 'n', n);
-  checkCount(where, 'k', k);
-  checkCount(where, 'aOffset', aOffset);
-  checkCount(where, 'bOffset', bOffset);
-  checkCount(where, 'cOffset', cOffset);
+/**
+ * Everything one product needs, as the public functions receive it: sizes, the three arrays, and the
+ * optional layout ({@link GemmOptions}), limits ({@link Staircase}) and bias. {@link gemmProduct}
+ * takes it whole; {@link gemm} and {@link gemmStaircase} build it from their BLAS-style arguments.
+ */
+export interface GemmRequest {
+  /** Rows of op(A) and of C. */
+  m: number;
+  /** Columns of op(B) and of C. */
+  n: number;
+  /** Columns of op(A), rows of op(B) (the summed dimension). */
+  k: number;
+  /** Holds A: [m, k], or [k, m] with `transA`, from `aOffset`, rows `lda` apart. */
+  a: Float64Array;
+  /** Holds B: [k, n], or [n, k] with `transB`, from `bOffset`, rows `ldb` apart. */
+  b: Float64Array;
+  /** Receives C: [m, n] from `cOffset`, rows `ldc` apart; must not overlap A or B. */
+  c: Float64Array;
+  /** Transposes, offsets, leading dimensions and accumulate; see {@link GemmOptions}. Default: all off, contiguous. */
+  options?: GemmOptions;
+  /** Per-column limits of the sum and of the rows written; see {@link Staircase}. Default: none. */
+  stairs?: Staircase;
+  /** `[n]`: when overwriting, C starts from this row (`C = bias + op(A)·op(B)`, as a dense layer's `y = x·W + b`). */
+  bias?: Float64Array;
+  /** The instructions for this product only, instead of the process-wide `setGemmBackend` (kernels/config.ts); same bits either way. */
+  backend?: GemmBackend;
+}
+
+/**
+ * Checks sizes, offsets, strides, lengths and stairs, and fills in every default: the one
+ * {@link GemmProduct} that the kernels and threads receive, over the whole of C. Allocates only it.
+ */
+function describeProduct(where: string, request: GemmRequest): GemmProduct {
+  const { m, n, k, a, b, c, options = {}, stairs, bias } = request;
+  const { transA = false, transB = false, accumulate = false, aOffset = 0, bOffset = 0, cOffset = 0 } = options;
+  for (const [name, v] of [['m', m], ['n', n], ['k', k], ['aOffset', aOffset], ['bOffset', bOffset], ['cOffset', cOffset]] as const) {
+    assert(Number.isInteger(v) && v >= 0, () => `${where}: '${name}' must be a non-negative integer, got ${v}`, RangeError);
+  }
   // Stored shapes: A is [m, k] or [k, m], B is [k, n] or [n, k], C is [m, n].
-  const [aRows, aCols] = transA ? [k, m] : [m, k];
-  const [bRows, bCols] = transB ? [n, k] : [k, n];
-  const lda = checkLd(where, 'lda', options.lda, aCols);
-  const ldb = checkLd(where, 'ldb', options.ldb, bCols);
-  const ldc = checkLd(where, 'ldc', options.ldc, n);
-  const aEnd = checkArray(where, 'a', a, aOffset, aRows, aCols, lda);
-  const bEnd = checkArray(where, 'b', b, bOffset, bRows, bCols, ldb);
-  const cEnd = checkArray(where, 'c', c, cOffset, m, n, ldc);
+  const product: GemmProduct = {
+    m, n, k,
+    a: { data: a, offset: aOffset, ld: checkLd(where, 'lda', options.lda, transA ? m : k), transposed: transA },
+    b: { data: b, offset: bOffset, ld: checkLd(where, 'ldb', options.ldb, transB ? k : n), transposed: transB },
+    c: { data: c, offset: cOffset, ld: checkLd(where, 'ldc', options.ldc, n) },
+    accumulate,
+    bias: bias ?? null,
+    stairs: stairs === undefined ? NO_STAIRS : checkStairs(where, n, stairs),
+    region: wholeRegion(m, n),
+  };
+  const aEnd = checkArray(where, 'a', product.a, transA ? [k, m] : [m, k]);
+  const bEnd = checkArray(where, 'b', product.b, transB ? [n, k] : [k, n]);
+  const cEnd = checkArray(where, 'c', product.c, [m, n]);
   // C is written while A and B are still being read, so a shared range would corrupt the result.
   // Ranges are compared as the spans [offset, end), so interleaved strided blocks also count as overlapping.
   const overlaps = m * n * k > 0 && ((a === c && aOffset < cEnd && cOffset < aEnd) || (b === c && bOffset < cEnd && cOffset < bEnd));
   if (overlaps) throw new ValueError(`${where}: 'c' overlaps an input; the output must not alias 'a' or 'b'`);
-}
-
-function checkCount(where: string, name: string, v: number): void {
-  assert(Number.isInteger(v) && v >= 0, () => `${where}: '${name}' must be a non-negative integer, got ${v}`, RangeError);
+  if (bias !== undefined) {
+    assert(bias instanceof Float64Array && bias.length === n,
+      () => `${where}: 'bias' must be a Float64Array of length n = ${n}, got ${bias instanceof Float64Array ? `length ${bias.length}` : typeof bias}`, TypeError);
+  }
+  return product;
 }
 
 function checkLd(where: string, name: string, ld: number | undefined, cols: number): number {
@@ -84,18 +123,19 @@ function checkLd(where: string, name: string, ld: number | undefined, cols: numb
   return ld;
 }
 
-/** Checks that a stored `rows × cols` matrix with rows `ld` apart fits in `arr` from `offset`; returns one past its last entry. */
-function checkArray(where: string, name: string, arr: Float64Array, offset: number, rows: number, cols: number, ld: number): number {
-  assert(arr instanceof Float64Array, () => `${where}: '${name}' must be a Float64Array, got ${arr === null ? 'null' : typeof arr}`, TypeError);
+/** Checks that a stored `[rows, cols]` matrix fits in its array; returns one past its last entry. */
+function checkArray(where: string, name: string, matrix: StoredMatrix, [rows, cols]: readonly [number, number]): number {
+  const { data, offset, ld } = matrix;
+  assert(data instanceof Float64Array, () => `${where}: '${name}' must be a Float64Array, got ${data === null ? 'null' : typeof data}`, TypeError);
   const end = rows === 0 || cols === 0 ? offset : offset + (rows - 1) * ld + cols;
-  assert(end <= arr.length, () => {
+  assert(end <= data.length, () => {
     const stride = ld === cols ? '' : ` with rows ${ld} apart`;
-    return `${where}: '${name}' has ${arr.length} values, but its ${rows}×${cols} matrix at offset ${offset}${stride} needs ${end}`;
+    return `${where}: '${name}' has ${data.length} values, but its ${rows}×${cols} matrix at offset ${offset}${stride} needs ${end}`;
   }, RangeError);
   return end;
 }
 
-function checkStairs(where: string, n: number, stairs: Staircase): void {
+function checkStairs(where: string, n: number, stairs: Staircase): KernelStairs {
   assert(typeof stairs === 'object' && stairs !== null, () => `${where}: 'stairs' must be an object, got ${stairs === null ? 'null' : typeof stairs}`, TypeError);
   for (const name of ['depthStart', 'depthEnd', 'rowEnd'] as const) {
     const v = stairs[name];
@@ -107,6 +147,7 @@ function checkStairs(where: string, n: number, stairs: Staircase): void {
       assert(Number.isInteger(v[j]) && v[j] >= 0, () => `${where}: 'stairs.${name}' must hold non-negative integers, got ${v[j]} at index ${j}`, RangeError);
     }
   }
+  return { depthStart: stairs.depthStart ?? null, depthEnd: stairs.depthEnd ?? null, rowEnd: stairs.rowEnd ?? null };
 }
 
 /**
@@ -126,7 +167,7 @@ function checkStairs(where: string, n: number, stairs: Staircase): void {
  *   too short; TypeError for non-Float64Array arguments; ValueError when C overlaps A or B
  */
 export function gemmReference(m: number, n: number, k: number, a: Float64Array, b: Float64Array, c: Float64Array, options: GemmOptions = {}): void {
-  staircaseReference('gemmReference', m, n, k, a, b, c, {}, options);
+  referenceProduct(describeProduct('gemmReference', { m, n, k, a, b, c, options }));
 }
 
 /**
@@ -141,44 +182,53 @@ export function gemmReference(m: number, n: number, k: number, a: Float64Array, 
  */
 export function gemmStaircaseReference(m: number, n: number, k: number, a: Float64Array, b: Float64Array, c: Float64Array,
   stairs: Staircase, options: GemmOptions = {}): void {
-  staircaseReference('gemmStaircaseReference', m, n, k, a, b, c, stairs, options);
+  referenceProduct(describeProduct('gemmStaircaseReference', { m, n, k, a, b, c, options, stairs }));
 }
 
-function staircaseReference(where: string, m: number, n: number, k: number, a: Float64Array, b: Float64Array, c: Float64Array,
-  stairs: Staircase, options: GemmOptions): void {
-  checkGemm(where, m, n, k, a, b, c, options);
-  checkStairs(where, n, stairs);
-  const { transA = false, transB = false, accumulate = false, aOffset = 0, bOffset = 0, cOffset = 0 } = options;
-  const lda = options.lda ?? (transA ? m : k);
-  const ldb = options.ldb ?? (transB ? k : n);
-  const ldc = options.ldc ?? n;
+/** The loops of the reference, over a validated product (its bias included). */
+function referenceProduct(product: GemmProduct): void {
+  const { m, n, k, a, b, c, accumulate, bias } = product;
+  const { depthStart, depthEnd, rowEnd } = product.stairs;
   for (let j = 0; j < n; j++) {
-    const p0 = stairs.depthStart === undefined ? 0 : stairs.depthStart[j];
-    const p1 = stairs.depthEnd === undefined ? k : Math.min(k, stairs.depthEnd[j]);
-    const rows = stairs.rowEnd === undefined ? m : Math.min(m, stairs.rowEnd[j]);
+    const p0 = depthStart === null ? 0 : depthStart[j];
+    const p1 = depthEnd === null ? k : Math.min(k, depthEnd[j]);
+    const rows = rowEnd === null ? m : Math.min(m, rowEnd[j]);
     for (let i = 0; i < rows; i++) {
       let s = 0;
       for (let p = p0; p < p1; p++) {
-        const aip = transA ? a[aOffset + p * lda + i] : a[aOffset + i * lda + p];
-        const bpj = transB ? b[bOffset + j * ldb + p] : b[bOffset + p * ldb + j];
+        const aip = a.transposed ? a.data[a.offset + p * a.ld + i] : a.data[a.offset + i * a.ld + p];
+        const bpj = b.transposed ? b.data[b.offset + j * b.ld + p] : b.data[b.offset + p * b.ld + j];
         s += aip * bpj;
       }
-      const o = cOffset + i * ldc + j;
-      c[o] = accumulate ? c[o] + s : s;
+      const o = c.offset + i * c.ld + j;
+      c.data[o] = accumulate ? c.data[o] + s : (bias === null ? 0 : bias[j]) + s;
     }
   }
 }
 
-// The calling thread's kernel: the loop nest with its own packing buffers (grown on demand to at
-// most 1.25 MB and kept). JavaScript runs one call at a time on this thread and the kernel never calls
-// out while using them, so every product can share them.
-const kernel = createGemmKernel();
+// The calling thread's kernels: each loop nest has its own packing buffers (grown on demand to at
+// most 1.25 MB and kept; the SIMD one's live in its WebAssembly memory). JavaScript runs one call at a
+// time on this thread and a kernel never calls out while using them, so every product can share them.
+const jsKernel = new GemmLoopNest();
+let simdKernel: GemmKernel | null | undefined; // made at the first SIMD product; null where SIMD is missing
+
+/** The kernel of a backend setting on this thread: the SIMD loop nest where it runs, else the JavaScript one. */
+function kernelFor(backend: GemmBackend): GemmKernel {
+  if (resolveGemmBackend(backend) === 'js') return jsKernel;
+  if (simdKernel === undefined) {
+    const module = microKernelModule();
+    simdKernel = module === null ? null : new SimdLoopNest(module);
+  }
+  return simdKernel ?? jsKernel;
+}
 
 /**
  * Fast `C = op(A)·op(B)` or `C += op(A)·op(B)` with the same arguments and result as
  * {@link gemmReference} (up to rounding: the sum over p is split into blocks of 256).
  *
- * Cost: 2·m·n·k flops at about 4–5 GFLOP/s on one core in V8 (the naive triple loop of gemmReference gets 0.3–0.6),
+ * Cost: 2·m·n·k flops at about 4–5 GFLOP/s on one core in V8 with the JavaScript kernel and 3–4× that with the
+ * WebAssembly SIMD one, the default where the engine has it (`setGemmBackend`, kernels/config.ts; the same bits
+ * either way; the naive triple loop of gemmReference gets 0.3–0.6),
  * plus O(mk + kn) packing. Edge tiles (m or n not a multiple of 4) are computed on zero-padded
  * panels and only their valid part is stored. Allocates only when a product needs larger
  * packing buffers than any before it (never more than 1.25 MB in all).
@@ -202,12 +252,7 @@ const kernel = createGemmKernel();
  * gemm(2, 2, 3, a, big, c, { bOffset: 2, ldb: 4 });
  */
 export function gemm(m: number, n: number, k: number, a: Float64Array, b: Float64Array, c: Float64Array, options: GemmOptions = {}): void {
-  checkGemm('gemm', m, n, k, a, b, c, options);
-  const { transA = false, transB = false, accumulate = false, aOffset = 0, bOffset = 0, cOffset = 0 } = options;
-  const lda = options.lda ?? (transA ? m : k);
-  const ldb = options.ldb ?? (transB ? k : n);
-  const ldc = options.ldc ?? n;
-  multiply(m, n, k, a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, accumulate, null, null, null);
+  runProduct(describeProduct('gemm', { m, n, k, a, b, c, options }));
 }
 
 /**
@@ -245,20 +290,31 @@ export function gemm(m: number, n: number, k: number, a: Float64Array, b: Float6
  */
 export function gemmStaircase(m: number, n: number, k: number, a: Float64Array, b: Float64Array, c: Float64Array,
   stairs: Staircase, options: GemmOptions = {}): void {
-  checkGemm('gemmStaircase', m, n, k, a, b, c, options);
-  checkStairs('gemmStaircase', n, stairs);
-  const { transA = false, transB = false, accumulate = false, aOffset = 0, bOffset = 0, cOffset = 0 } = options;
-  const lda = options.lda ?? (transA ? m : k);
-  const ldb = options.ldb ?? (transB ? k : n);
-  const ldc = options.ldc ?? n;
-  multiply(m, n, k, a, aOffset, lda, transA, b, bOffset, ldb, transB, c, cOffset, ldc, accumulate,
-    stairs.depthStart ?? null, stairs.depthEnd ?? null, stairs.rowEnd ?? null);
+  runProduct(describeProduct('gemmStaircase', { m, n, k, a, b, c, options, stairs }));
+}
+
+/**
+ * {@link gemm} and {@link gemmStaircase} with every argument in one object, and a bias:
+ *
+ *   C[i][j] = (accumulate ? C[i][j] : bias[j] or 0) + Σ_{depthStart[j] ≤ p < depthEnd[j]} op(A)[i][p] · op(B)[p][j]   for i < rowEnd[j]
+ *
+ * Same speed, threads and rounding as those two; the bias costs one pass over C.
+ *
+ * @param request - sizes, arrays, layout, limits and bias; see {@link GemmRequest}
+ * @throws as {@link gemmStaircase}; TypeError for a bias that is not a Float64Array of length n
+ *
+ * @example
+ * // y [batch, fanOut] = x [batch, fanIn] · w [fanIn, fanOut] + b [fanOut]
+ * gemmProduct({ m: batch, n: fanOut, k: fanIn, a: x, b: w, c: y, bias: b });
+ */
+export function gemmProduct(request: GemmRequest): void {
+  const product = describeProduct('gemmProduct', request);
+  if (request.backend !== undefined) checkGemmBackend('gemmProduct', 'backend', request.backend);
+  runProduct(product, request.backend ?? getGemmBackend());
 }
 
 /** Runs one validated product, shared with worker threads when it is large enough (kernels/threads.ts), else here. */
-function multiply(m: number, n: number, k: number, a: Float64Array, aOff: number, lda: number, transA: boolean,
-  b: Float64Array, bOff: number, ldb: number, transB: boolean, c: Float64Array, cOff: number, ldc: number, accumulate: boolean,
-  depthStart: ArrayLike<number> | null, depthEnd: ArrayLike<number> | null, rowEnd: ArrayLike<number> | null): void {
-  if (parallelGemm(kernel, m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, accumulate, depthStart, depthEnd, rowEnd)) return;
-  kernel(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, accumulate, depthStart, depthEnd, rowEnd, 0, m, 0, n);
+function runProduct(product: GemmProduct, backend: GemmBackend = getGemmBackend()): void {
+  const kernel = kernelFor(backend);
+  if (!parallelGemm(kernel, product)) kernel.run(product);
 }

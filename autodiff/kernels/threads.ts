@@ -1,8 +1,11 @@
 // Large matrix products shared between the calling thread and worker threads (node:worker_threads), split by whole rows or columns so the result is bit-for-bit the single-threaded one.
 import type * as WorkerThreads from 'node:worker_threads';
 import { nodeBuiltin } from '../../lib/util/node-builtin.js';
-import { getNumThreads } from './config.js';
-import { createGemmKernel, type GemmKernel } from './gemm-kernel.js';
+import { getNumThreads, simdAvailable } from './config.js';
+import type { GemmKernel } from './gemm-kernel.js';
+import { depthOf, keptWork, rowsOf, subProduct, type GemmProduct, type StoredMatrix } from './product.js';
+import { microKernelBytes } from './wasm/micro-kernel.js';
+import { LAYOUT, workerSource, type WorkerInit } from './worker-program.js';
 
 /**
  * Multiply-adds (effective: only those the staircase keeps) from which a product is shared between
@@ -27,147 +30,12 @@ export function setParallelMinWork(work: number): number {
   return previous;
 }
 
+const MAX_CHUNKS = 250; // below 256 (a byte of the control word each for front and back); LAYOUT.BOUNDS/STATUS have room for it
+
 /** Pieces per thread a shared product is cut into; threads claim pieces until none is left. */
 const CHUNKS_PER_THREAD = 2;
 /** Multiply-adds below which a piece costs more in re-packing than its finer balance gains. */
 const MIN_PIECE_WORK = 1_000_000;
-
-// ---- the control block -------------------------------------------------------------------------
-// One Int32Array over a SharedArrayBuffer, read by every thread. The worker gets these indices in its
-// workerData (its source may not reference this module), so they are written down only here.
-const LAYOUT = {
-  /**
-   * gen·65536 + front·256 + back: the job's generation (15 bits) and its unclaimed pieces [front, back).
-   * The calling thread claims from the front, workers from the back; back = 0 closes the job.
-   */
-  WORD: 0,
-  /** Pieces finished in the current job (by any thread). */
-  DONE: 1,
-  /** Generation of the data buffer; a worker that sees a new one reads it from its port. */
-  EPOCH: 2,
-  M: 3, N: 4, K: 5,
-  /** Bits: 1 transA, 2 transB, 4 accumulate, 8 depthStart, 16 depthEnd, 32 rowEnd, 64 split by columns. */
-  FLAGS: 6,
-  CHUNKS: 7,
-  /** Offsets of A, B and C in the Float64 view of the data buffer, and of the stairs in its Int32 view. */
-  A: 8, B: 9, C: 10, STAIRS: 11,
-  /** Workers with an id below this take part in the current job. */
-  HELPERS: 12,
-  /** The workers' share: pieces from this one on have their operands in the data buffer. */
-  SHARE: 13,
-  /** Per worker: 0 starting, 1 ready, −1 failed or gone. */
-  READY: 32,
-  /** Piece t covers rows (or columns) [BOUNDS + t, BOUNDS + t + 1). */
-  BOUNDS: 64,
-  /** Per piece: 0 done by the calling thread, 1 done by a worker (its result is in the data buffer's C), 2 failed in a worker. */
-  STATUS: 384,
-  SIZE: 1024,
-} as const;
-type Layout = typeof LAYOUT;
-const MAX_CHUNKS = 250; // below 256 (a byte of WORD each for front and back), and BOUNDS/STATUS have room for it
-
-/** What a worker receives in workerData. */
-interface WorkerInit {
-  layout: Layout;
-  control: SharedArrayBuffer;
-  port: WorkerThreads.MessagePort;
-  id: number;
-}
-
-/**
- * The worker's whole program, turned into source with `toString()`: it may reference nothing
- * outside its own body (the layout arrives in `init`). Claims pieces of each job until none is
- * left, multiplies them into the data buffer's C, and sleeps in Atomics.wait between jobs.
- */
-function workerMain(init: WorkerInit, kernel: GemmKernel, receive: (port: WorkerThreads.MessagePort) => { message: unknown } | undefined,
-  post: (message: string) => void): void {
-  const L = init.layout;
-  const ctrl = new Int32Array(init.control);
-  const id = init.id;
-  // Self-test: a source that does not run here (e.g. one instrumented for coverage) must fail now,
-  // before the worker counts as ready, not in the middle of a product.
-  const a = Float64Array.of(1, 2, 3, 4, 5, 6); // [2, 3]
-  const c = new Float64Array(4);
-  kernel(2, 2, 3, a, 0, 3, false, a, 0, 3, true, c, 0, 2, false, null, null, null, 0, 2, 0, 2); // A·Aᵀ
-  if (c[0] !== 14 || c[1] !== 32 || c[2] !== 32 || c[3] !== 77) throw new Error(`maflow worker ${id}: self-test gave [${c}], expected [14,32,32,77]`);
-  Atomics.store(ctrl, L.READY + id, 1);
-  post('ready');
-
-  let epoch = -1;
-  let f64: Float64Array = new Float64Array(0);
-  let i32: Int32Array = new Int32Array(0);
-  let seen = -1;
-  for (;;) {
-    const word = Atomics.load(ctrl, L.WORD);
-    const gen = word >>> 16;
-    if (gen === seen) {
-      // Products often come back to back (dx right after dw): look again for a few µs before sleeping.
-      let spins = 0;
-      while (spins < 2000 && Atomics.load(ctrl, L.WORD) === word) spins++;
-      if (spins === 2000) Atomics.wait(ctrl, L.WORD, word);
-      continue;
-    }
-    seen = gen;
-    if (id >= ctrl[L.HELPERS]) continue;
-    for (;;) {
-      // Claim the last unclaimed piece, if it is in the workers' share (only those have their operands copied).
-      const cur = Atomics.load(ctrl, L.WORD);
-      const back = cur & 255;
-      if (cur >>> 16 !== gen || back <= ((cur >>> 8) & 255) || back - 1 < ctrl[L.SHARE]) break;
-      if (Atomics.compareExchange(ctrl, L.WORD, cur, cur - 1) !== cur) continue;
-      // The job's parameters were written before it was published and stay put until every claimed piece is done.
-      const t = back - 1;
-      let status = 1;
-      try {
-        if (ctrl[L.EPOCH] !== epoch) {
-          for (;;) {
-            const got = receive(init.port);
-            if (got === undefined) throw new Error(`maflow worker ${id}: data buffer ${ctrl[L.EPOCH]} never arrived`);
-            const msg = got.message as { epoch: number; buffer: SharedArrayBuffer };
-            if (msg.epoch !== ctrl[L.EPOCH]) continue;
-            epoch = msg.epoch;
-            f64 = new Float64Array(msg.buffer);
-            i32 = new Int32Array(msg.buffer);
-            break;
-          }
-        }
-        const m = ctrl[L.M];
-        const n = ctrl[L.N];
-        const k = ctrl[L.K];
-        const flags = ctrl[L.FLAGS];
-        const transA = (flags & 1) !== 0;
-        const transB = (flags & 2) !== 0;
-        let at = ctrl[L.STAIRS];
-        let depthStart: Int32Array | null = null;
-        let depthEnd: Int32Array | null = null;
-        let rowEnd: Int32Array | null = null;
-        if ((flags & 8) !== 0) { depthStart = i32.subarray(at, at + n); at += n; }
-        if ((flags & 16) !== 0) { depthEnd = i32.subarray(at, at + n); at += n; }
-        if ((flags & 32) !== 0) rowEnd = i32.subarray(at, at + n);
-        const lo = ctrl[L.BOUNDS + t];
-        const hi = ctrl[L.BOUNDS + t + 1];
-        const byColumns = (flags & 64) !== 0;
-        kernel(m, n, k, f64, ctrl[L.A], transA ? m : k, transA, f64, ctrl[L.B], transB ? k : n, transB, f64, ctrl[L.C], n,
-          (flags & 4) !== 0, depthStart, depthEnd, rowEnd, byColumns ? 0 : lo, byColumns ? m : hi, byColumns ? lo : 0, byColumns ? hi : n);
-      } catch {
-        status = 2;
-      }
-      ctrl[L.STATUS + t] = status;
-      Atomics.add(ctrl, L.DONE, 1);
-      Atomics.notify(ctrl, L.DONE);
-    }
-  }
-}
-
-/** The source of one worker: the kernel and workerMain, each from its own text. */
-function workerSource(): string {
-  return `'use strict';
-const { workerData, receiveMessageOnPort, parentPort } = require('node:worker_threads');
-const createGemmKernel = ${createGemmKernel.toString()};
-const workerMain = ${workerMain.toString()};
-workerMain(workerData, createGemmKernel(), receiveMessageOnPort, (message) => parentPort.postMessage(message));
-`;
-}
 
 // ---- the pool, on the calling thread ----------------------------------------------------------
 
@@ -203,8 +71,10 @@ export interface ThreadStats {
   sharedProducts: number;
   /** Pieces of those products that the worker computed (the calling thread did the rest). */
   workerChunks: number;
+  /** Of those pieces, the ones the worker computed with the WebAssembly SIMD kernel. */
+  workerSimdChunks: number;
 }
-const stats: ThreadStats = { sharedProducts: 0, workerChunks: 0 };
+const stats: ThreadStats = { sharedProducts: 0, workerChunks: 0, workerSimdChunks: 0 };
 
 /** A copy of the counters; see {@link ThreadStats}. */
 export function threadStats(): ThreadStats {
@@ -256,7 +126,10 @@ function poolWith(helpers: number): Pool | null {
 
 function spawn(wt: typeof WorkerThreads, p: Pool, id: number): Slot {
   const { port1, port2 } = new wt.MessageChannel();
-  const init: WorkerInit = { layout: LAYOUT, control: p.control.buffer as SharedArrayBuffer, port: port2, id };
+  // Each worker compiles the SIMD kernel from its bytes into its own instance and memory (its packing
+  // buffers are its own anyway); sharing one WebAssembly.Memory would save only those 1.25 MB.
+  const simd = simdAvailable() ? microKernelBytes() : null;
+  const init: WorkerInit = { layout: LAYOUT, control: p.control.buffer as SharedArrayBuffer, port: port2, id, simd };
   Atomics.store(p.control, LAYOUT.READY + id, 0);
   const worker = new wt.Worker(workerSource(), { eval: true, workerData: init, transferList: [port2], name: `maflow-gemm-${id}` });
   port1.postMessage({ epoch: p.epoch, buffer: p.data });
@@ -332,10 +205,18 @@ function readyHelpers(p: Pool, helpers: number): number {
 // Per-row work of a row split (reused).
 let rowWork = new Float64Array(0);
 
+/** How a shared product is cut: along rows or columns of C, into `chunks` pieces, the last ones from `share` on for the workers. */
+interface Split {
+  byColumns: boolean;
+  chunks: number;
+  share: number;
+  /** First row (or column) of the workers' share. */
+  from: number;
+}
+
 /**
- * Runs `C (+)= op(A)·op(B)` (with optional stairs; arguments as the kernel's, validated by the
- * caller) on the calling thread and the ready workers, when it is large enough and threads are
- * allowed; returns false, having done nothing, otherwise (the caller then runs it alone).
+ * Runs a validated product on the calling thread and the ready workers, when it is large enough and
+ * threads are allowed; returns false, having done nothing, otherwise (the caller then runs it alone).
  *
  * C is cut into pieces of whole rows, or of whole columns at multiples of 4 (along its longer
  * side, so that the operand every piece needs whole is the smaller one), balanced by the
@@ -344,26 +225,18 @@ let rowWork = new Float64Array(0);
  * the other, and of C when accumulating or with row limits). The calling thread claims pieces from
  * the front and computes them in place; workers claim from the back, within their share, and their
  * results are copied back. A worker that is slow to wake or busy takes fewer pieces and the calling
- * thread the rest, so nothing waits on a worker that has not started one. Every entry of C is
- * computed by the same operations as in the unsplit product (see GemmKernel), so the result is
- * identical bit for bit.
+ * thread the rest, so nothing waits on a worker that has not started one. Every piece is the same
+ * product with a smaller `region` ({@link subProduct}), and every entry of C is computed by the same
+ * operations as in the unsplit product (see GemmLoopNest), so the result is identical bit for bit.
  */
-export function parallelGemm(kernel: GemmKernel, m: number, n: number, k: number,
-  a: Float64Array, aOff: number, lda: number, transA: boolean,
-  b: Float64Array, bOff: number, ldb: number, transB: boolean,
-  c: Float64Array, cOff: number, ldc: number, accumulate: boolean,
-  depthStart: ArrayLike<number> | null, depthEnd: ArrayLike<number> | null, rowEnd: ArrayLike<number> | null): boolean {
+export function parallelGemm(kernel: GemmKernel, product: GemmProduct): boolean {
+  const { m, n, k } = product;
   if (broken || m === 0 || n === 0 || k === 0) return false;
   const threads = getNumThreads();
-  if (threads < 2) return false;
-  // Effective multiply-adds, column by column: rows written × depth summed (at most m·n·k).
-  let work = m * n * k;
+  if (threads < 2 || m * n * k < minWork) return false;
+  // Effective multiply-adds: rows written × depth summed, column by column (at most m·n·k).
+  const work = keptWork(product);
   if (work < minWork) return false;
-  if (depthStart !== null || depthEnd !== null || rowEnd !== null) {
-    work = 0;
-    for (let j = 0; j < n; j++) work += rowsOf(rowEnd, j, m) * depthOf(depthStart, depthEnd, j, k);
-    if (work < minWork) return false;
-  }
   if (workerThreads === null) {
     void load();
     return false;
@@ -372,150 +245,192 @@ export function parallelGemm(kernel: GemmKernel, m: number, n: number, k: number
   if (p === null) return false;
   const helpers = readyHelpers(p, threads - 1);
   if (helpers === 0) return false;
+  const split = planSplit(p.control, product, work, helpers);
+  if (split === null) return false;
 
-  const L = LAYOUT;
-  const ctrl = p.control;
+  // A bias is C's starting value: written once here, so the pieces only accumulate.
+  const shared = product.accumulate || product.bias === null ? product : startFromBias(product);
+  shareOperands(p, shared, split);
+  const gen = publish(p, shared, split, threads - 1, kernel.backend === 'wasm-simd');
+  claimFromFront(p.control, kernel, shared, split);
+  waitForWorkers(p.control, split.chunks);
+  Atomics.store(p.control, LAYOUT.WORD, gen << 16); // closed: nothing left to claim
+  stats.sharedProducts++;
+  collect(p, kernel, shared, split);
+  return true;
+}
+
+/** Chooses the pieces (their bounds into the control block) and the workers' share; null when the product is too thin to cut. */
+function planSplit(ctrl: Int32Array, product: GemmProduct, work: number, helpers: number): Split | null {
+  const { m, n } = product;
   const byColumns = n > m;
   // Smaller products get fewer pieces: every piece re-packs the operand it needs whole.
   const pieces = Math.max(helpers + 1, Math.min((helpers + 1) * CHUNKS_PER_THREAD, Math.floor(work / MIN_PIECE_WORK)));
   const chunks = Math.min(MAX_CHUNKS, pieces, byColumns ? Math.ceil(n / 4) : m);
-  if (chunks < 2) return false;
-  if (byColumns) columnBounds(ctrl, chunks, n, m, k, work, depthStart, depthEnd, rowEnd);
-  else rowBounds(ctrl, chunks, n, m, k, work, depthStart, depthEnd, rowEnd);
+  if (chunks < 2) return null;
+  if (byColumns) columnBounds(ctrl, chunks, product, work);
+  else rowBounds(ctrl, chunks, product, work);
   // The workers' share: the last helpers/(helpers + 1) of the pieces, rows or columns [from, end).
   const share = chunks - Math.max(1, Math.round((chunks * helpers) / (helpers + 1)));
-  const from = ctrl[L.BOUNDS + share];
+  return { byColumns, chunks, share, from: ctrl[LAYOUT.BOUNDS + share] };
+}
 
-  // The data buffer holds A, B and C at their full compact sizes (rows their own length apart), then
-  // the stairs; only the parts the workers' share reads are filled.
-  const [aRows, aCols] = transA ? [k, m] : [m, k];
-  const [bRows, bCols] = transB ? [n, k] : [k, n];
+/** C[i][j] = bias[j] in the rows each column writes; returns the product as one that accumulates onto it. */
+function startFromBias(product: GemmProduct): GemmProduct {
+  const { c } = product;
+  const bias = product.bias as Float64Array;
+  for (let j = 0; j < product.n; j++) {
+    const rows = rowsOf(product, j);
+    for (let i = 0, o = c.offset + j; i < rows; i++, o += c.ld) c.data[o] = bias[j];
+  }
+  return { ...product, accumulate: true, bias: null };
+}
+
+/**
+ * Copies into the data buffer what the workers' share reads: the workers' rows of op(A) (row split)
+ * or columns of op(B) (column split), all of the other operand, C's share when it is read (accumulating
+ * or row limits), then the stairs. Everything at compact sizes (rows their own length apart).
+ */
+function shareOperands(p: Pool, product: GemmProduct, split: Split): void {
+  const { m, n, k, a, b, c, stairs } = product;
+  const { byColumns, from } = split;
+  const [aRows, aCols] = a.transposed ? [k, m] : [m, k];
+  const [bRows, bCols] = b.transposed ? [n, k] : [k, n];
   const aAt = 0;
   const bAt = aRows * aCols;
   const cAt = bAt + bRows * bCols;
   const f64Size = cAt + m * n;
-  const stairsCount = (depthStart === null ? 0 : 1) + (depthEnd === null ? 0 : 1) + (rowEnd === null ? 0 : 1);
+  const stairsCount = (stairs.depthStart === null ? 0 : 1) + (stairs.depthEnd === null ? 0 : 1) + (stairs.rowEnd === null ? 0 : 1);
   ensureData(p, f64Size + Math.ceil((stairsCount * n) / 2) + 1);
-  const f64 = p.f64;
-  const i32 = p.i32;
-  // The workers' rows of op(A) (row split) or columns of op(B) (column split); all of the other operand.
+  const at = (offset: number, ld: number): StoredMatrix => ({ data: p.f64, offset, ld });
+  const shift = (x: StoredMatrix, offset: number): StoredMatrix => ({ data: x.data, offset: x.offset + offset, ld: x.ld });
   if (byColumns) {
-    copyMatrix(a, aOff, lda, aRows, aCols, f64, aAt, aCols);
-    if (transB) copyMatrix(b, bOff + from * ldb, ldb, n - from, k, f64, bAt + from * k, k);
-    else copyMatrix(b, bOff + from, ldb, k, n - from, f64, bAt + from, n);
+    copyMatrix(a, at(aAt, aCols), aRows, aCols);
+    if (b.transposed) copyMatrix(shift(b, from * b.ld), at(bAt + from * k, k), n - from, k);
+    else copyMatrix(shift(b, from), at(bAt + from, n), k, n - from);
   } else {
-    if (transA) copyMatrix(a, aOff + from, lda, k, m - from, f64, aAt + from, m);
-    else copyMatrix(a, aOff + from * lda, lda, m - from, k, f64, aAt + from * k, k);
-    copyMatrix(b, bOff, ldb, bRows, bCols, f64, bAt, bCols);
+    if (a.transposed) copyMatrix(shift(a, from), at(aAt + from, m), k, m - from);
+    else copyMatrix(shift(a, from * a.ld), at(aAt + from * k, k), m - from, k);
+    copyMatrix(b, at(bAt, bCols), bRows, bCols);
   }
   // Without accumulation or row limits the workers overwrite every entry of their pieces; otherwise C comes in too.
-  const cIn = accumulate || rowEnd !== null;
-  if (cIn) {
-    if (byColumns) copyMatrix(c, cOff + from, ldc, m, n - from, f64, cAt + from, n);
-    else copyMatrix(c, cOff + from * ldc, ldc, m - from, n, f64, cAt + from * n, n);
+  if (product.accumulate || stairs.rowEnd !== null) {
+    if (byColumns) copyMatrix(shift(c, from), at(cAt + from, n), m, n - from);
+    else copyMatrix(shift(c, from * c.ld), at(cAt + from * n, n), m - from, n);
   }
-  const stairsAt = 2 * f64Size;
-  let at = stairsAt;
+  const ctrl = p.control;
+  ctrl[LAYOUT.A] = aAt;
+  ctrl[LAYOUT.B] = bAt;
+  ctrl[LAYOUT.C] = cAt;
+  ctrl[LAYOUT.STAIRS] = 2 * f64Size;
   // Limits past the end mean "to the end": clamped so that they fit in 32 bits.
-  if (depthStart !== null) for (let j = 0; j < n; j++) i32[at++] = Math.min(k, depthStart[j]);
-  if (depthEnd !== null) for (let j = 0; j < n; j++) i32[at++] = Math.min(k, depthEnd[j]);
-  if (rowEnd !== null) for (let j = 0; j < n; j++) i32[at++] = Math.min(m, rowEnd[j]);
+  let s = 2 * f64Size;
+  const i32 = p.i32;
+  if (stairs.depthStart !== null) for (let j = 0; j < n; j++) i32[s++] = Math.min(k, stairs.depthStart[j]);
+  if (stairs.depthEnd !== null) for (let j = 0; j < n; j++) i32[s++] = Math.min(k, stairs.depthEnd[j]);
+  if (stairs.rowEnd !== null) for (let j = 0; j < n; j++) i32[s++] = Math.min(m, stairs.rowEnd[j]);
+}
 
-  ctrl[L.M] = m;
-  ctrl[L.N] = n;
-  ctrl[L.K] = k;
-  ctrl[L.FLAGS] = (transA ? 1 : 0) | (transB ? 2 : 0) | (accumulate ? 4 : 0) | (depthStart !== null ? 8 : 0)
-    | (depthEnd !== null ? 16 : 0) | (rowEnd !== null ? 32 : 0) | (byColumns ? 64 : 0);
-  ctrl[L.CHUNKS] = chunks;
-  ctrl[L.SHARE] = share;
-  ctrl[L.A] = aAt;
-  ctrl[L.B] = bAt;
-  ctrl[L.C] = cAt;
-  ctrl[L.STAIRS] = stairsAt;
-  ctrl[L.HELPERS] = threads - 1;
-  for (let t = 0; t < chunks; t++) ctrl[L.STATUS + t] = 0;
+/** Writes the job's sizes and flags into the control block and wakes the workers; returns its generation. */
+function publish(p: Pool, product: GemmProduct, split: Split, helpers: number, simd: boolean): number {
+  const L = LAYOUT;
+  const ctrl = p.control;
+  const { stairs } = product;
+  ctrl[L.M] = product.m;
+  ctrl[L.N] = product.n;
+  ctrl[L.K] = product.k;
+  ctrl[L.FLAGS] = (product.a.transposed ? 1 : 0) | (product.b.transposed ? 2 : 0) | (product.accumulate ? 4 : 0)
+    | (stairs.depthStart !== null ? 8 : 0) | (stairs.depthEnd !== null ? 16 : 0) | (stairs.rowEnd !== null ? 32 : 0) | (split.byColumns ? 64 : 0) | (simd ? 128 : 0);
+  ctrl[L.CHUNKS] = split.chunks;
+  ctrl[L.SHARE] = split.share;
+  ctrl[L.HELPERS] = helpers;
+  for (let t = 0; t < split.chunks; t++) ctrl[L.STATUS + t] = 0;
   Atomics.store(ctrl, L.DONE, 0);
   p.gen = (p.gen + 1) & 0x7fff;
-  const gen = p.gen;
-  Atomics.store(ctrl, L.WORD, (gen << 16) | chunks);
+  Atomics.store(ctrl, L.WORD, (p.gen << 16) | split.chunks);
   Atomics.notify(ctrl, L.WORD);
+  return p.gen;
+}
 
-  // The calling thread claims pieces from the front, and computes them in place.
+/** Piece t of a split product: the same product over rows (or columns) [BOUNDS + t, BOUNDS + t + 1). */
+function piece(ctrl: Int32Array, product: GemmProduct, split: Split, t: number): GemmProduct {
+  const lo = ctrl[LAYOUT.BOUNDS + t];
+  const hi = ctrl[LAYOUT.BOUNDS + t + 1];
+  return subProduct(product, split.byColumns
+    ? { rowLo: 0, rowHi: product.m, colLo: lo, colHi: hi }
+    : { rowLo: lo, rowHi: hi, colLo: 0, colHi: product.n });
+}
+
+/** The calling thread claims pieces from the front, and computes them in place. */
+function claimFromFront(ctrl: Int32Array, kernel: GemmKernel, product: GemmProduct, split: Split): void {
   for (;;) {
-    const cur = Atomics.load(ctrl, L.WORD);
+    const cur = Atomics.load(ctrl, LAYOUT.WORD);
     const t = (cur >>> 8) & 255;
     if (t >= (cur & 255)) break;
-    if (Atomics.compareExchange(ctrl, L.WORD, cur, cur + 256) !== cur) continue;
-    const lo = ctrl[L.BOUNDS + t];
-    const hi = ctrl[L.BOUNDS + t + 1];
-    kernel(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, accumulate, depthStart, depthEnd, rowEnd,
-      byColumns ? 0 : lo, byColumns ? m : hi, byColumns ? lo : 0, byColumns ? hi : n);
-    Atomics.add(ctrl, L.DONE, 1);
+    if (Atomics.compareExchange(ctrl, LAYOUT.WORD, cur, cur + 256) !== cur) continue;
+    kernel.run(piece(ctrl, product, split, t));
+    Atomics.add(ctrl, LAYOUT.DONE, 1);
   }
-  // Wait for the pieces the workers hold: spin briefly (they are usually nearly done), then sleep.
-  for (let spins = 0; ;) {
-    const done = Atomics.load(ctrl, L.DONE);
-    if (done >= chunks) break;
-    if (++spins > 2000) Atomics.wait(ctrl, L.DONE, done);
-  }
-  Atomics.store(ctrl, L.WORD, gen << 16); // closed: nothing left to claim
+}
 
-  stats.sharedProducts++;
+/** Waits for the pieces the workers hold: spins briefly (they are usually nearly done), then sleeps. */
+function waitForWorkers(ctrl: Int32Array, chunks: number): void {
+  for (let spins = 0; ;) {
+    const done = Atomics.load(ctrl, LAYOUT.DONE);
+    if (done >= chunks) break;
+    if (++spins > 2000) Atomics.wait(ctrl, LAYOUT.DONE, done);
+  }
+}
+
+/** Copies the workers' pieces of C back; a piece a worker failed is computed here, and sharing stops. */
+function collect(p: Pool, kernel: GemmKernel, product: GemmProduct, split: Split): void {
+  const ctrl = p.control;
+  const { m, n, c } = product;
+  const cAt = ctrl[LAYOUT.C];
   let failed = false;
-  for (let t = share; t < chunks; t++) {
-    const status = ctrl[L.STATUS + t];
+  for (let t = split.share; t < split.chunks; t++) {
+    const status = ctrl[LAYOUT.STATUS + t];
     if (status === 0) continue;
-    const lo = ctrl[L.BOUNDS + t];
-    const hi = ctrl[L.BOUNDS + t + 1];
-    if (status === 1) {
+    const lo = ctrl[LAYOUT.BOUNDS + t];
+    const hi = ctrl[LAYOUT.BOUNDS + t + 1];
+    if (status === 1 || status === 3) {
       stats.workerChunks++;
-      if (byColumns) copyMatrix(f64, cAt + lo, n, m, hi - lo, c, cOff + lo, ldc);
-      else copyMatrix(f64, cAt + lo * n, n, hi - lo, n, c, cOff + lo * ldc, ldc);
+      if (status === 3) stats.workerSimdChunks++;
+      if (split.byColumns) copyMatrix({ data: p.f64, offset: cAt + lo, ld: n }, { data: c.data, offset: c.offset + lo, ld: c.ld }, m, hi - lo);
+      else copyMatrix({ data: p.f64, offset: cAt + lo * n, ld: n }, { data: c.data, offset: c.offset + lo * c.ld, ld: c.ld }, hi - lo, n);
     } else {
-      // A worker threw: its piece of C was left alone, so compute it here and stop sharing.
-      kernel(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, accumulate, depthStart, depthEnd, rowEnd,
-        byColumns ? 0 : lo, byColumns ? m : hi, byColumns ? lo : 0, byColumns ? hi : n);
+      // A worker threw: its piece of C was left alone, so compute it here.
+      kernel.run(piece(ctrl, product, split, t));
       failed = true;
     }
   }
   if (failed) giveUp('a worker failed in a product');
-  return true;
-}
-
-function rowsOf(rowEnd: ArrayLike<number> | null, j: number, m: number): number {
-  return rowEnd === null ? m : Math.min(m, rowEnd[j]);
-}
-
-function depthOf(depthStart: ArrayLike<number> | null, depthEnd: ArrayLike<number> | null, j: number, k: number): number {
-  const start = depthStart === null ? 0 : Math.min(k, depthStart[j]);
-  const end = depthEnd === null ? k : Math.min(k, depthEnd[j]);
-  return end > start ? end - start : 0;
 }
 
 /** Column pieces at multiples of 4 (whole panels), each holding about work/chunks multiply-adds. */
-function columnBounds(ctrl: Int32Array, chunks: number, n: number, m: number, k: number, work: number,
-  depthStart: ArrayLike<number> | null, depthEnd: ArrayLike<number> | null, rowEnd: ArrayLike<number> | null): void {
+function columnBounds(ctrl: Int32Array, chunks: number, product: GemmProduct, work: number): void {
+  const n = product.n;
   ctrl[LAYOUT.BOUNDS] = 0;
   let t = 1;
   let sum = 0;
   for (let j = 0; j < n && t < chunks; j++) {
-    sum += rowsOf(rowEnd, j, m) * depthOf(depthStart, depthEnd, j, k);
+    sum += rowsOf(product, j) * depthOf(product, j);
     if ((j + 1) % 4 === 0 && sum >= (t * work) / chunks) ctrl[LAYOUT.BOUNDS + t++] = j + 1;
   }
   while (t <= chunks) ctrl[LAYOUT.BOUNDS + t++] = n;
 }
 
 /** Row pieces at multiples of 4 (whole tiles), each holding about work/chunks multiply-adds. */
-function rowBounds(ctrl: Int32Array, chunks: number, n: number, m: number, k: number, work: number,
-  depthStart: ArrayLike<number> | null, depthEnd: ArrayLike<number> | null, rowEnd: ArrayLike<number> | null): void {
+function rowBounds(ctrl: Int32Array, chunks: number, product: GemmProduct, work: number): void {
+  const { m, n } = product;
   // Row i does Σ_j [i < rows_j]·depth_j multiply-adds: a difference array over the rows.
   if (rowWork.length < m + 1) rowWork = new Float64Array(m + 1);
   const w = rowWork;
   w.fill(0, 0, m + 1);
   for (let j = 0; j < n; j++) {
-    const d = depthOf(depthStart, depthEnd, j, k);
+    const d = depthOf(product, j);
     w[0] += d;
-    w[rowsOf(rowEnd, j, m)] -= d;
+    w[rowsOf(product, j)] -= d;
   }
   ctrl[LAYOUT.BOUNDS] = 0;
   let t = 1;
@@ -529,8 +444,10 @@ function rowBounds(ctrl: Int32Array, chunks: number, n: number, m: number, k: nu
   while (t <= chunks) ctrl[LAYOUT.BOUNDS + t++] = m;
 }
 
-/** dst[dAt + i·ldd + j] = src[sAt + i·lds + j] for a rows × cols matrix. */
-function copyMatrix(src: Float64Array, sAt: number, lds: number, rows: number, cols: number, dst: Float64Array, dAt: number, ldd: number): void {
+/** to[i][j] = from[i][j] for a rows × cols matrix. */
+function copyMatrix(from: StoredMatrix, to: StoredMatrix, rows: number, cols: number): void {
+  const { data: src, offset: sAt, ld: lds } = from;
+  const { data: dst, offset: dAt, ld: ldd } = to;
   if (lds === cols && ldd === cols) {
     dst.set(src.subarray(sAt, sAt + rows * cols), dAt);
     return;

@@ -2,7 +2,7 @@
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { fmt } from '../../lib/util/shape.js';
 import { getKernelMode } from '../kernels/config.js';
-import { gemm, gemmStaircase, type GemmOptions, type Staircase } from '../kernels/gemm.js';
+import { gemm, gemmProduct, gemmStaircase, type GemmOptions, type Staircase } from '../kernels/gemm.js';
 import { maskPlan, type MaskPlan } from '../kernels/mask-plan.js';
 import { outGrad, record, Tensor } from '../tensor.js';
 
@@ -139,7 +139,8 @@ function referenceProduct(op: string, x: Tensor, w: Tensor, mask: Tensor, bias: 
  * dense kernel: w ⊙ mask formed in a scratch buffer, then {@link gemm} on the whole matrix.
  *
  * Cost ('structured', MADE mask): 2·batch·nnz(mask) flops per product (forward, dx, dw), at about
- * 4–5 GFLOP/s on one thread; 2·batch·fanIn·fanOut for 'dense'. In Node a product of at least 1M
+ * 4–5 GFLOP/s on one thread in JavaScript and 3–4× that with the WebAssembly SIMD kernel (the default where
+ * available, `setGemmBackend` in kernels/config.ts, bit for bit the same); 2·batch·fanIn·fanOut for 'dense'. In Node a product of at least 1M
  * kept multiply-adds runs on two threads (`setNumThreads`, kernels/config.ts), with the same result
  * bit for bit (see `gemm`). No buffer is allocated per call once the scratch
  * buffers have grown (at most a few fanIn·fanOut arrays, kept for the life of the process) besides
@@ -183,7 +184,6 @@ function grown(buffer: Float64Array, size: number): Float64Array {
 }
 
 // Constant options, so the hot path builds no objects.
-const ACCUMULATE: GemmOptions = { accumulate: true };
 const NONE: GemmOptions = {};
 const TRANS_B: GemmOptions = { transB: true };
 const TRANS_B_ACCUMULATE: GemmOptions = { transB: true, accumulate: true };
@@ -257,8 +257,8 @@ function structuredProduct(op: string, x: Tensor, w: Tensor, bias: Tensor | unde
     const xs = sortedX();
     const ws = sortedWeights();
     if (plan.colsSorted) {
-      if (bias !== undefined) for (let b = 0; b < batch; b++) y.set(bias.data, b * fanOut);
-      gemmStaircase(batch, fanOut, fanIn, xs, ws, y, stairs.forward, bias === undefined ? NONE : ACCUMULATE);
+      // y = x′ · w′ + bias in one product: C starts from the bias row.
+      gemmProduct({ m: batch, n: fanOut, k: fanIn, a: xs, b: ws, c: y, stairs: stairs.forward, bias: bias?.data });
     } else {
       scratchOut = grown(scratchOut, batch * fanOut);
       const ys = scratchOut;
@@ -352,8 +352,7 @@ function denseProduct(op: string, x: Tensor, w: Tensor, mask: Tensor, bias: Tens
   const forward = (): void => {
     scratchW = grown(scratchW, fanIn * fanOut);
     const wm = maskedWeights(op, w, mask, scratchW);
-    if (bias !== undefined) for (let b = 0; b < batch; b++) y.set(bias.data, b * fanOut);
-    gemm(batch, fanOut, fanIn, xd, wm, y, bias === undefined ? NONE : ACCUMULATE);
+    gemmProduct({ m: batch, n: fanOut, k: fanIn, a: xd, b: wm, c: y, bias: bias?.data });
   };
   forward();
   const parents = bias === undefined ? [x, w] : [x, w, bias];

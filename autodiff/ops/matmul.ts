@@ -5,6 +5,7 @@ import { broadcastPlan, type BroadcastPlan } from '../broadcast.js';
 import { gemm } from '../kernels/gemm.js';
 import { outGrad, record, Tensor } from '../tensor.js';
 import { checkShapeElements } from '../../lib/util/limits.js';
+import { describe } from '../../lib/util/validate.js';
 
 /**
  * Matrix product over the last two axes, batched over the leading ones:
@@ -103,6 +104,3 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }, forward);
 }
 
-function describe(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-}

@@ -1,5 +1,6 @@
 // Adam (Kingma & Ba 2014) with Keras's update rule, defaults and ε placement.
-import { checkNumberOption, Optimizer, type ClipOptions } from './optimizer.js';
+import { checkFiniteNumber } from '../../lib/util/validate.js';
+import { Optimizer, type ClipOptions } from './optimizer.js';
 
 /** Options of {@link Adam}; every field is optional and defaults to Keras's value. */
 export interface AdamOptions extends ClipOptions {
@@ -68,9 +69,9 @@ export class Adam extends Optimizer {
   constructor(options: AdamOptions = {}) {
     super('Adam', options, ['beta1', 'beta2', 'epsilon'], 0.001);
     const o = options as Record<string, unknown>;
-    this.beta1 = checkNumberOption('Adam', 'beta1', o.beta1, 0.9, { ge: 0, lt: 1 });
-    this.beta2 = checkNumberOption('Adam', 'beta2', o.beta2, 0.999, { ge: 0, lt: 1 });
-    this.epsilon = checkNumberOption('Adam', 'epsilon', o.epsilon, 1e-7, { ge: 0 });
+    this.beta1 = checkFiniteNumber(o.beta1, 'beta1', 'Adam', { ge: 0, lt: 1 }, 0.9);
+    this.beta2 = checkFiniteNumber(o.beta2, 'beta2', 'Adam', { ge: 0, lt: 1 }, 0.999);
+    this.epsilon = checkFiniteNumber(o.epsilon, 'epsilon', 'Adam', { ge: 0 }, 1e-7);
   }
 
   /** Rebuilds an Adam from {@link Adam.getConfig} (or any {@link AdamOptions}), validating it. */

@@ -2,7 +2,7 @@
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { checkNoHoles } from '../../lib/util/arrays.js';
 import { fmt } from '../../lib/util/shape.js';
-import { checkFiniteNumber, checkOptions, describe, type NumberBounds } from '../../lib/util/validate.js';
+import { checkFiniteNumber, checkOptions, describe } from '../../lib/util/validate.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -91,11 +91,11 @@ export abstract class Optimizer {
    */
   protected constructor(className: string, options: unknown, ownKeys: readonly string[], defaultLearningRate: number) {
     this.className = className;
-    const o = checkOptionsObject(className, options, ['learningRate', ...ownKeys, 'clipNorm', 'globalClipNorm', 'clipValue']);
-    this.lr = checkNumberOption(className, 'learningRate', o.learningRate, defaultLearningRate, { gt: 0 });
-    this.clipNorm = checkOptionalPositive(className, 'clipNorm', o.clipNorm);
-    this.globalClipNorm = checkOptionalPositive(className, 'globalClipNorm', o.globalClipNorm);
-    this.clipValue = checkOptionalPositive(className, 'clipValue', o.clipValue);
+    const o = checkOptions(options, ['learningRate', ...ownKeys, 'clipNorm', 'globalClipNorm', 'clipValue'], className);
+    this.lr = checkFiniteNumber(o.learningRate, 'learningRate', className, { gt: 0 }, defaultLearningRate);
+    this.clipNorm = optionalPositive(o.clipNorm, 'clipNorm', className);
+    this.globalClipNorm = optionalPositive(o.globalClipNorm, 'globalClipNorm', className);
+    this.clipValue = optionalPositive(o.clipValue, 'clipValue', className);
     // Keras: a per-tensor and a global norm clip would contradict each other.
     assert(this.clipNorm === undefined || this.globalClipNorm === undefined, () =>
       `${className}: at most one of 'clipNorm' and 'globalClipNorm' can be set, got clipNorm=${this.clipNorm}, globalClipNorm=${this.globalClipNorm}`);
@@ -111,7 +111,7 @@ export abstract class Optimizer {
    * @throws TypeError when `value` is not a number; RangeError when it is not finite and > 0
    */
   set learningRate(value: number) {
-    this.lr = checkNumberOption(this.className, 'learningRate', value, this.lr, { gt: 0 });
+    this.lr = checkFiniteNumber(value, 'learningRate', this.className, { gt: 0 }, this.lr);
   }
 
   /** Number of steps applied so far. */
@@ -423,31 +423,7 @@ function checkParams(where: string, params: unknown): asserts params is readonly
   });
 }
 
-/**
- * Checks that `options` is a plain object (or `undefined`) whose keys are all in `allowed`,
- * so that a typo such as `learningrate` is an error rather than a silently ignored option.
- * (The optimizers' name for {@link checkOptions}.)
- *
- * @returns the options as a record (empty for `undefined`)
- * @throws TypeError naming the class and the unknown key, and listing the valid ones
- * @internal
- */
-export function checkOptionsObject(className: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
-  return checkOptions(options, allowed, className);
-}
-
-/**
- * An optional numeric option: `fallback` when `undefined`, otherwise a finite number within
- * the bounds (`gt`/`ge` below, `lt`/`le` above). (The optimizers' name for {@link checkFiniteNumber}.)
- *
- * @throws TypeError when the value is not a number; RangeError when it is out of range,
- *   naming the class, the option, the value and the allowed range
- * @internal
- */
-export function checkNumberOption(className: string, name: string, value: unknown, fallback: number, bounds: NumberBounds): number {
-  return checkFiniteNumber(value, name, className, bounds, fallback);
-}
-
-function checkOptionalPositive(className: string, name: string, value: unknown): number | undefined {
-  return value === undefined ? undefined : checkNumberOption(className, name, value, 0, { gt: 0 });
+/** An optional option that must be a finite number > 0 when given (the clipping thresholds). */
+function optionalPositive(value: unknown, name: string, where: string): number | undefined {
+  return value === undefined ? undefined : checkFiniteNumber(value, name, where, { gt: 0 });
 }

@@ -1,6 +1,7 @@
 // Stochastic gradient descent with optional (Nesterov) momentum, as Keras's SGD.
 import { assert } from '../../lib/util/errors.js';
-import { checkNumberOption, Optimizer, type ClipOptions } from './optimizer.js';
+import { checkFiniteNumber } from '../../lib/util/validate.js';
+import { Optimizer, type ClipOptions } from './optimizer.js';
 
 /** Options of {@link SGD}; every field is optional and defaults to Keras's value. */
 export interface SGDOptions extends ClipOptions {
@@ -57,7 +58,7 @@ export class SGD extends Optimizer {
   constructor(options: SGDOptions = {}) {
     super('SGD', options, ['momentum', 'nesterov'], 0.01);
     const o = options as Record<string, unknown>;
-    this.momentum = checkNumberOption('SGD', 'momentum', o.momentum, 0, { ge: 0, le: 1 });
+    this.momentum = checkFiniteNumber(o.momentum, 'momentum', 'SGD', { ge: 0, le: 1 }, 0);
     assert(o.nesterov === undefined || typeof o.nesterov === 'boolean', () =>
       `SGD: 'nesterov' must be a boolean, got ${typeof o.nesterov}`, TypeError);
     this.nesterov = (o.nesterov as boolean | undefined) ?? false;

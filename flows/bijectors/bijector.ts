@@ -49,7 +49,7 @@ export interface LogDetKwargs extends BijectorKwargs {
 
 /**
  * What the sampling direction returns together with its log-det: {@link Bijector.forwardAndLogDet},
- * `MaskedAutoregressiveFlow.forwardReference` and {@link onePassForward}.
+ * `MaskedAutoregressiveFlow.forwardReference` and {@link maflow/made!onePassForward}.
  */
 export interface ForwardResult {
   /** The data-side point `forward(x)`, shape `[...batch, ...event]`: `x`'s, broadcast with any parameter or condition batch shape. */
@@ -287,6 +287,37 @@ export abstract class Bijector {
     return { x: r.x, logDet: sumRightmost(r.logDet, k) };
   }
 
+  /**
+   * The way in for the bijectors and distributions built on this one (`Chain`, `Invert`,
+   * `TransformedDistribution`): `forward` or `inverse` of `t`, which their own public method has
+   * already converted and checked, with `kwargs` already validated there. Only this bijector's event
+   * check runs (a shape test); nothing passes over the data again.
+   * @param direction - `'forward'` (base → data) or `'inverse'` (data → base)
+   * @internal
+   */
+  mapChecked(direction: 'forward' | 'inverse', t: Tensor, kwargs: BijectorKwargs): Tensor {
+    this.checkEvent(t, `${this.className}.${direction}`, direction === 'forward' ? 'x' : 'y');
+    const own = this.routeKwargs(kwargs);
+    return direction === 'forward' ? this._forward(t, own) : this._inverse(t, own);
+  }
+
+  /**
+   * {@link Bijector.mapChecked} with the log-det per event of `eventNdims` rightmost axes (which the
+   * caller has checked lie in `[minEventNdims, t.rank]`).
+   * @returns the mapped point and its log-det, shape `t.shape` without its last `eventNdims` axes
+   * @internal
+   */
+  mapAndLogDetChecked(direction: 'forward' | 'inverse', t: Tensor, kwargs: BijectorKwargs, eventNdims: number): { value: Tensor; logDet: Tensor } {
+    this.checkEvent(t, `${this.className}.${direction}AndLogDet`, direction === 'forward' ? 'x' : 'y');
+    const own = this.routeKwargs(kwargs);
+    if (direction === 'forward') {
+      const r = this._forwardAndLogDet(t, own);
+      return { value: r.y, logDet: sumRightmost(r.logDet, eventNdims - this.forwardMinEventNdims) };
+    }
+    const r = this._inverseAndLogDet(t, own);
+    return { value: r.x, logDet: sumRightmost(r.logDet, eventNdims - this.inverseMinEventNdims) };
+  }
+
   /** JSON-safe options that rebuild this bijector (weights are saved separately). */
   getConfig(): BijectorConfig {
     return { className: this.className, name: this.name };
@@ -355,22 +386,41 @@ export abstract class Bijector {
    */
   protected resolveKwargs(kwargs: BijectorKwargs | undefined, where: string): BijectorKwargs {
     if (kwargs === undefined) return {};
+    this.checkKwargs(kwargs, where);
+    return this.routeKwargs(kwargs, where);
+  }
+
+  /**
+   * The checking half of {@link Bijector.resolveKwargs}, for the distribution that owns this
+   * bijector to run once at its own public boundary: a plain object, finite conditions, and every
+   * named entry a bijector inside this one.
+   * @throws TypeError when `kwargs` is not a plain object; ValueError for NaN in a condition or an unknown bijector name
+   * @internal
+   */
+  checkKwargs(kwargs: unknown, where: string): void {
+    if (kwargs === undefined) return;
     assert(isPlainObject(kwargs), () => `${where}: 'kwargs' must be a plain object, got ${describe(kwargs)}`, TypeError);
-    checkConditionsFinite(kwargs, where);
+    checkConditionsFinite(kwargs as BijectorKwargs, where);
     const names = this.bijectorNames();
+    for (const [key, value] of Object.entries(kwargs as BijectorKwargs)) {
+      // conditionalInput is data, whatever its form ({ data, shape } is a plain object too), never a bijector's name.
+      if (isPlainObject(value) && key !== 'conditionalInput' && !names.includes(key)) {
+        throw new ValueError(`${where}: bijector kwargs name '${key}', which is not a bijector here; the names are [${names.map((s) => `'${s}'`).join(', ')}]`);
+      }
+    }
+  }
+
+  /**
+   * The routing half of {@link Bijector.resolveKwargs}, on kwargs checked at the public boundary:
+   * this bijector's own named entry is flattened into the shared ones, and entries addressed to
+   * bijectors inside it stay keyed by name.
+   */
+  private routeKwargs(kwargs: BijectorKwargs, where: string = this.className): BijectorKwargs {
     const flat: BijectorKwargs = {};
     let own: Record<string, unknown> | undefined;
     for (const [key, value] of Object.entries(kwargs)) {
       if (key === 'eventNdims') continue; // consumed by the public method, never passed on
-      // conditionalInput is data, whatever its form ({ data, shape } is a plain object too), never a bijector's name.
-      if (!isPlainObject(value) || key === 'conditionalInput') {
-        flat[key] = value;
-        continue;
-      }
-      if (!names.includes(key)) {
-        throw new ValueError(`${where}: bijector kwargs name '${key}', which is not a bijector here; the names are [${names.map((s) => `'${s}'`).join(', ')}]`);
-      }
-      if (key === this.name) own = value as Record<string, unknown>;
+      if (key === this.name && key !== 'conditionalInput' && isPlainObject(value)) own = value as Record<string, unknown>;
       else flat[key] = value;
     }
     if (own !== undefined) {

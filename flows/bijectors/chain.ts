@@ -5,6 +5,7 @@ import { assert } from '../../lib/util/errors.js';
 import { Bijector, checkName, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
 import { checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
 import { checkNoHoles } from '../../lib/util/arrays.js';
+import { rebuild } from '../../lib/util/register.js';
 
 /**
  * Composition of bijectors, in TFP's order: `new Chain([b1, b2, b3])` is `b1 ∘ b2 ∘ b3`, so
@@ -82,13 +83,13 @@ export class Chain extends Bijector {
 
   protected _forward(x: Tensor, kwargs: BijectorKwargs): Tensor {
     let y = x;
-    for (let k = this.bijectors.length - 1; k >= 0; k--) y = this.bijectors[k].forward(y, this.kwargsFor(this.bijectors[k], kwargs));
+    for (let k = this.bijectors.length - 1; k >= 0; k--) y = this.bijectors[k].mapChecked('forward', y, this.kwargsFor(this.bijectors[k], kwargs));
     return y;
   }
 
   protected _inverse(y: Tensor, kwargs: BijectorKwargs): Tensor {
     let x = y;
-    for (const b of this.bijectors) x = b.inverse(x, this.kwargsFor(b, kwargs));
+    for (const b of this.bijectors) x = b.mapChecked('inverse', x, this.kwargsFor(b, kwargs));
     return x;
   }
 
@@ -98,9 +99,9 @@ export class Chain extends Bijector {
     let logDet: Tensor | null = null;
     for (let k = this.bijectors.length - 1; k >= 0; k--) {
       const b = this.bijectors[k];
-      const r = b.forwardAndLogDet(y, { ...this.kwargsFor(b, kwargs), eventNdims });
+      const r = b.mapAndLogDetChecked('forward', y, this.kwargsFor(b, kwargs), eventNdims);
       logDet = logDet === null ? r.logDet : add(logDet, r.logDet);
-      y = r.y;
+      y = r.value;
     }
     return { y, logDet: logDet ?? zeros(x.shape.slice(0, x.rank - eventNdims)) };
   }
@@ -110,9 +111,9 @@ export class Chain extends Bijector {
     let x = y;
     let logDet: Tensor | null = null;
     for (const b of this.bijectors) {
-      const r = b.inverseAndLogDet(x, { ...this.kwargsFor(b, kwargs), eventNdims });
+      const r = b.mapAndLogDetChecked('inverse', x, this.kwargsFor(b, kwargs), eventNdims);
       logDet = logDet === null ? r.logDet : add(logDet, r.logDet);
-      x = r.x;
+      x = r.value;
     }
     return { x, logDet: logDet ?? zeros(y.shape.slice(0, y.rank - eventNdims)) };
   }
@@ -128,5 +129,12 @@ export class Chain extends Bijector {
   /** `{ className: 'Chain', name, bijectors: [member configs] }`; throws if a member cannot be serialised. */
   override getConfig(): BijectorConfig {
     return { ...super.getConfig(), bijectors: this.bijectors.map((b) => b.getConfig()) };
+  }
+
+  /** Rebuilds a Chain from {@link Chain.getConfig}, each member through the bijector registry (fresh weights). */
+  static fromConfig(config: BijectorConfig): Chain {
+    const where = 'Chain.fromConfig';
+    assert(Array.isArray(config.bijectors), () => `${where}: 'bijectors' must be an array of bijector configs, got ${describe(config.bijectors)}`, TypeError);
+    return new Chain(config.bijectors.map((member) => rebuild<Bijector>('bijector', member, where)), { name: config.name });
   }
 }

@@ -3,6 +3,7 @@ import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../../lib/util/errors.js';
 import { Bijector, checkName, type BijectorConfig, type BijectorKwargs, type ForwardResult, type InverseResult } from './bijector.js';
 import { checkOptions, describe } from '../../lib/util/validate.js';
+import { rebuild } from '../../lib/util/register.js';
 
 /**
  * The inverse of a bijector: `forward` is `bijector.inverse` and `inverse` is `bijector.forward`,
@@ -51,11 +52,11 @@ export class Invert extends Bijector {
   }
 
   protected _forward(x: Tensor, kwargs: BijectorKwargs): Tensor {
-    return this.bijector.inverse(x, kwargs);
+    return this.bijector.mapChecked('inverse', x, kwargs);
   }
 
   protected _inverse(y: Tensor, kwargs: BijectorKwargs): Tensor {
-    return this.bijector.forward(y, kwargs);
+    return this.bijector.mapChecked('forward', y, kwargs);
   }
 
   protected override _forwardLogDet(x: Tensor, kwargs: BijectorKwargs): Tensor {
@@ -67,17 +68,22 @@ export class Invert extends Bijector {
   }
 
   protected override _forwardAndLogDet(x: Tensor, kwargs: BijectorKwargs): ForwardResult {
-    const r = this.bijector.inverseAndLogDet(x, { ...kwargs, eventNdims: this.forwardMinEventNdims });
-    return { y: r.x, logDet: r.logDet };
+    const r = this.bijector.mapAndLogDetChecked('inverse', x, kwargs, this.forwardMinEventNdims);
+    return { y: r.value, logDet: r.logDet };
   }
 
   protected override _inverseAndLogDet(y: Tensor, kwargs: BijectorKwargs): InverseResult {
-    const r = this.bijector.forwardAndLogDet(y, { ...kwargs, eventNdims: this.inverseMinEventNdims });
-    return { x: r.y, logDet: r.logDet };
+    const r = this.bijector.mapAndLogDetChecked('forward', y, kwargs, this.inverseMinEventNdims);
+    return { x: r.value, logDet: r.logDet };
   }
 
   /** `{ className: 'Invert', name, bijector: inner config }`. */
   override getConfig(): BijectorConfig {
     return { ...super.getConfig(), bijector: this.bijector.getConfig() };
+  }
+
+  /** Rebuilds an Invert from {@link Invert.getConfig}, the wrapped bijector through the bijector registry (fresh weights). */
+  static fromConfig(config: BijectorConfig): Invert {
+    return new Invert(rebuild<Bijector>('bijector', config.bijector, 'Invert.fromConfig'), { name: config.name });
   }
 }

@@ -33,7 +33,7 @@ export interface LogitOptions {
  *
  * Direction inside a flow: a `TransformedDistribution`'s bijector maps base → data, and here the
  * data side is (0, 1), so the flow holds `new Invert(new Logit({ alpha }))` as its outermost
- * member (that is what `maskedAutoregressiveFlow({ preprocessing })` does). Its `logProb` then
+ * member (that is what `maskedAutoregressiveFlowStack({ preprocessing })` does). Its `logProb` then
  * runs `Logit.forward` on the data and adds the forward log-det above, so the density is the one
  * of the data in (0, 1), not of their logits.
  *

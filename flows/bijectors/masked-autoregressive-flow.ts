@@ -106,7 +106,7 @@ const WHERE = 'MaskedAutoregressiveFlow';
  * pass (TFP spends two). The sampling recursion follows TFP: start from y = 0 and apply
  * y ← f(u; θ(y)) E times; after pass k the first k dimensions in input order are exact, and the
  * last pass's θ are the final y's, so the log-det comes free. With an AutoregressiveNetwork the
- * same values come from one walk over the degrees instead (flows/one-pass-sampler.ts), each hidden
+ * same values come from one walk over the degrees instead (flows/made/one-pass-sampler.ts), each hidden
  * unit and output computed once. Both directions and every gradient go through one op,
  * `applyTransform` (flows/transforms/transform-op.ts), on the family's three scalar functions.
  *
@@ -116,7 +116,7 @@ const WHERE = 'MaskedAutoregressiveFlow';
  *
  * Bounding the scale (opt-in, `logScaleClamp`, affine family only): logScale = s(r) for the
  * network's raw output r, with s zuko's soft clip onto (min, max) (see
- * flows/bijectors/log-scale-clamp.ts). TFP's MAF has no such bound: a flow layer should be free to
+ * flows/transforms/log-scale-clamp.ts). TFP's MAF has no such bound: a flow layer should be free to
  * stretch as much as the data need, and the log-det stays exact either way. The bound trades that
  * freedom for robustness far from the data. `boundedAffineFamily()` bounds the scale another way.
  *

@@ -61,7 +61,7 @@ const OPTION_NAMES = ['binWidths', 'binHeights', 'knotSlopes', 'rangeMin', 'vali
  * always an error (maflow checks parameters at construction; see docs/errors.md).
  *
  * @see Durkan et al. 2019, Neural Spline Flows, https://arxiv.org/abs/1906.04087
- * @see {@link splineFamily}, the same spline driven by a MADE, and {@link splineParametersOf}
+ * @see {@link splineFamily}, the same spline driven by a MADE, and {@link maflow/transforms!splineParametersOf}
  * @example
  * // Two bins on [−1, 1]: the first squeezes [−1, 0] into [−1, −0.5], the second stretches.
  * const rqs = new RationalQuadraticSpline({ binWidths: [1, 1], binHeights: [0.5, 1.5], knotSlopes: [1] });

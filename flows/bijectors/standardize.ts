@@ -34,7 +34,7 @@ export interface StandardizeOptions {
  * statistic of the validation or test rows leaks into the model.
  *
  * Direction inside a flow: the data side is `x`, so the flow holds
- * `new Invert(new Standardize(…))` as its outermost member, as `maskedAutoregressiveFlow({
+ * `new Invert(new Standardize(…))` as its outermost member, as `maskedAutoregressiveFlowStack({
  * preprocessing })` does; its `logProb` runs `forward` above on the data.
  *
  * @example

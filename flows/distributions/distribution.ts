@@ -6,9 +6,9 @@ import type { TensorLike } from '../../autodiff/tensor-like.js';
 import { checkNoHoles } from '../../lib/util/arrays.js';
 import { checkCallBytes, checkTensorElements } from '../../lib/util/limits.js';
 import { assert } from '../../lib/util/errors.js';
-import { Random, toRandom, type Seed } from '../../lib/util/random.js';
+import { checkSeed, Random, toRandom, type Seed } from '../../lib/util/random.js';
 import { fmt, sizeOf, type Shape } from '../../lib/util/shape.js';
-import { checkBoolean, checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
+import { checkBoolean, checkOptions, describe, DESCRIBE, isPlainObject } from '../../lib/util/validate.js';
 import { checkFinite } from '../../autodiff/checks.js';
 import { copyWeightsInto } from '../../autodiff/weights.js';
 import { checkConditionsFinite, checkName, type BijectorKwargs } from '../bijectors/bijector.js';
@@ -79,10 +79,7 @@ const LOG_PROB_OPTIONS: readonly string[] = ['bijectorKwargs', 'validateArgs'];
  * @throws TypeError for a seed of the wrong kind; RangeError for a non-finite number
  */
 function toSeededRandom(seed: unknown, where: string): Random {
-  assert(seed === undefined || typeof seed === 'number' || typeof seed === 'string' || seed instanceof Random,
-    () => `${where}: 'seed' must be a number, a string or a Random, got ${describe(seed)}`, TypeError);
-  assert(typeof seed !== 'number' || Number.isFinite(seed), () => `${where}: 'seed' must be finite, got ${String(seed)}`, RangeError);
-  return toRandom(seed as Seed | undefined);
+  return toRandom(checkSeed(seed, 'seed', where));
 }
 
 /** Checks a sample shape and returns it as an array. @throws TypeError / RangeError naming `where` */
@@ -130,6 +127,11 @@ export abstract class Distribution {
     this.eventShape = Object.freeze(p.eventShape.slice());
   }
 
+  /** How error messages describe a distribution (lib/util/validate.ts's `describe`), e.g. `'a Normal (a Distribution)'`. */
+  [DESCRIBE](): string {
+    return `a ${this.className} (a Distribution)`;
+  }
+
   /** Tensors an optimizer should update: parameters given as Tensors with `requiresGrad`, and a bijector's weights. */
   get trainableWeights(): Tensor[] {
     return [];
@@ -166,13 +168,8 @@ export abstract class Distribution {
    * @throws TypeError / RangeError for a malformed `sampleShape` or `seed`
    */
   sample(sampleShape: SampleShape = [], options: SampleOptions = {}): Tensor {
-    const where = `${this.className}.sample`;
-    const shape = toSampleShape(sampleShape, where);
-    assert(isPlainObject(options), () => `${where}: 'options' must be an object { seed?, bijectorKwargs? }, got ${describe(options)}`, TypeError);
-    checkOptions(options, SAMPLE_OPTIONS, where);
-    this.checkDrawSize(shape, where);
-    checkConditionsFinite(options.bijectorKwargs, where);
-    return this._sample(shape, toSeededRandom(options.seed, where), options.bijectorKwargs ?? {});
+    const { shape, rng, kwargs } = this.checkDraw(sampleShape, options, `${this.className}.sample`);
+    return this._sample(shape, rng, kwargs);
   }
 
   /**
@@ -193,7 +190,7 @@ export abstract class Distribution {
     if (checkBoolean(options.validateArgs, 'validateArgs', where, true)) {
       checkFinite(t, 'x', where, 'remove or impute it, or pass { validateArgs: false } to get NaN out for NaN in');
     }
-    checkConditionsFinite(options.bijectorKwargs, where);
+    this.checkBijectorKwargs(options.bijectorKwargs, where);
     const batch = broadcastShapes(where, t.shape.slice(0, t.rank - this.eventShape.length), this.batchShape);
     checkCallBytes(sizeOf(batch) * this.bytesPerRow(), `the estimated working memory of ${sizeOf(batch)} rows`, where);
     return this._logProb(t, options.bijectorKwargs ?? {});
@@ -213,13 +210,26 @@ export abstract class Distribution {
    * @throws TypeError / RangeError for a malformed `sampleShape` or `seed`, as {@link Distribution.sample}
    */
   sampleAndLogProb(sampleShape: SampleShape = [], options: SampleOptions = {}): SampleResult {
-    const where = `${this.className}.sampleAndLogProb`;
+    const { shape, rng, kwargs } = this.checkDraw(sampleShape, options, `${this.className}.sampleAndLogProb`);
+    return this._sampleAndLogProb(shape, rng, kwargs);
+  }
+
+  /** The checks of a drawing call's arguments, made once here: the sample shape and its size, the options, the seed and the kwargs. */
+  private checkDraw(sampleShape: SampleShape, options: SampleOptions, where: string): { shape: number[]; rng: Random; kwargs: BijectorKwargs } {
     const shape = toSampleShape(sampleShape, where);
     assert(isPlainObject(options), () => `${where}: 'options' must be an object { seed?, bijectorKwargs? }, got ${describe(options)}`, TypeError);
     checkOptions(options, SAMPLE_OPTIONS, where);
     this.checkDrawSize(shape, where);
-    checkConditionsFinite(options.bijectorKwargs, where);
-    return this._sampleAndLogProb(shape, toSeededRandom(options.seed, where), options.bijectorKwargs ?? {});
+    this.checkBijectorKwargs(options.bijectorKwargs, where);
+    return { shape, rng: toSeededRandom(options.seed, where), kwargs: options.bijectorKwargs ?? {} };
+  }
+
+  /**
+   * Checks the `bijectorKwargs` of a public call, once: conditions must be finite. A distribution
+   * with a bijector inside overrides this to check the names too, and then trusts the kwargs below.
+   */
+  protected checkBijectorKwargs(kwargs: BijectorKwargs | undefined, where: string): void {
+    checkConditionsFinite(kwargs, where);
   }
 
   /** Mean, shape `[...batchShape, ...eventShape]`. @throws Error when there is no closed form */

@@ -6,6 +6,7 @@ import type { Random } from '../../lib/util/random.js';
 import { fmt } from '../../lib/util/shape.js';
 import { checkNonNegativeInt, checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
 import { type BijectorKwargs } from '../bijectors/bijector.js';
+import { rebuild } from '../../lib/util/register.js';
 import { Distribution, type DistributionConfig, type LogProbOptions, type SampleOptions, type ValueLike } from './distribution.js';
 
 /** Options of {@link Independent}. */
@@ -128,6 +129,13 @@ export class Independent extends Distribution {
   /** `{ className: 'Independent', name, distribution: inner config, reinterpretedBatchNdims }`. */
   override getConfig(): DistributionConfig {
     return { ...super.getConfig(), distribution: this.distribution.getConfig(), reinterpretedBatchNdims: this.reinterpretedBatchNdims };
+  }
+
+  /** Rebuilds an Independent from {@link Independent.getConfig}, the inner distribution through the distribution registry. */
+  static fromConfig(config: DistributionConfig): Independent {
+    return new Independent(rebuild<Distribution>('distribution', config.distribution, 'Independent.fromConfig'), {
+      reinterpretedBatchNdims: config.reinterpretedBatchNdims as number, name: config.name,
+    });
   }
 
   /** Sums the last r axes of a `[..., ...innerBatch]` tensor. */

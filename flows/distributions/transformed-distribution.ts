@@ -5,7 +5,9 @@ import { assert } from '../../lib/util/errors.js';
 import type { Random } from '../../lib/util/random.js';
 import { fmt } from '../../lib/util/shape.js';
 import { checkOptions, describe, isPlainObject } from '../../lib/util/validate.js';
-import { Bijector, type BijectorKwargs } from '../bijectors/bijector.js';
+import { Bijector, type BijectorConfig, type BijectorKwargs } from '../bijectors/bijector.js';
+import { bijectorFromConfig } from '../bijectors/serialization.js';
+import { rebuild } from '../../lib/util/register.js';
 import { Distribution, type DistributionConfig, type SampleResult } from './distribution.js';
 
 /** Options of {@link TransformedDistribution}. */
@@ -78,17 +80,23 @@ export class TransformedDistribution extends Distribution {
     return [...new Set([...this.distribution.nonTrainableWeights, ...this.bijector.nonTrainableWeights])];
   }
 
+  /** Checks the kwargs as the bijector's own public methods would: finite conditions and known bijector names. */
+  protected override checkBijectorKwargs(kwargs: BijectorKwargs | undefined, where: string): void {
+    this.bijector.checkKwargs(kwargs, where);
+  }
+
   private get eventNdims(): number {
     return this.eventShape.length;
   }
 
   protected _sample(sampleShape: number[], rng: Random, bijectorKwargs: BijectorKwargs): Tensor {
     const x = this.distribution.sample(sampleShape, { seed: rng });
-    return this.bijector.forward(x, bijectorKwargs);
+    return this.bijector.mapChecked('forward', x, bijectorKwargs);
   }
 
   protected _logProb(y: Tensor, bijectorKwargs: BijectorKwargs): Tensor {
-    const { x, logDet } = this.bijector.inverseAndLogDet(y, { ...bijectorKwargs, eventNdims: this.eventNdims });
+    // y and the kwargs were checked by logProb; the bijector trusts them (one check per value, at the boundary).
+    const { value: x, logDet } = this.bijector.mapAndLogDetChecked('inverse', y, bijectorKwargs, this.eventNdims);
     // x is computed, not user data: a value the bijector pushed to ±∞ must give −∞, not an error.
     return add(this.distribution.logProb(x, { validateArgs: false }), logDet);
   }
@@ -97,12 +105,22 @@ export class TransformedDistribution extends Distribution {
   // own sampleAndLogProb keeps a nested TransformedDistribution one pass per level as well.
   protected override _sampleAndLogProb(sampleShape: number[], rng: Random, bijectorKwargs: BijectorKwargs): SampleResult {
     const base = this.distribution.sampleAndLogProb(sampleShape, { seed: rng });
-    const { y, logDet } = this.bijector.forwardAndLogDet(base.sample, { ...bijectorKwargs, eventNdims: this.eventNdims });
+    const { value: y, logDet } = this.bijector.mapAndLogDetChecked('forward', base.sample, bijectorKwargs, this.eventNdims);
     return { sample: y, logProb: sub(base.logProb, logDet) };
   }
 
   /** `{ className, name, distribution: base config, bijector: bijector config }`; throws where a part holds a user function. */
   override getConfig(): DistributionConfig {
     return { ...super.getConfig(), distribution: this.distribution.getConfig(), bijector: this.bijector.getConfig() };
+  }
+
+  /** Rebuilds a TransformedDistribution from {@link TransformedDistribution.getConfig}, its parts with fresh weights. */
+  static fromConfig(config: DistributionConfig): TransformedDistribution {
+    const where = 'TransformedDistribution.fromConfig';
+    return new TransformedDistribution({
+      distribution: rebuild<Distribution>('distribution', config.distribution, where),
+      bijector: bijectorFromConfig(config.bijector as unknown as BijectorConfig, undefined, where),
+      name: config.name,
+    });
   }
 }

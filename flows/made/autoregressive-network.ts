@@ -8,10 +8,10 @@ import { Tensor } from '../../autodiff/tensor.js';
 import { toTensor, type TensorLike } from '../../autodiff/tensor-like.js';
 import { broadcastShapes } from '../../autodiff/broadcast.js';
 import { assert, ValueError } from '../../lib/util/errors.js';
-import { Random, toRandom, type Seed } from '../../lib/util/random.js';
+import { checkSeed, Random, toRandom, type Seed } from '../../lib/util/random.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../../lib/util/shape.js';
 import { checkNoHoles } from '../../lib/util/arrays.js';
-import { checkBoolean, checkFiniteNumber, checkOptions, checkPositiveInt } from '../../lib/util/validate.js';
+import { checkBoolean, checkFiniteNumber, checkOptions, checkPositiveInt, describe } from '../../lib/util/validate.js';
 import { checkFinite } from '../../autodiff/checks.js';
 import { getActivation, type Activation } from './activations.js';
 import {
@@ -153,17 +153,10 @@ const NETWORK_OPTIONS: readonly string[] = [
   'residualBlocks', 'dropout', 'seed', 'numMasks', 'maskIndex', 'name',
 ];
 
-function show(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  if (Array.isArray(v)) return `[${v.join(',')}]`;
-  if (v === null) return 'null';
-  return typeof v === 'function' ? 'a function' : `${typeof v} ${String(v)}`;
-}
-
 /** `n` or `[n]` as `[n]`: rank 1, positive. */
 function rankOneShape(shape: unknown, arg: string): number[] {
   const list = typeof shape === 'number' ? [shape] : shape;
-  assert(Array.isArray(list), () => `${WHERE}: '${arg}' must be a positive integer or an array [n], got ${show(shape)}`, TypeError);
+  assert(Array.isArray(list), () => `${WHERE}: '${arg}' must be a positive integer or an array [n], got ${describe(shape)}`, TypeError);
   assert(list.length === 1, () => `${WHERE}: '${arg}' must describe a rank-1 shape [n], got [${list.join(',')}]`);
   checkEventSize(list[0], WHERE, arg);
   return [list[0] as number];
@@ -354,7 +347,7 @@ export class AutoregressiveNetwork {
    *   `conditionalEventShape`, or `conditionalEventShape` without `conditional`
    */
   constructor(options: AutoregressiveNetworkOptions) {
-    assert(typeof options === 'object' && options !== null, () => `${WHERE}: 'options' must be an object, got ${show(options)}`, TypeError);
+    assert(typeof options === 'object' && options !== null, () => `${WHERE}: 'options' must be an object, got ${describe(options)}`, TypeError);
     // TFP ignores nothing it does not know either: a typo such as `hiddenUnit` would otherwise build a network with no hidden layer.
     checkOptions(options, NETWORK_OPTIONS, WHERE);
     this.params = checkPositiveInt(options.params, 'params', WHERE);
@@ -370,7 +363,7 @@ export class AutoregressiveNetwork {
     this.conditional = conditional;
     const layersOption = options.conditionalInputLayers ?? 'all_layers';
     assert(layersOption === 'all_layers' || layersOption === 'first_layer',
-      () => `${WHERE}: unknown 'conditionalInputLayers' ${show(layersOption)}; expected 'all_layers' or 'first_layer'`, TypeError);
+      () => `${WHERE}: unknown 'conditionalInputLayers' ${describe(layersOption)}; expected 'all_layers' or 'first_layer'`, TypeError);
     this.conditionalInputLayers = layersOption;
     if (conditional) {
       assert(this.eventShapeValue !== undefined, () => `${WHERE}: 'eventShape' must be given when 'conditional' is true`);
@@ -402,9 +395,7 @@ export class AutoregressiveNetwork {
     }
 
     const seed = options.seed;
-    assert(seed === undefined || seed instanceof Random || typeof seed === 'string' || (typeof seed === 'number'),
-      () => `${WHERE}: 'seed' must be a number, a string or a Random, got ${show(seed)}`, TypeError);
-    assert(typeof seed !== 'number' || Number.isFinite(seed), () => `${WHERE}: 'seed' must be finite, got ${String(seed)}`, RangeError);
+    checkSeed(seed, 'seed', WHERE);
     // A Random (or the global one) is consumed once here, so the config can record a plain seed.
     this.seed = typeof seed === 'number' || typeof seed === 'string' ? seed : Math.floor(toRandom(seed).uniform() * 2 ** 53);
     const base = new Random(this.seed);
@@ -415,11 +406,11 @@ export class AutoregressiveNetwork {
     this.numMasks = checkPositiveInt(options.numMasks, 'numMasks', WHERE, 1);
     // K copies of one fixed mask would be one mask K times: something must be drawn per mask.
     assert(this.numMasks === 1 || this.inputOrderOption === 'random' || this.hiddenDegreesOption === 'random',
-      () => `${WHERE}: 'numMasks' ${this.numMasks} needs inputOrder 'random' and/or hiddenDegrees 'random', which each mask draws afresh; got inputOrder ${show(this.inputOrderOption)}, hiddenDegrees ${show(this.hiddenDegreesOption)}`);
+      () => `${WHERE}: 'numMasks' ${this.numMasks} needs inputOrder 'random' and/or hiddenDegrees 'random', which each mask draws afresh; got inputOrder ${describe(this.inputOrderOption)}, hiddenDegrees ${describe(this.hiddenDegreesOption)}`);
     this.maskIndexValue = this.checkMask(options.maskIndex ?? 0, 'maskIndex', WHERE);
 
     const name = options.name ?? 'autoregressive_network';
-    assert(typeof name === 'string', () => `${WHERE}: 'name' must be a string, got ${show(name)}`, TypeError);
+    assert(typeof name === 'string', () => `${WHERE}: 'name' must be a string, got ${describe(name)}`, TypeError);
     this.name = name;
 
     if (this.eventShapeValue !== undefined) this.build(this.eventShapeValue);
@@ -435,7 +426,7 @@ export class AutoregressiveNetwork {
 
   /** Rebuilds a network from {@link getConfig}'s output: same options and seed, hence same masks and initial weights. */
   static fromConfig(config: AutoregressiveNetworkConfig): AutoregressiveNetwork {
-    assert(typeof config === 'object' && config !== null, () => `${WHERE}.fromConfig: 'config' must be an object, got ${show(config)}`, TypeError);
+    assert(typeof config === 'object' && config !== null, () => `${WHERE}.fromConfig: 'config' must be an object, got ${describe(config)}`, TypeError);
     return new AutoregressiveNetwork({ ...config });
   }
 
@@ -487,7 +478,7 @@ export class AutoregressiveNetwork {
 
   /** `k` checked against [0, numMasks). */
   private checkMask(k: unknown, arg: string, where: string): number {
-    assert(typeof k === 'number', () => `${where}: '${arg}' must be an integer in [0, ${this.numMasks}), got ${show(k)}`, TypeError);
+    assert(typeof k === 'number', () => `${where}: '${arg}' must be an integer in [0, ${this.numMasks}), got ${describe(k)}`, TypeError);
     assert(Number.isInteger(k) && k >= 0 && k < this.numMasks,
       () => `${where}: '${arg}' is ${k}, expected an integer in [0, ${this.numMasks}) (the network has numMasks ${this.numMasks})`, RangeError);
     return k;
@@ -549,12 +540,12 @@ export class AutoregressiveNetwork {
    */
   setWeights(ws: readonly Tensor[]): void {
     const parts = this.mustBeBuilt('setWeights');
-    assert(Array.isArray(ws), () => `${WHERE}.setWeights: 'weights' must be an array of Tensors, got ${show(ws)}`, TypeError);
+    assert(Array.isArray(ws), () => `${WHERE}.setWeights: 'weights' must be an array of Tensors, got ${describe(ws)}`, TypeError);
     checkNoHoles(ws, 'weights', `${WHERE}.setWeights`);
     assert(ws.length === this.weights.length,
       () => `${WHERE}.setWeights: expected ${this.weights.length} weights (${parts.labels.map((l) => l.label).join(', ')}), got ${ws.length} tensors in 'weights'`);
     ws.forEach((w, i) => {
-      assert(w instanceof Tensor, () => `${WHERE}.setWeights: weight ${i} (${parts.labels[i].label}) must be a Tensor, got ${show(w)}`, TypeError);
+      assert(w instanceof Tensor, () => `${WHERE}.setWeights: weight ${i} (${parts.labels[i].label}) must be a Tensor, got ${describe(w)}`, TypeError);
       assert(sameShape(w.shape, parts.labels[i].shape),
         () => `${WHERE}.setWeights: weight ${i} (${parts.labels[i].label}) has shape ${fmt(w.shape)}, expected ${fmt(parts.labels[i].shape)}`);
     });
@@ -572,7 +563,7 @@ export class AutoregressiveNetwork {
   build(inputShape: Shape | number): void {
     const shape = typeof inputShape === 'number' ? [inputShape] : inputShape;
     assert(Array.isArray(shape) && shape.length >= 1,
-      () => `${WHERE}.build: 'inputShape' must be E or a shape [..., E], got ${show(inputShape)}`, TypeError);
+      () => `${WHERE}.build: 'inputShape' must be E or a shape [..., E], got ${describe(inputShape)}`, TypeError);
     const E = checkEventSize(shape[shape.length - 1], `${WHERE}.build`, 'inputShape[-1]');
     if (this.eventShapeValue !== undefined) {
       assert(E === this.eventShapeValue[0],
@@ -596,7 +587,7 @@ export class AutoregressiveNetwork {
     const push = (shape: number[], label: string, init: Initializer): number => {
       const w = init(shape, this.weightRng);
       assert(w instanceof Tensor && sameShape(w.shape, shape),
-        () => `${WHERE}.build: the initializer for ${label} returned ${w instanceof Tensor ? `shape ${fmt(w.shape)}` : show(w)}, expected a Tensor of shape ${fmt(shape)}`);
+        () => `${WHERE}.build: the initializer for ${label} returned ${w instanceof Tensor ? `shape ${fmt(w.shape)}` : describe(w)}, expected a Tensor of shape ${fmt(shape)}`);
       weights.push(new Tensor(Float64Array.from(w.data), shape, { requiresGrad: true }));
       labels.push({ shape, label });
       return weights.length - 1;
@@ -681,7 +672,7 @@ export class AutoregressiveNetwork {
     }
     const C = (this.conditionalEventShape as readonly number[])[0];
     assert(c !== undefined, () => `${where}: the network is conditional; pass { conditionalInput } of shape [..., ${C}]`);
-    assert(c instanceof Tensor, () => `${where}: 'conditionalInput' must be a Tensor, got ${show(c)}`, TypeError);
+    assert(c instanceof Tensor, () => `${where}: 'conditionalInput' must be a Tensor, got ${describe(c)}`, TypeError);
     assert(c.rank >= 1 && c.shape[c.rank - 1] === C, () => `${where}: 'conditionalInput' has shape ${fmt(c.shape)}, expected [..., ${C}]`);
     checkFinite(c, 'conditionalInput', where, 'a condition must be a finite number');
     const cBatch = c.shape.slice(0, -1);
@@ -706,7 +697,7 @@ export class AutoregressiveNetwork {
    */
   flatOutput(x: Tensor, conditionalInput?: Tensor, training = false): Tensor {
     const where = `${WHERE}.flatOutput`;
-    assert(x instanceof Tensor, () => `${where}: 'x' must be a Tensor, got ${show(x)}`, TypeError);
+    assert(x instanceof Tensor, () => `${where}: 'x' must be a Tensor, got ${describe(x)}`, TypeError);
     if (this.parts === null && x.rank === 2) this.build(x.shape);
     const parts = this.mustBeBuilt('flatOutput');
     const E = parts.eventSize;
@@ -715,7 +706,7 @@ export class AutoregressiveNetwork {
     if (this.conditional) {
       const C = (this.conditionalEventShape as readonly number[])[0];
       assert(c instanceof Tensor && c.rank === 2 && c.shape[0] === x.shape[0] && c.shape[1] === C,
-        () => `${where}: 'conditionalInput' has ${c instanceof Tensor ? `shape ${fmt(c.shape)}` : show(c)}, expected [${x.shape[0]}, ${C}]`);
+        () => `${where}: 'conditionalInput' has ${c instanceof Tensor ? `shape ${fmt(c.shape)}` : describe(c)}, expected [${x.shape[0]}, ${C}]`);
     } else {
       assert(c === undefined, () => `${where}: 'conditionalInput' was given but the network is not conditional`);
     }

@@ -2,7 +2,7 @@
 import { assert, ValueError } from '../../lib/util/errors.js';
 import { toRandom, type Seed } from '../../lib/util/random.js';
 import { checkTensorElements } from '../../lib/util/limits.js';
-import { checkOptions } from '../../lib/util/validate.js';
+import { checkOptions, describe } from '../../lib/util/validate.js';
 import { checkNoHoles } from '../../lib/util/arrays.js';
 
 /**
@@ -26,20 +26,13 @@ export type HiddenDegrees = 'equal' | 'random';
 const INPUT_ORDER_NAMES = ['left-to-right', 'right-to-left', 'random'] as const;
 const HIDDEN_DEGREE_NAMES = ['equal', 'random'] as const;
 
-function show(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  if (Array.isArray(v)) return `[${v.map((e) => (typeof e === 'string' ? `'${e}'` : String(e))).join(',')}]`;
-  if (v === null) return 'null';
-  return typeof v === 'function' ? 'a function' : `${typeof v} ${String(v)}`;
-}
-
 /**
  * Checks that `eventSize` (the event dimension E) is a positive integer.
  * @param where - the public function or class to name in the error
  * @throws TypeError if not a number; RangeError if not a positive integer
  */
 export function checkEventSize(eventSize: unknown, where: string, arg = 'eventSize'): number {
-  assert(typeof eventSize === 'number', () => `${where}: '${arg}' must be a positive integer, got ${show(eventSize)}`, TypeError);
+  assert(typeof eventSize === 'number', () => `${where}: '${arg}' must be a positive integer, got ${describe(eventSize)}`, TypeError);
   assert(Number.isInteger(eventSize) && eventSize >= 1, () => `${where}: '${arg}' must be a positive integer, got ${eventSize}`, RangeError);
   return eventSize;
 }
@@ -49,11 +42,11 @@ export function checkEventSize(eventSize: unknown, where: string, arg = 'eventSi
  * @throws TypeError if not an array; RangeError naming the bad entry otherwise
  */
 export function checkHiddenUnits(hiddenUnits: unknown, where: string): number[] {
-  assert(Array.isArray(hiddenUnits), () => `${where}: 'hiddenUnits' must be an array of positive integers, got ${show(hiddenUnits)}`, TypeError);
+  assert(Array.isArray(hiddenUnits), () => `${where}: 'hiddenUnits' must be an array of positive integers, got ${describe(hiddenUnits)}`, TypeError);
   checkNoHoles(hiddenUnits, 'hiddenUnits', where);
   (hiddenUnits as unknown[]).forEach((h, i) => {
     assert(typeof h === 'number' && Number.isInteger(h) && h >= 1,
-      () => `${where}: 'hiddenUnits' entries must be positive integers, got ${show(h)} at index ${i} of ${show(hiddenUnits)}`, RangeError);
+      () => `${where}: 'hiddenUnits' entries must be positive integers, got ${describe(h)} at index ${i} of ${describe(hiddenUnits)}`, RangeError);
   });
   return (hiddenUnits as number[]).slice();
 }
@@ -64,7 +57,7 @@ export function checkHiddenUnits(hiddenUnits: unknown, where: string): number[] 
  */
 export function checkHiddenDegrees(hiddenDegrees: unknown, where: string): HiddenDegrees {
   assert((HIDDEN_DEGREE_NAMES as readonly unknown[]).includes(hiddenDegrees),
-    () => `${where}: unknown 'hiddenDegrees' ${show(hiddenDegrees)}; expected 'equal' or 'random'`, TypeError);
+    () => `${where}: unknown 'hiddenDegrees' ${describe(hiddenDegrees)}; expected 'equal' or 'random'`, TypeError);
   return hiddenDegrees as HiddenDegrees;
 }
 
@@ -78,16 +71,16 @@ export function checkHiddenDegrees(hiddenDegrees: unknown, where: string): Hidde
 export function checkInputOrder(inputOrder: unknown, eventSize: number | undefined, where: string): InputOrder {
   if (typeof inputOrder === 'string') {
     assert((INPUT_ORDER_NAMES as readonly string[]).includes(inputOrder),
-      () => `${where}: unknown 'inputOrder' ${show(inputOrder)}; expected 'left-to-right', 'right-to-left', 'random' or a permutation of 1..E`, TypeError);
+      () => `${where}: unknown 'inputOrder' ${describe(inputOrder)}; expected 'left-to-right', 'right-to-left', 'random' or a permutation of 1..E`, TypeError);
     return inputOrder as InputOrder;
   }
   assert(Array.isArray(inputOrder),
-    () => `${where}: 'inputOrder' must be 'left-to-right', 'right-to-left', 'random' or an array, got ${show(inputOrder)}`, TypeError);
+    () => `${where}: 'inputOrder' must be 'left-to-right', 'right-to-left', 'random' or an array, got ${describe(inputOrder)}`, TypeError);
   checkNoHoles(inputOrder, 'inputOrder', where);
   const order = inputOrder as unknown[];
   if (eventSize === undefined) {
     assert(order.every((m) => typeof m === 'number' && Number.isInteger(m) && m >= 1),
-      () => `${where}: 'inputOrder' ${show(order)} must be a permutation of 1..E (positive integers)`, ValueError);
+      () => `${where}: 'inputOrder' ${describe(order)} must be a permutation of 1..E (positive integers)`, ValueError);
     return order as number[];
   }
   // A permutation of 1..E: right length, every entry an integer in range, no repeats.
@@ -97,7 +90,7 @@ export function checkInputOrder(inputOrder: unknown, eventSize: number | undefin
     seen[m] = true;
     return true;
   });
-  assert(ok, () => `${where}: 'inputOrder' ${show(order)} is not a permutation of 1..${eventSize}`, ValueError);
+  assert(ok, () => `${where}: 'inputOrder' ${describe(order)} is not a permutation of 1..${eventSize}`, ValueError);
   return order as number[];
 }
 
@@ -165,7 +158,7 @@ export interface DegreesOptions {
  * // [[1, 2, 3], [1, 1, 2, 2], [1, 1, 2, 2]]:  ⌈k·2/5⌉ for k = 1 … 4
  */
 export function createDegrees(options: DegreesOptions, where = 'createDegrees'): number[][] {
-  assert(typeof options === 'object' && options !== null, () => `${where}: 'options' must be an object { eventSize, ... }, got ${show(options)}`, TypeError);
+  assert(typeof options === 'object' && options !== null, () => `${where}: 'options' must be an object { eventSize, ... }, got ${describe(options)}`, TypeError);
   checkOptions(options, DEGREES_OPTIONS, where);
   const E = checkEventSize(options.eventSize, where);
   const hiddenUnits = checkHiddenUnits(options.hiddenUnits ?? [], where);

@@ -283,7 +283,12 @@ function sameOrder(a: Int32Array, b: Int32Array): boolean {
  */
 export function onePassForward(
   network: AutoregressiveNetwork, u: Tensor, conditionalInput?: unknown, family: TransformFamily = AFFINE,
-): { y: Tensor; logDet: Tensor } | null {
+): {
+  /** The sample x = f(u), shape [...broadcast(batch, condBatch), E]. */
+  y: Tensor;
+  /** log|det ∂x/∂u| per row, shape [...broadcast(batch, condBatch)]. */
+  logDet: Tensor;
+} | null {
   if (!(u instanceof Tensor) || u.rank < 1) return null;
   if (!network.built) network.build(u.shape);
   if (network.params !== family.params) return null;

@@ -10,7 +10,7 @@ import type { TransformFamily, TransformFamilyConfig } from './family.js';
 export interface AffineFamilyOptions {
   /**
    * Opt-in soft bound on the log-scale: a number `B` for (−B, B), or `{ min, max }` (zuko's soft
-   * clip; see `flows/bijectors/log-scale-clamp.ts`). Default none, as TFP.
+   * clip; see `flows/transforms/log-scale-clamp.ts`). Default none, as TFP.
    */
   logScaleClamp?: number | LogScaleClamp | null;
 }
@@ -40,6 +40,7 @@ export function affineFamily(options: AffineFamilyOptions = {}): TransformFamily
   const logScaleOf = clamp === null ? (r: number): number => r : (r: number): number => softClampValue(r, lo, hi);
   return {
     name: 'affine',
+    className: 'affine',
     params: 2,
     forward(u, theta, o, out) {
       const logScale = logScaleOf(theta[o + 1]);
@@ -97,6 +98,7 @@ export function boundedAffineFamily(options: BoundedAffineFamilyOptions = {}): T
   assert(Number.isFinite(c), () => `${where}: 'epsilon' ${describe(epsilon)} leaves no room for scale 1`, RangeError);
   return {
     name: 'boundedAffine',
+    className: 'boundedAffine',
     params: 2,
     forward(u, theta, o, out) {
       const scale = softplusValue(theta[o + 1] + c) + epsilon;

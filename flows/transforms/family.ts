@@ -27,7 +27,7 @@ export interface TransformFamilyConfig {
  *
  * A family supplies exactly three scalar functions, and everything else — the density pass, the
  * sampling recursion, the one-pass sampler and every gradient — is built on them
- * (`flows/transforms/transform-op.ts`, `flows/one-pass-sampler.ts`):
+ * (`flows/transforms/transform-op.ts`, `flows/made/one-pass-sampler.ts`):
  *
  *   forward:      x = f(u; θ),                  L = log f'(u; θ)
  *   inverse:      u = f⁻¹(x; θ),                L = log f'(u; θ)   (the FORWARD log-derivative at that u)
@@ -46,6 +46,8 @@ export interface TransformFamilyConfig {
 export interface TransformFamily {
   /** Which family (see {@link TransformFamilyName}). */
   readonly name: TransformFamilyName;
+  /** The same name, as the one registry keys saved objects (kind `'transformFamily'`). */
+  readonly className: TransformFamilyName;
   /** P, the number of parameters per event dimension (the `params` of the network that drives it). */
   readonly params: number;
   /**
@@ -78,6 +80,6 @@ export interface TransformFamily {
    * @returns `∂g/∂u`
    */
   forwardGrad(u: number, theta: Float64Array, o: number, gx: number, gl: number, gTheta: Float64Array, go: number): number;
-  /** The family's name and options, plain JSON, so `transformFamilyFromConfig` rebuilds it. */
+  /** The family's name and options, plain JSON, so `transformFamilyFromConfig` (the one registry) rebuilds it. */
   getConfig(): TransformFamilyConfig;
 }

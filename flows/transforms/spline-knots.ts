@@ -46,6 +46,7 @@ export function splineKnotsFamily(bins: number): TransformFamily {
   };
   return {
     name: 'splineKnots',
+    className: 'splineKnots',
     params: 3 * K,
     forward(u, theta, o, out) {
       read(theta, o);

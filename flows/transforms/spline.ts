@@ -35,7 +35,7 @@ export interface SplineFamily extends TransformFamily {
 }
 
 /**
- * One dimension's spline as TFP's {@link RationalQuadraticSpline} takes it: what
+ * One dimension's spline as TFP's {@link maflow/bijectors!RationalQuadraticSpline} takes it: what
  * {@link splineParametersOf} returns, so `new RationalQuadraticSpline(splineParametersOf(f, θ, o))`
  * is the same map as the family at θ.
  */
@@ -98,6 +98,7 @@ function expLinearDerivative(v: number): number {
 /** The spline family; built only by {@link splineFamily}. */
 class SplineTransformFamily implements SplineFamily {
   readonly name = 'spline' as const;
+  readonly className = 'spline' as const;
   readonly params: number;
   readonly bins: number;
   readonly bound: number;
@@ -246,7 +247,7 @@ export function splineFamily(options: SplineFamilyOptions = {}): SplineFamily {
 }
 
 /**
- * One dimension's spline of a spline family, as the numbers TFP's {@link RationalQuadraticSpline}
+ * One dimension's spline of a spline family, as the numbers TFP's {@link maflow/bijectors!RationalQuadraticSpline}
  * takes: the θ reading of {@link splineFamily} applied to `theta[o … o + 3K − 1)`.
  *
  * @param family - a family made by {@link splineFamily}

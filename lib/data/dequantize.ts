@@ -4,6 +4,7 @@ import { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../util/errors.js';
 import { toRandom, type Seed } from '../util/random.js';
 import { fmt } from '../util/shape.js';
+import { describe } from '../util/validate.js';
 
 /** Options of {@link dequantize}. */
 export interface DequantizeOptions {
@@ -11,11 +12,6 @@ export interface DequantizeOptions {
   levels: number;
   /** Seeds the noise; the same seed gives bit-identical output. Default 0. */
   seed?: Seed;
-}
-
-function describe(v: unknown): string {
-  if (v instanceof Tensor) return `a Tensor of shape ${fmt(v.shape)}`;
-  return v === null ? 'null' : typeof v === 'number' ? String(v) : typeof v;
 }
 
 /**

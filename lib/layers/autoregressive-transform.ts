@@ -10,7 +10,7 @@ import type { TransformedDistribution } from '../../flows/distributions/transfor
 import { assert, ValueError } from '../util/errors.js';
 import { fmt } from '../util/shape.js';
 import {
-  applyConvertToTensorFn, checkConvertToTensorFn, describeInput, distributionName, isDistribution, LAYER_ARG_NAMES, Layer,
+  applyConvertToTensorFn, checkConvertToTensorFn, distributionName, isDistribution, LAYER_ARG_NAMES, Layer,
   type CallOptions, type ConvertToTensorFn, type LayerArgs, type LayerConfig, type LayerOutput,
 } from './layer.js';
 import { LayerTransformedDistribution } from './layer-transformed-distribution.js';
@@ -119,7 +119,7 @@ export class AutoregressiveTransform extends Layer<TransformedDistribution> {
    */
   call(distribution: LayerOutput, options: CallOptions = {}): TransformedDistribution {
     const where = `AutoregressiveTransform.call`;
-    assert(isDistribution(distribution), () => `${where}: layer '${this.name}' needs a Distribution input (e.g. from a DistributionLambda), got ${describeInput(distribution)}`, TypeError);
+    assert(isDistribution(distribution), () => `${where}: layer '${this.name}' needs a Distribution input (e.g. from a DistributionLambda), got ${describe(distribution)}`, TypeError);
     const d = distribution as Distribution;
     const event = d.eventShape;
     assert(event.length === 1, () => `${where}: layer '${this.name}' needs a distribution over vectors [E], got ${distributionName(d)} with event shape ${fmt(event)}`);

@@ -6,7 +6,7 @@ import { reshape } from '../../autodiff/ops/shape.js';
 import { Tensor } from '../../autodiff/tensor.js';
 import { getActivation, type Activation } from '../../flows/made/activations.js';
 import { assert, ValueError } from '../util/errors.js';
-import { Random, toRandom, type Seed } from '../util/random.js';
+import { checkSeed, Random, toRandom, type Seed } from '../util/random.js';
 import { checkParamCount, checkTensorElements } from '../util/limits.js';
 import { fmt, sameShape, sizeOf, type Shape } from '../util/shape.js';
 import { checkBoolean, checkPositiveInt, checkOptions, describe } from '../util/validate.js';
@@ -80,9 +80,7 @@ export class Dense extends Layer<Tensor> {
         throw new TypeError(`Dense: bad '${arg}': ${(e as Error).message}`);
       }
     }
-    assert(seed === undefined || seed instanceof Random || typeof seed === 'string' || typeof seed === 'number',
-      () => `Dense: 'seed' must be a number, a string or a Random, got ${describe(seed)}`, TypeError);
-    assert(typeof seed !== 'number' || Number.isFinite(seed), () => `Dense: 'seed' must be finite, got ${String(seed)}`, RangeError);
+    checkSeed(seed, 'seed', 'Dense');
     // A Random (or the global one) is drawn from once, so the config can record a plain seed.
     this.seed = typeof seed === 'number' || typeof seed === 'string' ? seed : Math.floor(toRandom(seed).uniform() * 2 ** 53);
   }

@@ -2,23 +2,20 @@
 import type { Tensor } from '../../autodiff/tensor.js';
 import type { Distribution } from '../../flows/distributions/distribution.js';
 import { assert, ValueError } from '../util/errors.js';
-import { checkReplacement, type RegisterOptions } from '../util/register.js';
+import { registeredEntry, registeredNameOf, registeredNames, registerEntry, type RegisterOptions } from '../util/register.js';
 import {
-  applyConvertToTensorFn, checkConvertToTensorFn, describeInput, isDistribution, LAYER_ARG_NAMES, Layer, mustBeTensorInput,
+  applyConvertToTensorFn, checkConvertToTensorFn, isDistribution, LAYER_ARG_NAMES, Layer, mustBeTensorInput,
   type CallOptions, type ConvertToTensorFn, type LayerArgs, type LayerConfig, type LayerOutput,
 } from './layer.js';
-import { checkOptions } from '../util/validate.js';
+import { checkOptions, describe } from '../util/validate.js';
 
 /** A function from a layer's input tensor to a distribution. */
 export type MakeDistributionFn<D extends Distribution = Distribution> = (t: Tensor) => D;
 
-const fnsByName = new Map<string, MakeDistributionFn>();
-const namesByFn = new Map<MakeDistributionFn, string>();
-
 /**
  * Gives a distribution-making function a name, so that a `DistributionLambda` holding it can be
- * saved and loaded: the file stores the name, and loading looks the function up here (code is
- * never read from a file). Register the same name before `loadModel` in the loading program.
+ * saved and loaded: the file stores the name, and loading looks the function up in the one
+ * registry, under kind `'distributionFn'` (code is never read from a file). Register the same name before `loadModel` in the loading program.
  * Registering a name again with the same function does nothing; with another function it throws,
  * since models saved under that name would silently load with the new one, unless
  * `{ override: true }` says that is meant.
@@ -35,18 +32,12 @@ const namesByFn = new Map<MakeDistributionFn, string>();
  * new DistributionLambda(standardNormal2d);   // or new DistributionLambda('standardNormal2d')
  */
 export function registerDistributionFn<D extends Distribution>(name: string, fn: MakeDistributionFn<D>, options: RegisterOptions = {}): void {
-  assert(typeof name === 'string' && name !== '', () => `registerDistributionFn: 'name' must be a non-empty string, got ${typeof name === 'string' ? "''" : typeof name}`, TypeError);
-  assert(typeof fn === 'function', () => `registerDistributionFn: 'fn' must be a function (t: Tensor) => Distribution, got ${typeof fn}`, TypeError);
-  checkReplacement(fnsByName.get(name), fn, name, options, 'registerDistributionFn');
-  const previous = fnsByName.get(name);
-  if (previous !== undefined) namesByFn.delete(previous);
-  fnsByName.set(name, fn);
-  namesByFn.set(fn, name);
+  registerEntry('distributionFn', name, fn, options, { where: 'registerDistributionFn', name: 'name', entry: 'fn', entryIs: 'a function (t: Tensor) => Distribution' });
 }
 
 /** The function registered under `name`, or `undefined`. */
 export function getDistributionFn(name: string): MakeDistributionFn | undefined {
-  return fnsByName.get(name);
+  return registeredEntry('distributionFn', name) as MakeDistributionFn | undefined;
 }
 
 /** Options of {@link DistributionLambda}. */
@@ -90,15 +81,16 @@ export class DistributionLambda<D extends Distribution = Distribution> extends L
     checkOptions(args, [...LAYER_ARG_NAMES, 'convertToTensorFn'], where);
     super(args, 'DistributionLambda', 'distribution_lambda');
     if (typeof makeDistributionFn === 'string') {
-      const fn = fnsByName.get(makeDistributionFn);
+      const fn = getDistributionFn(makeDistributionFn);
       if (fn === undefined) {
+        const known = registeredNames('distributionFn');
         throw new ValueError(`${where}: 'makeDistributionFn' is the name '${makeDistributionFn}', but no function is registered as '${makeDistributionFn}'; call registerDistributionFn('${makeDistributionFn}', fn) first` +
-          (fnsByName.size > 0 ? ` (registered: ${[...fnsByName.keys()].map((k) => `'${k}'`).join(', ')})` : ''));
+          (known.length > 0 ? ` (registered: ${known.map((k) => `'${k}'`).join(', ')})` : ''));
       }
       this.makeDistributionFn = fn as MakeDistributionFn<D>;
     } else {
       assert(typeof makeDistributionFn === 'function',
-        () => `${where}: 'makeDistributionFn' must be a function (t: Tensor) => Distribution or a registered name, got ${describeInput(makeDistributionFn)}`, TypeError);
+        () => `${where}: 'makeDistributionFn' must be a function (t: Tensor) => Distribution or a registered name, got ${describe(makeDistributionFn)}`, TypeError);
       this.makeDistributionFn = makeDistributionFn;
     }
     this.convertToTensorFn = checkConvertToTensorFn<D>(args.convertToTensorFn ?? 'sample', where);
@@ -123,7 +115,7 @@ export class DistributionLambda<D extends Distribution = Distribution> extends L
   call(t: LayerOutput, _options?: CallOptions): D {
     mustBeTensorInput(t, this);
     const d = this.makeDistributionFn(t);
-    assert(isDistribution(d), () => `DistributionLambda.call: layer '${this.name}': makeDistributionFn returned ${describeInput(d)}, expected a Distribution`, TypeError);
+    assert(isDistribution(d), () => `DistributionLambda.call: layer '${this.name}': makeDistributionFn returned ${describe(d)}, expected a Distribution`, TypeError);
     return d;
   }
 
@@ -137,7 +129,7 @@ export class DistributionLambda<D extends Distribution = Distribution> extends L
    * @throws TypeError when the function (or a function `convertToTensorFn`) is not registered, saying how to register it
    */
   override getConfig(): LayerConfig {
-    const name = namesByFn.get(this.makeDistributionFn as MakeDistributionFn);
+    const name = registeredNameOf('distributionFn', this.makeDistributionFn);
     assert(name !== undefined, () => `DistributionLambda.getConfig: layer '${this.name}' holds a function that is not registered, ` +
       `and JSON cannot hold code; call registerDistributionFn('someName', fn) with this function before saving (and before loading)`, TypeError);
     assert(typeof this.convertToTensorFn === 'string', () => `DistributionLambda.getConfig: layer '${this.name}' has a function as 'convertToTensorFn', which cannot be saved; use 'sample' or 'mean'`, TypeError);

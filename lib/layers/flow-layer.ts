@@ -1,4 +1,4 @@
-// FlowLayer: puts a prebuilt flow (e.g. from maskedAutoregressiveFlow) into a Sequential model, weights and all.
+// FlowLayer: puts a prebuilt flow (e.g. from maskedAutoregressiveFlowStack) into a Sequential model, weights and all.
 import { Tensor } from '../../autodiff/tensor.js';
 import type { DistributionConfig } from '../../flows/distributions/distribution.js';
 import { rebuildDistribution } from '../../flows/distributions/serialization.js';
@@ -16,7 +16,7 @@ export interface FlowLayerArgs extends LayerArgs {
 
 /**
  * A `Sequential` layer that returns a prebuilt flow, such as the paper's stacked MAF from
- * `maskedAutoregressiveFlow`, and hands its weights to the model — which a `DistributionLambda`
+ * `maskedAutoregressiveFlowStack`, and hands its weights to the model — which a `DistributionLambda`
  * cannot do (it owns no weights, so `fit` would find nothing to train).
  *
  * It also tells batch normalization which mode it is in: the returned distribution's bijector gets
@@ -32,7 +32,7 @@ export interface FlowLayerArgs extends LayerArgs {
  * be saved, and `model.save` says so.
  *
  * @example
- * const flow = maskedAutoregressiveFlow({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [8], batchNorm: true, seed: 0 });
+ * const flow = maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [8], batchNorm: true, seed: 0 });
  * const model = new Sequential([new InputLayer({ inputShape: [0] }), new FlowLayer(flow)]);
  * model.compile({ optimizer: new Adam(), loss: 'negativeLogLikelihood' });
  * model.countParams(); // 136: two MADEs of 60 weights, two batch norms of 4 trainable + 4 running averages
@@ -51,7 +51,7 @@ export class FlowLayer extends Layer<TransformedDistribution> {
    */
   constructor(flow: TransformedDistribution, args: FlowLayerArgs = {}) {
     const where = 'FlowLayer';
-    assert(flow instanceof TransformedDistribution, () => `${where}: 'flow' must be a TransformedDistribution (e.g. from maskedAutoregressiveFlow), got ${describe(flow)}`, TypeError);
+    assert(flow instanceof TransformedDistribution, () => `${where}: 'flow' must be a TransformedDistribution (e.g. from maskedAutoregressiveFlowStack), got ${describe(flow)}`, TypeError);
     checkOptions(args, [...LAYER_ARG_NAMES, 'conditional'], where);
     super(args, 'FlowLayer', 'flow_layer');
     this.flow = flow;

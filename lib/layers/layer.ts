@@ -6,6 +6,7 @@ import { assert } from '../util/errors.js';
 import { weightDomainProblem } from '../../autodiff/weight-constraints.js';
 import type { Seed } from '../util/random.js';
 import { fmt, sameShape, type Shape } from '../util/shape.js';
+import { describe } from '../util/validate.js';
 
 /** What a layer takes and returns: a tensor, or a distribution (a random variable, in TFP's layers). */
 export type LayerOutput = Tensor | Distribution;
@@ -48,7 +49,7 @@ export function applyConvertToTensorFn<D extends Distribution>(fn: ConvertToTens
   if (fn === 'sample') return distribution.sample([], options.seed === undefined ? {} : { seed: options.seed });
   if (fn === 'mean') return distribution.mean();
   const t = fn(distribution);
-  assert(t instanceof Tensor, () => `${where}: 'convertToTensorFn' returned ${describeInput(t)}, expected a Tensor`, TypeError);
+  assert(t instanceof Tensor, () => `${where}: 'convertToTensorFn' returned ${describe(t)}, expected a Tensor`, TypeError);
   return t;
 }
 
@@ -93,15 +94,6 @@ export function isDistribution(v: unknown): v is Distribution {
 export function distributionName(d: Distribution): string {
   const named = (d as { className?: unknown }).className;
   return typeof named === 'string' ? named : d.constructor.name;
-}
-
-/** A short description of a layer input for error messages. */
-export function describeInput(v: unknown): string {
-  if (v instanceof Tensor) return `a Tensor of shape ${fmt(v.shape)}`;
-  if (isDistribution(v)) return `a ${distributionName(v)} (a Distribution)`;
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  return typeof v;
 }
 
 /**
@@ -216,7 +208,7 @@ export abstract class Layer<Out extends LayerOutput = LayerOutput> {
     checkNoHoles(weights, 'weights', where);
     assert(weights.length === own.length, () => `${where}: layer '${this.name}' has ${own.length} weights, got ${weights.length}`);
     weights.forEach((w, i) => {
-      assert(w instanceof Tensor, () => `${where}: weight ${i} must be a Tensor, got ${describeInput(w)}`, TypeError);
+      assert(w instanceof Tensor, () => `${where}: weight ${i} must be a Tensor, got ${describe(w)}`, TypeError);
       assert(sameShape(w.shape, own[i].shape), () => `${where}: weight ${i} of layer '${this.name}' has shape ${fmt(w.shape)}, expected ${fmt(own[i].shape)}`);
       const problem = weightDomainProblem(own[i], w.data);
       assert(problem === null, () => `${where}: weight ${i} of layer '${this.name}' ${problem}`, RangeError);
@@ -256,6 +248,6 @@ export abstract class Layer<Out extends LayerOutput = LayerOutput> {
  * @throws TypeError naming the layer and what arrived
  */
 export function mustBeTensorInput(input: unknown, layer: { className: string; name: string }): asserts input is Tensor {
-  assert(input instanceof Tensor, () => `${layer.className}.call: layer '${layer.name}' needs a Tensor input, got ${describeInput(input)}` +
+  assert(input instanceof Tensor, () => `${layer.className}.call: layer '${layer.name}' needs a Tensor input, got ${describe(input)}` +
     (isDistribution(input) ? '; in a Sequential the previous layer turns it into a tensor with its convertToTensorFn' : ''), TypeError);
 }

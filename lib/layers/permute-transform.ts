@@ -6,7 +6,7 @@ import type { Tensor } from '../../autodiff/tensor.js';
 import { assert } from '../util/errors.js';
 import { fmt } from '../util/shape.js';
 import {
-  applyConvertToTensorFn, describeInput, distributionName, isDistribution, LAYER_ARG_NAMES, Layer,
+  applyConvertToTensorFn, distributionName, isDistribution, LAYER_ARG_NAMES, Layer,
   type CallOptions, type LayerArgs, type LayerConfig, type LayerOutput,
 } from './layer.js';
 import { LayerTransformedDistribution } from './layer-transformed-distribution.js';
@@ -70,7 +70,7 @@ export class PermuteTransform extends Layer<TransformedDistribution> {
    */
   call(distribution: LayerOutput, _options?: CallOptions): TransformedDistribution {
     const where = 'PermuteTransform.call';
-    assert(isDistribution(distribution), () => `${where}: layer '${this.name}' needs a Distribution input, got ${describeInput(distribution)}`, TypeError);
+    assert(isDistribution(distribution), () => `${where}: layer '${this.name}' needs a Distribution input, got ${describe(distribution)}`, TypeError);
     const d = distribution as Distribution;
     const event = d.eventShape;
     assert(event.length === 1, () => `${where}: layer '${this.name}' needs a distribution over vectors [E], got ${distributionName(d)} with event shape ${fmt(event)}`);

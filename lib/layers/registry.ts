@@ -1,6 +1,5 @@
-// Layer classes by name, so a saved model's layer configs can be rebuilt (never by evaluating code).
-import { assert, ValueError } from '../util/errors.js';
-import { checkReplacement, type RegisterOptions } from '../util/register.js';
+// The built-in layers in the one registry (kind 'layer'), and its views registerLayer and layerFromConfig.
+import { deserialize, registerClasses, registerEntry, type RegisterOptions, type Serialized } from '../util/register.js';
 import { AutoregressiveTransform } from './autoregressive-transform.js';
 import { Dense } from './dense.js';
 import { FlowLayer } from './flow-layer.js';
@@ -12,17 +11,11 @@ import type { Layer, LayerConfig } from './layer.js';
 /** Rebuilds a layer from its `getConfig()`. */
 export type LayerFactory = (config: LayerConfig) => Layer;
 
-const LAYERS = new Map<string, LayerFactory>([
-  ['InputLayer', (c) => InputLayer.fromConfig(c)],
-  ['Dense', (c) => Dense.fromConfig(c)],
-  ['DistributionLambda', (c) => DistributionLambda.fromConfig(c)],
-  ['AutoregressiveTransform', (c) => AutoregressiveTransform.fromConfig(c)],
-  ['PermuteTransform', (c) => PermuteTransform.fromConfig(c)],
-  ['FlowLayer', (c) => FlowLayer.fromConfig(c)],
-]);
+registerClasses('layer', { InputLayer, Dense, DistributionLambda, AutoregressiveTransform, PermuteTransform, FlowLayer });
 
 /**
- * Makes a layer class loadable by `layerFromConfig` (and so by `loadModel`). The built-in layers
+ * Makes a layer class loadable by `layerFromConfig` (and so by `loadModel`): a view over the one
+ * registry, `registerSerializable('layer', className, fromConfig, options)`. The built-in layers
  * are registered already.
  *
  * @param className - the layer's `className`
@@ -35,29 +28,15 @@ const LAYERS = new Map<string, LayerFactory>([
  * registerLayer('Scale2', (config) => new Scale2(config));
  */
 export function registerLayer(className: string, fromConfig: LayerFactory, options: RegisterOptions = {}): void {
-  assert(typeof className === 'string' && className !== '', () => `registerLayer: 'className' must be a non-empty string, got ${typeof className}`, TypeError);
-  assert(typeof fromConfig === 'function', () => `registerLayer: 'fromConfig' must be a function, got ${typeof fromConfig}`, TypeError);
-  checkReplacement(LAYERS.get(className), fromConfig, className, options, 'registerLayer');
-  LAYERS.set(className, fromConfig);
-}
-
-/** The registered layer class names. */
-export function registeredLayerNames(): string[] {
-  return [...LAYERS.keys()];
+  registerEntry('layer', className, fromConfig, options, { where: 'registerLayer', name: 'className', entry: 'fromConfig', entryIs: 'a function' });
 }
 
 /**
- * Rebuilds a layer from `{ className, config }`.
- * @throws ValueError naming `where` for an unregistered class, or wrapping the layer's own error for a bad config
+ * Rebuilds a layer from `{ className, config }`: a view over the one registry, `deserialize('layer', spec)`.
+ * Its weights are not in the config; a model file restores them once the model is built.
+ * @throws ValueError naming `where` for an unregistered class (listing the registered ones), or
+ *   wrapping the layer's own error for a bad config
  */
 export function layerFromConfig(spec: { className: string; config: LayerConfig }, where = 'layerFromConfig'): Layer {
-  const factory = LAYERS.get(spec.className);
-  if (factory === undefined) {
-    throw new ValueError(`${where}: unknown layer class '${spec.className}'; known classes are ${registeredLayerNames().join(', ')} (register others with registerLayer)`);
-  }
-  try {
-    return factory(spec.config);
-  } catch (e) {
-    throw new ValueError(`${where}: cannot rebuild a ${spec.className} from its config: ${(e as Error).message}`);
-  }
+  return deserialize<Layer>('layer', spec as Serialized, where);
 }

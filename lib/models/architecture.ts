@@ -7,6 +7,7 @@ import type { Bijector } from '../../flows/bijectors/bijector.js';
 import { AutoregressiveTransform } from '../layers/autoregressive-transform.js';
 import { FlowLayer } from '../layers/flow-layer.js';
 import type { Layer } from '../layers/layer.js';
+import { serialize } from '../util/register.js';
 
 // Options that change no computation once the weights are loaded: names, and what drew the initial weights.
 // The seed also draws 'random' orders and degrees, which is why the degrees themselves are compared.
@@ -37,7 +38,8 @@ export function architectureOf(layer: Layer): unknown {
   };
   let config: unknown;
   try {
-    config = strip(layer.getConfig());
+    // What saving the layer writes, through the one registry's serialize.
+    config = strip(serialize(layer).config);
   } catch {
     // A layer that cannot describe itself (a function activation) is compared by class only.
     config = null;

@@ -4,13 +4,13 @@ import type { TensorLike } from '../../autodiff/tensor-like.js';
 import { assert } from '../util/errors.js';
 import { Random, toRandom, type Seed } from '../util/random.js';
 import { fmt, sameShape } from '../util/shape.js';
-import { checkBoolean, checkPositiveInt, checkOptions, describe } from '../util/validate.js';
+import { checkPositiveInt, checkOptions, describe } from '../util/validate.js';
 import type { LayerOutput } from '../layers/layer.js';
-import { Callback, callbackArray, CallbackList, type CallbackHooks, type CallbacksArg, type Logs } from './callbacks.js';
+import { Callback, CallbackList, type CallbackHooks, type CallbacksArg, type Logs } from './callbacks.js';
 import { History } from './history.js';
-import { defaultOutput, formatValue, ProgbarLogger, type OutputStream } from './progress.js';
+import { formatValue, ProgbarLogger, type OutputStream } from './progress.js';
 import {
-  checkCompiled, checkData, checkTargets, meanLoss, meanLossOver, trainExclusively, TrainStep, yieldToEventLoop, type TrainableModel,
+  checkCompiled, checkData, checkTargets, meanLoss, meanLossOver, readLoopOptions, trainExclusively, TrainStep, yieldToEventLoop, type TrainableModel,
 } from './training.js';
 import { toTensor } from '../../autodiff/tensor-like.js';
 
@@ -139,22 +139,15 @@ async function fitDatasetSteps<Out extends LayerOutput>(model: TrainableModel<Ou
   assert(isDataset(dataset), () => `${where}: 'dataset' must be an async iterable or iterable of { xs?, ys } batches (e.g. csvDataset(path)), got ${describe(dataset)}`, TypeError);
   const o = checkOptions(options, FIT_DATASET_OPTIONS, where) as FitDatasetOptions;
   const { optimizer, loss } = checkCompiled(model, where);
-  const epochs = checkPositiveInt(o.epochs, 'epochs', where, 1);
+  const { epochs, verbose, validate, callbacks, output, seed } = readLoopOptions(o, where);
   const batchesPerEpoch = o.batchesPerEpoch === undefined ? undefined : checkPositiveInt(o.batchesPerEpoch, 'batchesPerEpoch', where);
-  const verbose = o.verbose ?? 1;
-  assert(verbose === 0 || verbose === 1 || verbose === 2, () => `${where}: 'verbose' must be 0, 1 or 2, got ${describe(verbose)}`, RangeError);
-  const validate = checkBoolean(o.validateArgs, 'validateArgs', where, true);
-  const callbacks: Array<Callback | CallbackHooks> = callbackArray(o.callbacks, where);
-  const output = o.output ?? (verbose > 0 ? defaultOutput() : undefined);
-  assert(output === undefined || (typeof output === 'object' && output !== null && typeof output.write === 'function'),
-    () => `${where}: 'output' must be a stream with a write(text) method, got ${describe(output)}`, TypeError);
   const vd = o.validationData;
   const valTensors = vd === undefined || isValidationDataset(vd) ? null : (() => {
     assert(Array.isArray(vd) && vd.length === 2, () => `${where}: 'validationData' must be a pair [x, y] or a dataset, got ${describe(vd)}`, TypeError);
     return checkData(model, vd[0], vd[1], ['validationData[0]', 'validationData[1]'], where, validate);
   })();
 
-  const sampleRng = toRandom(o.seed).fork();
+  const sampleRng = toRandom(seed).fork();
   const history = new History();
   const list: Array<Callback | CallbackHooks> = [history, ...callbacks];
   // Without batchesPerEpoch the length of an epoch is unknown, so there is no bar to fill: one line per epoch.

@@ -3,7 +3,8 @@ import { Bijector, type BijectorConfig } from '../../flows/bijectors/bijector.js
 import { bijectorFromConfig } from '../../flows/bijectors/serialization.js';
 import { Distribution, type DistributionConfig } from '../../flows/distributions/distribution.js';
 import { distributionFromConfig } from '../../flows/distributions/serialization.js';
-import { assert, ValueError } from '../util/errors.js';
+import { assert } from '../util/errors.js';
+import { serialize } from '../util/register.js';
 import { describe } from '../util/validate.js';
 import { decodeTensor, encodeTensor, MODEL_FORMAT, MODEL_FORMAT_VERSION, parseModelText, type EncodedTensor } from './save.js';
 
@@ -27,14 +28,14 @@ export interface FlowJSON<Kind extends 'Distribution' | 'Bijector' = 'Distributi
 
 /**
  * A distribution or bijector with its weights, as one JSON-safe object (the format of a model
- * file): store `JSON.stringify(flowToJSON(flow))` anywhere (a file through `saveFlow` in Node,
+ * file), made from `serialize(flow)` with the weights encoded bit-exact: store `JSON.stringify(flowToJSON(flow))` anywhere (a file through `saveFlow` in Node,
  * `localStorage` or IndexedDB in a browser) and rebuild it with {@link distributionFromJSON} or
  * {@link bijectorFromJSON}: same densities and samples, bit for bit.
  *
  * @throws TypeError when the flow holds a user function, which JSON cannot carry (named by its `getConfig`)
  *
  * @example
- * const flow = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 2, hiddenUnits: [8], seed: 3 });
+ * const flow = maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 2, hiddenUnits: [8], seed: 3 });
  * const copy = distributionFromJSON(JSON.stringify(flowToJSON(flow)));
  * copy.logProb([[1, 2]]).item() === flow.logProb([[1, 2]]).item(); // true
  */
@@ -44,13 +45,8 @@ export function flowToJSON(flow: Distribution | Bijector): FlowJSON;
 export function flowToJSON(flow: Distribution | Bijector): FlowJSON {
   const isDist = flow instanceof Distribution;
   assert(isDist || flow instanceof Bijector, () => `flowToJSON: 'flow' must be a Distribution or a Bijector, got ${describe(flow)}`, TypeError);
-  return {
-    format: MODEL_FORMAT,
-    version: MODEL_FORMAT_VERSION,
-    className: isDist ? 'Distribution' : 'Bijector',
-    config: flow.getConfig(),
-    weights: flow.weights.map(encodeTensor),
-  };
+  const { config, weights } = serialize(flow);
+  return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, className: isDist ? 'Distribution' : 'Bijector', config, weights: weights.map(encodeTensor) };
 }
 
 /**
@@ -76,15 +72,6 @@ function readFlowJSON(json: unknown, kind: 'Distribution' | 'Bijector', where: s
   return { config: v.config, weights };
 }
 
-/** Runs a `fromConfig` and names `where` in what it throws. */
-function rebuild<T>(where: string, make: () => T): T {
-  try {
-    return make();
-  } catch (e) {
-    throw new ValueError(`${where}: ${(e as Error).message}`);
-  }
-}
-
 /**
  * Rebuilds a distribution from {@link flowToJSON}'s object or its JSON text, weights included.
  * @throws ValueError naming the problem for text that is not JSON, another format or version, a
@@ -92,7 +79,7 @@ function rebuild<T>(where: string, make: () => T): T {
  */
 export function distributionFromJSON(json: FlowJSON<'Distribution'> | string, where = 'distributionFromJSON'): Distribution {
   const { config, weights } = readFlowJSON(json, 'Distribution', where);
-  return rebuild(where, () => distributionFromConfig(config as DistributionConfig, weights));
+  return distributionFromConfig(config as DistributionConfig, weights, where);
 }
 
 /**
@@ -101,5 +88,5 @@ export function distributionFromJSON(json: FlowJSON<'Distribution'> | string, wh
  */
 export function bijectorFromJSON(json: FlowJSON<'Bijector'> | string, where = 'bijectorFromJSON'): Bijector {
   const { config, weights } = readFlowJSON(json, 'Bijector', where);
-  return rebuild(where, () => bijectorFromConfig(config as BijectorConfig, weights));
+  return bijectorFromConfig(config as BijectorConfig, weights, where);
 }

@@ -1,10 +1,9 @@
 // The model file: format and version, bit-exact float64 weights (base64), validation, and the atomic write.
-import { Adam } from '../../autodiff/optimizers/adam.js';
 import type { Optimizer, OptimizerState } from '../../autodiff/optimizers/optimizer.js';
-import { SGD } from '../../autodiff/optimizers/sgd.js';
+import { optimizerFromConfig } from '../../autodiff/optimizers/registry.js';
 import { Tensor } from '../../autodiff/tensor.js';
 import { firstHole } from '../util/arrays.js';
-import { checkReplacement, type RegisterOptions } from '../util/register.js';
+import { registerEntry, serialize, type RegisterOptions } from '../util/register.js';
 import { assert, ValueError } from '../util/errors.js';
 import { requireNodeBuiltin } from '../util/node-builtin.js';
 import { fmt, sizeOf } from '../util/shape.js';
@@ -184,13 +183,9 @@ export function decodeTensor(value: unknown, where: string): Tensor {
  */
 export type OptimizerFactory = (config: Record<string, unknown>) => Optimizer;
 
-const OPTIMIZERS = new Map<string, OptimizerFactory>([
-  ['Adam', (c) => Adam.fromConfig(c)],
-  ['SGD', (c) => SGD.fromConfig(c)],
-]);
-
 /**
- * Makes a custom optimizer class loadable from a file (the built-in `Adam` and `SGD` always are).
+ * Makes a custom optimizer class loadable from a file (the built-in `Adam` and `SGD` always are):
+ * a view over the one registry, `registerSerializable('optimizer', className, fromConfig, options)`.
  * @param className - the optimizer's `className`
  * @param fromConfig - rebuilds it from its `getConfig()`
  * @param options - `override: true` to replace what is registered under `className`
@@ -198,10 +193,7 @@ const OPTIMIZERS = new Map<string, OptimizerFactory>([
  *   is registered to another factory and `override` is not set
  */
 export function registerOptimizer(className: string, fromConfig: OptimizerFactory, options: RegisterOptions = {}): void {
-  assert(typeof className === 'string' && className !== '', () => `registerOptimizer: 'className' must be a non-empty string, got ${kind(className)}`, TypeError);
-  assert(typeof fromConfig === 'function', () => `registerOptimizer: 'fromConfig' must be a function, got ${kind(fromConfig)}`, TypeError);
-  checkReplacement(OPTIMIZERS.get(className), fromConfig, className, options, 'registerOptimizer');
-  OPTIMIZERS.set(className, fromConfig);
+  registerEntry('optimizer', className, fromConfig, options, { where: 'registerOptimizer', name: 'className', entry: 'fromConfig', entryIs: 'a function' });
 }
 
 /** An optimizer and its state as a file stores them; the state is exported in the order of `params`. */
@@ -211,7 +203,8 @@ export function encodeOptimizer(optimizer: Optimizer, params: readonly Tensor[])
   for (const [name, perParam] of Object.entries(state.slots)) {
     slots[name] = perParam.map((values, i) => ({ shape: params[i].shape.slice(), dtype: 'float64', data: encodeFloat64(values) }));
   }
-  return { className: optimizer.className, config: optimizer.getConfig() as Record<string, unknown>, state: { iterations: state.iterations, slots } };
+  const { className, config } = serialize(optimizer);
+  return { className, config: config as Record<string, unknown>, state: { iterations: state.iterations, slots } };
 }
 
 /**
@@ -222,15 +215,9 @@ export function encodeOptimizer(optimizer: Optimizer, params: readonly Tensor[])
 export function decodeOptimizer(value: unknown, params: readonly Tensor[], where: string): Optimizer {
   assert(isRecord(value), () => `${where} must be an object { className, config, state }, got ${kind(value)}`);
   const { className, config, state } = value;
-  assert(typeof className === 'string' && OPTIMIZERS.has(className),
-    () => `${where}.className is ${JSON.stringify(className)}, which is not a known optimizer (${[...OPTIMIZERS.keys()].join(', ')}; others need registerOptimizer)`);
+  assert(typeof className === 'string', () => `${where}.className must be a string, got ${kind(className)}`);
   assert(isRecord(config), () => `${where}.config must be an object, got ${kind(config)}`);
-  let optimizer: Optimizer;
-  try {
-    optimizer = OPTIMIZERS.get(className)!(config);
-  } catch (e) {
-    throw new ValueError(`${where}.config does not make a valid ${className}: ${(e as Error).message}`);
-  }
+  const optimizer = optimizerFromConfig({ className, config }, where);
   assert(isRecord(state) && typeof state.iterations === 'number' && isRecord(state.slots),
     () => `${where}.state must be an object { iterations, slots }`);
   const slots: Record<string, number[][]> = {};

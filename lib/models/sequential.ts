@@ -26,6 +26,7 @@ import { checkFileSizes } from './file-limits.js';
 import { firstNonFinite, firstNonFiniteSlot } from './train-state.js';
 import { evaluateModel, fitModel, rows, type DataInput, type EvaluateOptions, type FitOptions, type TrainableModel } from './training.js';
 import { checkOptions, describe, checkPositiveInt } from '../util/validate.js';
+import { serialize } from '../util/register.js';
 import { toTensor } from '../../autodiff/tensor-like.js';
 
 /** Options of {@link Sequential}. */
@@ -479,7 +480,8 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
     const shape = this.inputShape;
     if (shape !== undefined) this.build(shape);
     this.checkSavable(where);
-    const layers = this.layerList.map((l) => ({ className: l.className, config: l.getConfig() as Record<string, unknown> }));
+    // Each layer through the one registry's serialize; the file keeps the configs in `layers` and every weight, in order, in `weights`.
+    const parts = this.layerList.map((l) => serialize(l));
     assert(shape !== undefined || this.layerList.length === 0, () => `Sequential.toJSON: the model is not built; start it with an InputLayer({ inputShape }) or call build(inputShape) or fit first`);
     return {
       format: MODEL_FORMAT,
@@ -487,8 +489,8 @@ export class Sequential<Out extends LayerOutput = LayerOutput> implements Traina
       className: 'Sequential',
       name: this.name,
       inputShape: shape === undefined ? null : shape.slice(),
-      layers,
-      weights: this.weights.map(encodeTensor),
+      layers: parts.map(({ className, config }) => ({ className, config: config as Record<string, unknown> })),
+      weights: parts.flatMap((p) => p.weights.map(encodeTensor)),
       optimizer: this.optimizer === null ? null : encodeOptimizer(this.optimizer, this.trainableWeights),
       loss: this.lossName,
     };

@@ -6,7 +6,7 @@ import type { TensorLike } from '../../autodiff/tensor-like.js';
 import type { Optimizer } from '../../autodiff/optimizers/optimizer.js';
 import { checkNoHoles } from '../util/arrays.js';
 import { assert, ValueError } from '../util/errors.js';
-import { Random, toRandom, type Seed } from '../util/random.js';
+import { checkSeed, Random, toRandom, type Seed } from '../util/random.js';
 import { fmt, sameShape, type Shape } from '../util/shape.js';
 import { distributionName, isDistribution, type CallOptions, type LayerOutput } from '../layers/layer.js';
 import type { LossFn } from '../losses.js';
@@ -15,7 +15,7 @@ import { History } from './history.js';
 import { firstNonFinite, firstNonFiniteSlot, TrainingState } from './train-state.js';
 import { defaultOutput, ProgbarLogger, type OutputStream } from './progress.js';
 import { checkFinite } from '../../autodiff/checks.js';
-import { checkOptions, describe, checkPositiveInt } from '../util/validate.js';
+import { checkBoolean, checkOptions, checkPositiveInt, describe } from '../util/validate.js';
 import { toTensor } from '../../autodiff/tensor-like.js';
 import { CompiledTrainStep, watchUse } from '../../autodiff/compiled/train-step.js';
 
@@ -233,6 +233,34 @@ export async function trainExclusively<T>(model: { name: string }, where: string
   }
 }
 
+/** The options that `fit` and `fitDataset` share, each checked once, with Keras's defaults. */
+export interface LoopSettings {
+  epochs: number;
+  verbose: 0 | 1 | 2;
+  validate: boolean;
+  callbacks: Array<Callback | CallbackHooks>;
+  output: OutputStream | undefined;
+  seed: Seed | undefined;
+}
+
+/**
+ * Reads the options every training loop takes: `epochs` (default 1), `verbose` (0, 1 or 2;
+ * default 1), `validateArgs` (default true), `callbacks`, `output` (a stream with `write`;
+ * default the console's when `verbose` > 0) and `seed`.
+ * @throws TypeError or RangeError naming `where` and the option, as the checks of lib/util/validate.ts
+ */
+export function readLoopOptions(o: Pick<FitOptions, 'epochs' | 'verbose' | 'validateArgs' | 'callbacks' | 'output' | 'seed'>, where: string): LoopSettings {
+  const epochs = checkPositiveInt(o.epochs, 'epochs', where, 1);
+  const verbose = o.verbose ?? 1;
+  assert(verbose === 0 || verbose === 1 || verbose === 2, () => `${where}: 'verbose' must be 0, 1 or 2, got ${describe(verbose)}`, RangeError);
+  const validate = checkBoolean(o.validateArgs, 'validateArgs', where, true);
+  const callbacks = callbackArray(o.callbacks, where);
+  const output = o.output ?? (verbose > 0 ? defaultOutput() : undefined);
+  assert(output === undefined || (typeof output === 'object' && output !== null && typeof output.write === 'function'),
+    () => `${where}: 'output' must be a stream with a write(text) method, got ${describe(output)}`, TypeError);
+  return { epochs, verbose, validate, callbacks, output, seed: checkSeed(o.seed, 'seed', where) };
+}
+
 /**
  * Trains `model`; see `Sequential.fit` for the contract.
  * @internal
@@ -244,31 +272,18 @@ export async function fitModel<Out extends LayerOutput>(model: TrainableModel<Ou
 async function fitSteps<Out extends LayerOutput>(model: TrainableModel<Out>, xIn: DataInput, yIn: DataInput, options: FitOptions, where: string): Promise<History> {
   const o = checkOptions(options, FIT_OPTIONS, where) as FitOptions;
   const { optimizer, loss } = checkCompiled(model, where);
+  const { epochs, verbose, validate, callbacks, output, seed } = readLoopOptions(o, where);
   const batchSize = checkPositiveInt(o.batchSize, 'batchSize', where, 32);
-  const epochs = checkPositiveInt(o.epochs, 'epochs', where, 1);
   const stepsOption = o.stepsPerEpoch === undefined ? undefined : checkPositiveInt(o.stepsPerEpoch, 'stepsPerEpoch', where);
-  const shuffle = o.shuffle ?? true;
-  assert(typeof shuffle === 'boolean', () => `${where}: 'shuffle' must be a boolean, got ${describe(shuffle)}`, TypeError);
-  const verbose = o.verbose ?? 1;
-  assert(verbose === 0 || verbose === 1 || verbose === 2, () => `${where}: 'verbose' must be 0, 1 or 2, got ${describe(verbose)}`, RangeError);
-  const validate = o.validateArgs ?? true;
-  assert(typeof validate === 'boolean', () => `${where}: 'validateArgs' must be a boolean, got ${describe(validate)}`, TypeError);
-  const eager = o.runEagerly ?? false;
-  assert(typeof eager === 'boolean', () => `${where}: 'runEagerly' must be a boolean, got ${describe(eager)}`, TypeError);
+  const shuffle = checkBoolean(o.shuffle, 'shuffle', where, true);
+  const eager = checkBoolean(o.runEagerly, 'runEagerly', where, false);
   const split = o.validationSplit;
   assert(split === undefined || typeof split === 'number', () => `${where}: 'validationSplit' must be a number in (0, 1), got ${describe(split)}`, TypeError);
   assert(split === undefined || (split > 0 && split < 1), () => `${where}: 'validationSplit' must be in (0, 1), got ${split}`, RangeError);
   assert(split === undefined || o.validationData === undefined, () => `${where}: give 'validationData' or 'validationSplit', not both`);
   const vd = o.validationData;
   assert(vd === undefined || (Array.isArray(vd) && vd.length === 2), () => `${where}: 'validationData' must be a pair [x, y], got ${describe(vd)}`, TypeError);
-  const callbacks = callbackArray(o.callbacks, where);
   checkNoHoles(vd, 'validationData', where);
-  const output = o.output ?? (verbose > 0 ? defaultOutput() : undefined);
-  assert(output === undefined || (typeof output === 'object' && output !== null && typeof output.write === 'function'),
-    () => `${where}: 'output' must be a stream with a write(text) method, got ${describe(output)}`, TypeError);
-  const seed = o.seed;
-  assert(seed === undefined || seed instanceof Random || typeof seed === 'string' || (typeof seed === 'number' && Number.isFinite(seed)),
-    () => `${where}: 'seed' must be a finite number, a string or a Random, got ${describe(seed)}`, TypeError);
 
   let [x, y] = checkData(model, xIn, yIn, ['x', 'y'], where, validate);
   let val: [Tensor, Tensor] | null = null;

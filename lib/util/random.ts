@@ -1,6 +1,7 @@
 // Seeded randomness: every draw in maflow comes from a `Random`, so a seed reproduces it bit for bit.
 import seedrandom from 'seedrandom';
 import { assert } from './errors.js';
+import { describe } from './validate.js';
 
 /** What every drawing function accepts: a seed (number or string) or a `Random` to draw from. */
 export type Seed = number | string | Random;
@@ -112,4 +113,15 @@ export function toRandom(seed?: Seed): Random {
   if (seed === undefined) return globalRandom;
   if (seed instanceof Random) return seed;
   return new Random(seed);
+}
+
+/**
+ * A `seed` argument, checked: `undefined` (the global generator), a finite number, a string or a {@link Random}.
+ * @throws TypeError naming `where` and `name` for any other kind; RangeError for NaN or ±∞
+ */
+export function checkSeed(seed: unknown, name: string, where: string): Seed | undefined {
+  assert(seed === undefined || seed instanceof Random || typeof seed === 'string' || typeof seed === 'number',
+    () => `${where}: '${name}' must be a number, a string or a Random, got ${describe(seed)}`, TypeError);
+  assert(typeof seed !== 'number' || Number.isFinite(seed), () => `${where}: '${name}' must be finite, got ${seed}`, RangeError);
+  return seed;
 }

@@ -33,7 +33,8 @@ export function isPlainObject(v: unknown): boolean {
  * @example
  * describe(tensor([[1, 2]]));  // 'a Tensor of shape [1,2]'
  * describe('32');              // "'32'": quoted, so the string '32' and the number 32 read apart
- * describe([1, 2]);            // 'an array of length 2'
+ * describe([1, 2]);            // '[1,2]': a short array of numbers, strings or booleans shows its entries
+ * describe(new Array(100));     // 'an array of length 100'
  * describe(new Date());        // 'an object (Date)'
  */
 export function describe(v: unknown): string {
@@ -41,7 +42,10 @@ export function describe(v: unknown): string {
   if (own !== undefined) return own;
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (Array.isArray(v)) {
+    const short = v.length <= 16 && v.every((e) => typeof e === 'number' || typeof e === 'boolean' || (typeof e === 'string' && e.length <= 40));
+    return short ? `[${v.map((e) => (typeof e === 'string' ? `'${e}'` : String(e))).join(',')}]` : `an array of length ${v.length}`;
+  }
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
   if (typeof v === 'function') return 'a function';
@@ -74,7 +78,7 @@ function editDistance(a: string, b: string, limit: number): number {
  * `_` and `-` (`learning_rate` → `learningRate`), else the nearest within two edits, if the key
  * is long enough that two edits do not make it another word (`hiddenUnit` → `hiddenUnits`).
  */
-export function nearestName(key: string, allowed: readonly string[]): string | undefined {
+function nearestName(key: string, allowed: readonly string[]): string | undefined {
   const norm = (s: string): string => s.toLowerCase().replace(/[_-]/g, '');
   const k = norm(key);
   const same = allowed.find((a) => norm(a) === k);
@@ -184,14 +188,4 @@ export function checkOneOf<T extends string>(value: unknown, choices: readonly T
   const near = typeof value === 'string' ? nearestName(value, choices) : undefined;
   throw new TypeError(`${where}: '${name}' must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${describe(value)}` +
     (near === undefined ? '' : ` (did you mean '${near}'?)`));
-}
-
-/**
- * A non-empty string; `fallback` when the value is `undefined` and a fallback is given.
- * @throws TypeError for anything else
- */
-export function checkNonEmptyString(value: unknown, name: string, where: string, fallback?: string): string {
-  if (value === undefined && fallback !== undefined) return fallback;
-  assert(typeof value === 'string' && value.length > 0, () => `${where}: '${name}' must be a non-empty string, got ${describe(value)}`, TypeError);
-  return value;
 }

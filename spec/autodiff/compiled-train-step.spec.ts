@@ -10,7 +10,7 @@ import { AutoregressiveNetwork } from '../../flows/made/autoregressive-network.j
 import { MaskedAutoregressiveFlow } from '../../flows/bijectors/masked-autoregressive-flow.js';
 import { MultivariateNormalDiag } from '../../flows/distributions/multivariate-normal-diag.js';
 import { TransformedDistribution } from '../../flows/distributions/transformed-distribution.js';
-import { maskedAutoregressiveFlow } from '../../flows/maf.js';
+import { maskedAutoregressiveFlowStack } from '../../flows/maf.js';
 import { Random } from '../../lib/util/random.js';
 
 /** True when the arrays hold the same doubles bit for bit (−0 ≠ 0, NaN = NaN), as Object.is compares. */
@@ -83,7 +83,7 @@ describe('compileTrainStep', () => {
     const rng = new Random('compiled-conditional');
     const batches = Array.from({ length: 100 }, () => [batch(rng, 16, 3), batch(rng, 16, 2)]);
     const run = trainBoth(() => {
-      const flow = maskedAutoregressiveFlow({
+      const flow = maskedAutoregressiveFlowStack({
         eventSize: 3, numLayers: 2, hiddenUnits: [8, 8], transform: 'spline', bins: 4, permutation: 'random',
         conditional: true, conditionalEventShape: 2, seed: 3,
       });

@@ -1,7 +1,8 @@
 // Every @example in the TSDoc of lib/, flows/ and autodiff/ is type-checked, and run when it is
 // self-contained, so the API reference's examples cannot rot (as zuko's doctests, tfjs-core's snippet tests).
 //
-// The rule. An example sees every export of the package root and of its own file, as if imported,
+// The rule. An example sees every export of the package root, of its subpaths (maflow/ops, …: lib/entries/)
+// and of its own file, as if imported,
 // and its body runs inside an async function (its own names may shadow those; it may `await`).
 // - Type-check: all examples go through one `tsc` run. "Cannot find name 'y'" marks a fragment that
 //   uses a variable it does not define (`y`, `model`, …); any other error fails the example.
@@ -14,14 +15,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { bundleAndRun } from '../helpers/run-snippet.js';
+import { bundleAndRun, ENTRY_SOURCES } from '../helpers/run-snippet.js';
 
 const root = resolve(__dirname, '../..');
 // One directory per process: another Jest run in the same tree must not delete this one's files.
 const outDir = join(root, 'out/.tsdoc', String(process.pid));
 
 interface Example {
-  /** Path from the repository root, e.g. `flows/masks.ts`. */
+  /** Path from the repository root, e.g. `flows/made/masks.ts`. */
   file: string;
   /** 1-based line of the `@example` tag. */
   line: number;
@@ -265,14 +266,22 @@ interface Generated {
   checks: number;
 }
 
-const packageNames = new Set(exportNames('lib/index.ts'));
+/** The names each entry adds, root first: a name exported by several entries is imported from the first. */
+const entryImports: { specifier: string; names: string[] }[] = [];
+const packageNames = new Set<string>();
+for (const [specifier, path] of Object.entries(ENTRY_SOURCES)) {
+  if (specifier === 'maflow/node') continue; // examples run anywhere; files are not theirs to touch
+  const names = exportNames(relative(root, path).replace(/\\/g, '/')).filter((n) => !packageNames.has(n));
+  names.forEach((n) => packageNames.add(n));
+  if (names.length > 0) entryImports.push({ specifier, names });
+}
 
 function generate(ex: Example, index: number): Generated {
   const own = exportNames(ex.file).filter((n) => !packageNames.has(n));
   const ownPath = relative(outDir, join(root, ex.file)).replace(/\\/g, '/').replace(/\.ts$/, '.js');
   const header = [
     `// ${ex.file}:${ex.line}`,
-    `import { ${[...packageNames].join(', ')} } from 'maflow';`,
+    ...entryImports.map(({ specifier, names }) => `import { ${names.join(', ')} } from '${specifier}';`),
     ...(own.length > 0 ? [`import { ${own.join(', ')} } from '${ownPath}';`] : []),
     ...HEADER_CHECK,
     'export async function example(): Promise<void> {',
@@ -297,7 +306,7 @@ function typeCheck(files: Generated[]): Map<string, Diagnostic[]> {
   const up = (path: string): string => relative(outDir, join(root, path)).replace(/\\/g, '/');
   writeFileSync(join(outDir, 'tsconfig.json'), JSON.stringify({
     extends: up('tsconfig.json'),
-    compilerOptions: { noEmit: true, rootDir: up('.'), noUnusedLocals: false, noUnusedParameters: false, paths: { maflow: [up('lib/index.ts')] } },
+    compilerOptions: { noEmit: true, rootDir: up('.'), noUnusedLocals: false, noUnusedParameters: false, paths: { maflow: [up('lib/index.ts')], 'maflow/*': [up('lib/entries/*.ts')] } },
     include: ['*.ts'],
   }, null, 2));
   let output = '';

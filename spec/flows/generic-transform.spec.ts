@@ -12,7 +12,7 @@ import { Random } from '../../lib/util/random.js';
 import { maxAbsDiff, randn, seededRng } from '../helpers/grad-check.js';
 import { runBijectorHarness } from './bijectors/harness.js';
 import { randomMade } from './bijectors/made-helpers.js';
-import { makeCase } from './made-cases.js';
+import { makeCase } from './made/made-cases.js';
 
 const FAMILIES: Array<[string, () => TransformFamily]> = [
   ['affine', () => affineFamily()],

@@ -11,16 +11,16 @@ import { MaskedAutoregressiveFlow } from '../../flows/bijectors/masked-autoregre
 import { Permute, Reverse } from '../../flows/bijectors/permute.js';
 import { Standardize } from '../../flows/bijectors/standardize.js';
 import { MultivariateNormalDiag } from '../../flows/distributions/multivariate-normal-diag.js';
-import { maskedAutoregressiveFlow } from '../../flows/maf.js';
+import { maskedAutoregressiveFlowStack } from '../../flows/maf.js';
 import type { Random } from '../../lib/util/random.js';
 import { maxAbsDiff, randn, randu, seededRng } from '../helpers/grad-check.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 const members = (flow: { bijector: Bijector }): readonly Bijector[] => (flow.bijector as Chain).bijectors;
 
-describe('maskedAutoregressiveFlow: structure', () => {
+describe('maskedAutoregressiveFlowStack: structure', () => {
   it('K = 3 with batch norm: Chain([maf_0, bn_0, reverse_0, maf_1, bn_1, reverse_1, maf_2, bn_2]) on N(0, I)', () => {
-    const flow = maskedAutoregressiveFlow({ eventSize: 4, transform: 'affine', numLayers: 3, hiddenUnits: [8, 6], batchNorm: true, seed: 1 });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 4, transform: 'affine', numLayers: 3, hiddenUnits: [8, 6], batchNorm: true, seed: 1 });
     expect(flow.bijector).toBeInstanceOf(Chain);
     expect(members(flow).map((b) => b.name)).toEqual([
       'maf_0', 'batch_normalization_0', 'reverse_0', 'maf_1', 'batch_normalization_1', 'reverse_1', 'maf_2', 'batch_normalization_2',
@@ -43,7 +43,7 @@ describe('maskedAutoregressiveFlow: structure', () => {
   });
 
   it('defaults: 5 spline layers (8 bins on [−5, 5]) of MADEs [512, 512] relu started near zero, reversed between, no batch norm', () => {
-    const flow = maskedAutoregressiveFlow({ eventSize: 3 });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 3 });
     const m = members(flow);
     expect(m.map((b) => b.className)).toEqual([
       'MaskedAutoregressiveFlow', 'Reverse', 'MaskedAutoregressiveFlow', 'Reverse', 'MaskedAutoregressiveFlow', 'Reverse',
@@ -56,14 +56,14 @@ describe('maskedAutoregressiveFlow: structure', () => {
     expect((m[0] as MaskedAutoregressiveFlow).transform?.getConfig()).toEqual({ name: 'spline', bins: 8, bound: 5, minBinWidth: 1e-3, minBinHeight: 1e-3, minSlope: 1e-3 });
     expect(made.zeroInitOutput).toBe(true);
     expect(made.residualBlocks).toBe(false);
-    expect(members(maskedAutoregressiveFlow({ eventSize: 3, numLayers: 1, hiddenUnits: [4] })).map((b) => b.name)).toEqual(['maf_0']);
+    expect(members(maskedAutoregressiveFlowStack({ eventSize: 3, numLayers: 1, hiddenUnits: [4] })).map((b) => b.name)).toEqual(['maf_0']);
     // transform: 'affine' gives the paper's MAF, P = 2
-    expect((members(maskedAutoregressiveFlow({ eventSize: 3, numLayers: 1, hiddenUnits: [4], transform: 'affine' }))[0] as MaskedAutoregressiveFlow).network!.params).toBe(2);
+    expect((members(maskedAutoregressiveFlowStack({ eventSize: 3, numLayers: 1, hiddenUnits: [4], transform: 'affine' }))[0] as MaskedAutoregressiveFlow).network!.params).toBe(2);
   });
 
   it('preprocessing sits outermost, inverted, so the density direction applies it to the data first', () => {
     const logit = new Logit({ alpha: 0.05 });
-    const flow = maskedAutoregressiveFlow({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [4], preprocessing: logit });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [4], preprocessing: logit });
     const first = members(flow)[0] as Invert;
     expect(first).toBeInstanceOf(Invert);
     expect(first.bijector).toBe(logit);
@@ -71,7 +71,7 @@ describe('maskedAutoregressiveFlow: structure', () => {
   });
 
   it("'random' permutations are seeded permutations of 0..E−1, different between gaps and equal for equal seeds", () => {
-    const perms = (seed: number) => members(maskedAutoregressiveFlow({ eventSize: 6, transform: 'affine', numLayers: 4, hiddenUnits: [8], permutation: 'random', seed }))
+    const perms = (seed: number) => members(maskedAutoregressiveFlowStack({ eventSize: 6, transform: 'affine', numLayers: 4, hiddenUnits: [8], permutation: 'random', seed }))
       .filter((b): b is Permute => b instanceof Permute).map((p) => p.permutation.slice());
     const a = perms(3);
     expect(a).toHaveLength(3);
@@ -82,7 +82,7 @@ describe('maskedAutoregressiveFlow: structure', () => {
   });
 
   it('every MADE and batch-norm weight is trainable and reachable from the distribution; the count matches by hand', () => {
-    const flow = maskedAutoregressiveFlow({ eventSize: 4, transform: 'affine', numLayers: 3, hiddenUnits: [8, 6], batchNorm: true, seed: 2 });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 4, transform: 'affine', numLayers: 3, hiddenUnits: [8, 6], batchNorm: true, seed: 2 });
     // per MADE: kernels [4,8], [8,6], [6,8] (8 = 2 params × 4 dims) and biases [8], [6], [8]:
     //   4·8 + 8 + 8·6 + 6 + 6·8 + 8 = 40 + 54 + 56 = 150; per batch norm logGamma [4] and beta [4] = 8
     const w = flow.trainableWeights;
@@ -94,35 +94,35 @@ describe('maskedAutoregressiveFlow: structure', () => {
     expect(flow.nonTrainableWeights).toHaveLength(6);
     expect(flow.nonTrainableWeights.some((t) => t.requiresGrad)).toBe(false);
     // preprocessing adds no weights
-    const pre = maskedAutoregressiveFlow({ eventSize: 4, transform: 'affine', numLayers: 3, hiddenUnits: [8, 6], seed: 2, preprocessing: new Standardize({ mean: [0, 0, 0, 0], std: [1, 2, 3, 4] }) });
+    const pre = maskedAutoregressiveFlowStack({ eventSize: 4, transform: 'affine', numLayers: 3, hiddenUnits: [8, 6], seed: 2, preprocessing: new Standardize({ mean: [0, 0, 0, 0], std: [1, 2, 3, 4] }) });
     expect(pre.trainableWeights.reduce((n, t) => n + t.size, 0)).toBe(3 * 150);
   });
 
   it('seeds: equal seeds give equal initial weights, and each MADE gets its own', () => {
-    const a = maskedAutoregressiveFlow({ eventSize: 3, transform: 'affine', numLayers: 2, hiddenUnits: [5], seed: 'x' }).trainableWeights;
-    const b = maskedAutoregressiveFlow({ eventSize: 3, transform: 'affine', numLayers: 2, hiddenUnits: [5], seed: 'x' }).trainableWeights;
+    const a = maskedAutoregressiveFlowStack({ eventSize: 3, transform: 'affine', numLayers: 2, hiddenUnits: [5], seed: 'x' }).trainableWeights;
+    const b = maskedAutoregressiveFlowStack({ eventSize: 3, transform: 'affine', numLayers: 2, hiddenUnits: [5], seed: 'x' }).trainableWeights;
     a.forEach((t, i) => expect(Array.from(t.data)).toEqual(Array.from(b[i].data)));
     expect(Array.from(a[0].data)).not.toEqual(Array.from(a[4].data)); // first kernel of maf_0 vs maf_1
   });
 
   it('rejects bad options, naming them', () => {
-    expect(() => maskedAutoregressiveFlow({ eventSize: 0 })).toThrow(/maskedAutoregressiveFlow: 'eventSize' must be a positive integer, got 0/);
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, numLayers: 1.5 })).toThrow(RangeError);
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, permutation: 'shuffle' as never })).toThrow(/'permutation' must be 'reverse' or 'random', got 'shuffle'/);
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, preprocessing: {} as never })).toThrow(TypeError);
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, batchNorm: 'yes' as never })).toThrow(/'batchNorm' must be a boolean/);
-    expect(() => maskedAutoregressiveFlow(undefined as never)).toThrow(TypeError);
+    expect(() => maskedAutoregressiveFlowStack({ eventSize: 0 })).toThrow(/maskedAutoregressiveFlowStack: 'eventSize' must be a positive integer, got 0/);
+    expect(() => maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 1.5 })).toThrow(RangeError);
+    expect(() => maskedAutoregressiveFlowStack({ eventSize: 2, permutation: 'shuffle' as never })).toThrow(/'permutation' must be 'reverse' or 'random', got 'shuffle'/);
+    expect(() => maskedAutoregressiveFlowStack({ eventSize: 2, preprocessing: {} as never })).toThrow(TypeError);
+    expect(() => maskedAutoregressiveFlowStack({ eventSize: 2, batchNorm: 'yes' as never })).toThrow(/'batchNorm' must be a boolean/);
+    expect(() => maskedAutoregressiveFlowStack(undefined as never)).toThrow(TypeError);
   });
 });
 
-describe('maskedAutoregressiveFlow: options', () => {
+describe('maskedAutoregressiveFlowStack: options', () => {
   it('rejects an unknown option by name, with the nearest valid one', () => {
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, numLayer: 3 } as never)).toThrow(TypeError);
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, numLayer: 3 } as never)).toThrow(/numLayer.*numLayers/);
+    expect(() => maskedAutoregressiveFlowStack({ eventSize: 2, numLayer: 3 } as never)).toThrow(TypeError);
+    expect(() => maskedAutoregressiveFlowStack({ eventSize: 2, numLayer: 3 } as never)).toThrow(/numLayer.*numLayers/);
   });
 
   it('logScaleClamp reaches every MAF layer and bounds each layer\'s log-det', () => {
-    const flow = maskedAutoregressiveFlow({ eventSize: 3, transform: 'affine', numLayers: 3, hiddenUnits: [8], logScaleClamp: 0.5, seed: 4 });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 3, transform: 'affine', numLayers: 3, hiddenUnits: [8], logScaleClamp: 0.5, seed: 4 });
     const mafs = (flow.bijector as Chain).bijectors.filter((b): b is MaskedAutoregressiveFlow => b instanceof MaskedAutoregressiveFlow);
     expect(mafs).toHaveLength(3);
     for (const maf of mafs) expect(maf.logScaleClamp).toEqual({ min: -0.5, max: 0.5 });
@@ -136,10 +136,10 @@ describe('maskedAutoregressiveFlow: options', () => {
   });
 });
 
-describe('maskedAutoregressiveFlow: densities', () => {
+describe('maskedAutoregressiveFlowStack: densities', () => {
   it('logProb = log N(u; 0, I) + Σ inverse log-dets, member by member in the density direction', () => {
     const rng = seededRng('maf-logprob-by-hand');
-    const flow = maskedAutoregressiveFlow({ eventSize: 3, transform: 'affine', numLayers: 2, hiddenUnits: [6], batchNorm: true, seed: 5, preprocessing: new Logit({ alpha: 0.01 }) });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 3, transform: 'affine', numLayers: 2, hiddenUnits: [6], batchNorm: true, seed: 5, preprocessing: new Logit({ alpha: 0.01 }) });
     const x = randu(rng, [4, 3], 0.05, 0.95);
     let u = x;
     const logDet = new Float64Array(4);
@@ -160,7 +160,7 @@ describe('maskedAutoregressiveFlow: densities', () => {
     // α = 0.2 keeps the density bounded at the edges of the domain (−α/(1−2α), (1−α)/(1−2α)) = (−1/3, 4/3),
     // where the midpoint rule then converges; 300² cells.
     const alpha = 0.2;
-    const flow = maskedAutoregressiveFlow({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [8], activation: 'tanh', seed: 11, preprocessing: new Logit({ alpha }) });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [8], activation: 'tanh', seed: 11, preprocessing: new Logit({ alpha }) });
     const [lo, hi] = [-alpha / (1 - 2 * alpha), (1 - alpha) / (1 - 2 * alpha)];
     const n = 300;
     const h = (hi - lo) / n;
@@ -179,7 +179,7 @@ describe('maskedAutoregressiveFlow: densities', () => {
   });
 
   it('sampling and density agree: sampleAndLogProb = logProb of the samples; forward then inverse is the identity', () => {
-    const flow = maskedAutoregressiveFlow({ eventSize: 3, transform: 'affine', numLayers: 3, hiddenUnits: [8], batchNorm: true, seed: 7, preprocessing: new Logit({ alpha: 0.05 }) });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 3, transform: 'affine', numLayers: 3, hiddenUnits: [8], batchNorm: true, seed: 7, preprocessing: new Logit({ alpha: 0.05 }) });
     const { sample, logProb } = noGrad(() => flow.sampleAndLogProb(5, { seed: 3 }));
     expect(sample.shape).toEqual([5, 3]);
     for (const v of sample.data) expect(v > 0 && v < 1).toBe(true); // the data side is the unit cube
@@ -189,7 +189,7 @@ describe('maskedAutoregressiveFlow: densities', () => {
   });
 
   it('conditional: every MADE sees the condition, given once for the whole chain', () => {
-    const flow = maskedAutoregressiveFlow({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [8], conditional: true, conditionalEventShape: 3, seed: 4 });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [8], conditional: true, conditionalEventShape: 3, seed: 4 });
     for (const b of members(flow)) if (b instanceof MaskedAutoregressiveFlow) expect(b.network!.conditional).toBe(true);
     const rng = seededRng('maf-conditional');
     const y = randn(rng, [4, 2]);
@@ -206,7 +206,7 @@ describe('maskedAutoregressiveFlow: densities', () => {
   });
 
   it('batch norm: training steps use and update batch statistics; a plain logProb uses and keeps the running averages', () => {
-    const flow = maskedAutoregressiveFlow({ eventSize: 2, transform: 'affine', numLayers: 1, hiddenUnits: [4], batchNorm: true, seed: 9 });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'affine', numLayers: 1, hiddenUnits: [4], batchNorm: true, seed: 9 });
     const bn = members(flow)[1] as BatchNormalization;
     const x = randn(seededRng('maf-bn'), [16, 2], 3, 5);
     const before = Array.from(bn.movingMean.data);
@@ -217,7 +217,7 @@ describe('maskedAutoregressiveFlow: densities', () => {
   });
 
   it('one gradient step reaches every trainable weight', () => {
-    const flow = maskedAutoregressiveFlow({ eventSize: 3, transform: 'affine', numLayers: 2, hiddenUnits: [8], batchNorm: true, seed: 12 });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 3, transform: 'affine', numLayers: 2, hiddenUnits: [8], batchNorm: true, seed: 12 });
     const x = randn(seededRng('maf-grad'), [10, 3]);
     neg(mean(flow.logProb(x, { bijectorKwargs: { training: true } }))).backward();
     for (const w of flow.trainableWeights) {
@@ -266,7 +266,7 @@ function gaussianNll(train: Tensor, test: Tensor): number {
 
 const STEPS = 150;
 
-describe('maskedAutoregressiveFlow: training', () => {
+describe('maskedAutoregressiveFlowStack: training', () => {
   it.each([
     ['MAF (3)', false],
     ['MAF (3) + batch norm', true],
@@ -274,7 +274,7 @@ describe('maskedAutoregressiveFlow: training', () => {
     const rng = seededRng(`maf-train-${batchNorm}`);
     const train = parabola(rng, 1000);
     const test = parabola(rng, 1000);
-    const flow = maskedAutoregressiveFlow({ eventSize: 2, transform: 'affine', numLayers: 3, hiddenUnits: [16, 16], batchNorm, batchNormMomentum: 0.9, seed: 1 });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'affine', numLayers: 3, hiddenUnits: [16, 16], batchNorm, batchNormMomentum: 0.9, seed: 1 });
     const params = flow.trainableWeights;
     const opt = new Adam({ learningRate: 5e-3 });
     // Batch-norm momentum 0.9: the running averages must settle within 150 steps (0.99¹⁵⁰ ≈ 0.22 of the start would remain).

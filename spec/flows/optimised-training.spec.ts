@@ -3,13 +3,13 @@ import { withKernelMode, type KernelMode } from '../../autodiff/kernels/config.j
 import { Adam } from '../../autodiff/optimizers/adam.js';
 import { mean } from '../../autodiff/ops/reduce.js';
 import { neg } from '../../autodiff/ops/unary.js';
-import { maskedAutoregressiveFlow } from '../../flows/maf.js';
+import { maskedAutoregressiveFlowStack } from '../../flows/maf.js';
 import { randn, seededRng } from '../helpers/grad-check.js';
 
 /** 100 Adam steps of −mean logProb for a 3-layer MAF (random orders between layers) in one kernel mode. */
 function lossCurve(mode: KernelMode): number[] {
   return withKernelMode(mode, () => {
-    const flow = maskedAutoregressiveFlow({ eventSize: 5, numLayers: 3, hiddenUnits: [12, 12], permutation: 'random', seed: 7 });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 5, numLayers: 3, hiddenUnits: [12, 12], permutation: 'random', seed: 7 });
     const x = randn(seededRng('optimised-training-x'), [40, 5], 1.5, 0.3);
     const weights = flow.trainableWeights;
     const opt = new Adam({ learningRate: 0.005 });

@@ -1,9 +1,18 @@
-// Runs a docs snippet as a user would: bundled by esbuild ('maflow' and 'maflow/node' resolving to the sources) and run in a fresh Node.
+// Runs a docs snippet as a user would: bundled by esbuild ('maflow', 'maflow/node' and each subpath resolving to the sources) and run in a fresh Node.
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildSync, type BuildOptions } from 'esbuild';
 
 const root = resolve(__dirname, '../..');
+
+/** Every entry of the package and its source: 'maflow', 'maflow/node', and 'maflow/<name>' for each lib/entries/<name>.ts. */
+export const ENTRY_SOURCES: Readonly<Record<string, string>> = {
+  maflow: join(root, 'lib/index.ts'),
+  'maflow/node': join(root, 'lib/node/index.ts'),
+  ...Object.fromEntries(readdirSync(join(root, 'lib/entries')).filter((f) => f.endsWith('.ts'))
+    .map((f) => [`maflow/${f.replace(/\.ts$/, '')}`, join(root, 'lib/entries', f)])),
+};
 
 /**
  * Bundles `entry` (a file, or source text with the folder its imports resolve from) to `outfile`
@@ -24,7 +33,7 @@ export function bundleAndRun(
     platform: 'node',
     target: 'node20',
     packages: 'external',
-    alias: { maflow: join(root, 'lib/index.ts'), 'maflow/node': join(root, 'lib/node/index.ts') },
+    alias: { ...ENTRY_SOURCES },
     outfile,
     logLevel: 'silent',
   });

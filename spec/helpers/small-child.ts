@@ -30,8 +30,11 @@ function childBundle(): string {
   if (bundle !== null) return bundle;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maflow-small-child-'));
   const entry = path.join(dir, 'child.ts');
+  // Every entry's names in one object: maflow/node (the root and files), then each subpath (maflow/ops, …).
+  const sources = [path.resolve('lib/node/index.ts'), ...fs.readdirSync('lib/entries').filter((f) => f.endsWith('.ts')).map((f) => path.resolve('lib/entries', f))];
   fs.writeFileSync(entry, `
-import * as m from '${path.resolve('lib/node/index.ts')}';
+${sources.map((source, i) => `import * as e${i} from '${source}';`).join('\n')}
+const m = Object.assign({}, ${sources.map((_, i) => `e${i}`).join(', ')});
 const run = new Function('m', 'return (async () => (' + process.argv[2] + '))()');
 try {
   await run(m);
@@ -47,7 +50,7 @@ try {
 }
 
 /**
- * Runs `expression` (JavaScript, with the library as `m`, e.g. `m.zeros([1e5, 1e5])`) in a child
+ * Runs `expression` (JavaScript, with every export of every entry as `m`, e.g. `m.zeros([1e5, 1e5])`) in a child
  * with {@link SMALL_CHILD}'s limits and reports what happened.
  */
 export function runInSmallChild(expression: string): ChildOutcome {

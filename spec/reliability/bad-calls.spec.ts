@@ -3,12 +3,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   Adam, AutoregressiveNetwork, AutoregressiveTransform, BatchNormalization, Chain, Dense, DistributionLambda, EarlyStopping,
-  InputLayer, Invert, MaskedAutoregressiveFlow, MultivariateNormalDiag, Normal, Permute, PermuteTransform, ProgressBar,
-  Random, Reverse, Scale, SGD, Sequential, Shift, Tensor, TransformedDistribution, ValueError, clip, createDegrees,
-  createInputOrder, gather, getActivation, getInitializer, getLoss, loadModel, logSumExp, makeMasks, matmul, parseCsv, pow,
-  registerDistributionFn, registerLayer, reshape, setKernelMode, sum, tensor, trainValidationTestSplit, transpose, zeros,
-  FlowLayer, concat, makeMasks as makeMasksFn, maskedAutoregressiveFlow, registerOptimizer, setLimits, slice,
+  InputLayer, Invert, MaskedAutoregressiveFlow, MultivariateNormalDiag, Normal, Permute, PermuteTransform, Random, Reverse,
+  Scale, SGD, Sequential, Shift, Tensor, TransformedDistribution, ValueError, loadModel, registerDistributionFn, tensor,
+  zeros, FlowLayer, maskedAutoregressiveFlowStack, setLimits,
 } from '../../lib/node/index.js';
+import { ProgressBar, getLoss } from '../../lib/entries/layers.js';
+import { clip, gather, logSumExp, matmul, pow, reshape, sum, transpose, concat, slice } from '../../lib/entries/ops.js';
+import { createDegrees, createInputOrder, getActivation, makeMasks, makeMasks as makeMasksFn } from '../../lib/entries/made.js';
+import { getInitializer, registerOptimizer } from '../../lib/entries/optimizers.js';
+import { parseCsv, trainValidationTestSplit } from '../../lib/entries/data.js';
+import { registerLayer } from '../../lib/entries/serialization.js';
+import { setKernelMode } from '../../lib/entries/kernels.js';
 import { throwFromSmallChild } from '../helpers/small-child.js';
 
 // The bad-call catalogue: every public entry point, fed what a user gets wrong. Each call must
@@ -67,7 +72,7 @@ function conditionalModel(): Sequential {
 
 /** A model whose 33 rows leave a batch of 1 for batch norm at batchSize 32. */
 function bnModel(): Sequential {
-  const m = new Sequential([new InputLayer({ inputShape: [0] }), new FlowLayer(maskedAutoregressiveFlow({ eventSize: 2, numLayers: 1, hiddenUnits: [4], batchNorm: true, seed: 1 }))]);
+  const m = new Sequential([new InputLayer({ inputShape: [0] }), new FlowLayer(maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 1, hiddenUnits: [4], batchNorm: true, seed: 1 }))]);
   m.compile({ optimizer: new Adam(), loss: 'negativeLogLikelihood' });
   return m;
 }
@@ -329,7 +334,7 @@ const cases: BadCall[] = [
   { title: 'loadWeights of a file saved with another activation', call: () => flowModel().loadWeights(savedWith('tanh.json', { activation: 'tanh' })), kind: ValueError, where: 'Sequential.loadWeights', arg: 'activation' },
   { title: 'loadWeights of a file saved with another input order', call: () => flowModel().loadWeights(savedWith('rtl.json', { inputOrder: 'right-to-left' })), kind: ValueError, where: 'Sequential.loadWeights', arg: 'inputOrder' },
   { title: 'two AutoregressiveTransforms sharing one network', call: () => { const made = made3(); return new Sequential([new AutoregressiveTransform(made), new AutoregressiveTransform(made)]); }, kind: ValueError, where: 'Sequential.add', arg: 'uses the same AutoregressiveNetwork' },
-  { title: 'two FlowLayers sharing one flow', call: () => { const flow = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 1, hiddenUnits: [4], seed: 2 }); return new Sequential([new FlowLayer(flow), new FlowLayer(flow)]); }, kind: ValueError, where: 'Sequential.add', arg: 'share a weight tensor' },
+  { title: 'two FlowLayers sharing one flow', call: () => { const flow = maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 1, hiddenUnits: [4], seed: 2 }); return new Sequential([new FlowLayer(flow), new FlowLayer(flow)]); }, kind: ValueError, where: 'Sequential.add', arg: 'share a weight tensor' },
   { title: 'registerDistributionFn replacing a name', call: () => registerDistributionFn('badCallsNormal2d', (t: Tensor) => standardNormal2d(t)), kind: ValueError, where: 'registerDistributionFn', arg: "'badCallsNormal2d' is already registered" },
   { title: 'registerDistributionFn with a string override', call: () => registerDistributionFn('badCallsNormal2d', standardNormal2d, { override: 'yes' } as never), kind: TypeError, where: 'registerDistributionFn', arg: "'override'" },
   { title: 'registerLayer replacing a built-in layer', call: () => registerLayer('Dense', (c) => Dense.fromConfig(c)), kind: ValueError, where: 'registerLayer', arg: "'Dense'" },

@@ -1,8 +1,9 @@
 import {
   Adam, AutoregressiveNetwork, AutoregressiveTransform, DistributionLambda, InputLayer, MultivariateNormalDiag,
-  PermuteTransform, Random, Sequential, Tensor, TransformedDistribution, registerDistributionFn, setGlobalSeed,
-  tensor, trainValidationTestSplit, zeros,
+  PermuteTransform, Random, Sequential, Tensor, TransformedDistribution, registerDistributionFn, setGlobalSeed, tensor,
+  zeros,
 } from '../../lib/index.js';
+import { trainValidationTestSplit } from '../../lib/entries/data.js';
 
 // Same seed ⇒ the same bits: initial weights, data shuffling, every batch loss, the trained
 // weights, the optimizer state and samples. Each run below builds everything afresh in this

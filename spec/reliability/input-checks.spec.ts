@@ -1,7 +1,9 @@
 import {
-  Adam, AutoregressiveNetwork, AutoregressiveTransform, Dense, DistributionLambda, InputLayer, MultivariateNormalDiag, Sequential, Standardize,
-  Tensor, ValueError, getDistributionFn, parseCsv, registerDistributionFn, registerLayer, tensor, zeros, type Layer,
+  Adam, AutoregressiveNetwork, AutoregressiveTransform, Dense, DistributionLambda, InputLayer, MultivariateNormalDiag,
+  Sequential, Standardize, Tensor, ValueError, registerDistributionFn, tensor, zeros, type Layer,
 } from '../../lib/index.js';
+import { getDistributionFn, registerLayer } from '../../lib/entries/serialization.js';
+import { parseCsv } from '../../lib/entries/data.js';
 
 // The holes in the input checks, each with numbers: what used to pass, and what happens now.
 

@@ -2,9 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  AutoregressiveNetwork, AutoregressiveTransform, DEFAULT_LIMITS, DistributionLambda, InputLayer, MultivariateNormalDiag, Sequential,
-  createDegrees, getLimits, makeMasks, registerDistributionFn, setLimits, zeros, type Tensor,
+  AutoregressiveNetwork, AutoregressiveTransform, DEFAULT_LIMITS, DistributionLambda, InputLayer, MultivariateNormalDiag,
+  Sequential, getLimits, registerDistributionFn, setLimits, zeros, type Tensor,
 } from '../../lib/index.js';
+import { createDegrees, makeMasks } from '../../lib/entries/made.js';
 import { runInSmallChild, SMALL_CHILD, type ChildOutcome } from '../helpers/small-child.js';
 
 // Sizes from a user or a file are checked against the limits before anything is allocated. The

@@ -2,9 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  Adam, AutoregressiveNetwork, AutoregressiveTransform, DistributionLambda, FlowLayer, InputLayer, MultivariateNormalDiag, Sequential,
-  Tensor, ValueError, full, loadModel, maskedAutoregressiveFlow, registerDistributionFn, tensor, zeros, type ModelJSON,
+  Adam, AutoregressiveNetwork, AutoregressiveTransform, DistributionLambda, FlowLayer, InputLayer, MultivariateNormalDiag,
+  Sequential, Tensor, ValueError, full, loadModel, maskedAutoregressiveFlowStack, registerDistributionFn, tensor, zeros,
 } from '../../lib/node/index.js';
+import { type ModelJSON } from '../../lib/entries/serialization.js';
 
 // What a file or setState holds is checked for meaning, not only for shape: a negative variance or
 // second moment, a flow whose parts do not fit each other, weights saved from another
@@ -20,7 +21,7 @@ const bits = (ts: readonly Tensor[]): string[] => ts.map((t) => Buffer.from(t.da
 const encode = (values: number[]): string => Buffer.from(new Float64Array(values).buffer).toString('base64');
 
 function bnModel(seed = 1): Sequential {
-  const flow = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 2, hiddenUnits: [4], batchNorm: true, seed });
+  const flow = maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 2, hiddenUnits: [4], batchNorm: true, seed });
   const m = new Sequential([new InputLayer({ inputShape: [0] }), new FlowLayer(flow)]);
   m.compile({ optimizer: new Adam(), loss: 'negativeLogLikelihood' });
   m.build();

@@ -1,8 +1,9 @@
 import {
   AutoregressiveNetwork, AutoregressiveTransform, DistributionLambda, InputLayer, MaskedAutoregressiveFlow,
-  MultivariateNormalDiag, Normal, Random, Scale, Sequential, Tensor, TransformedDistribution, elu, exp, mul, mulExp,
-  noGrad, registerDistributionFn, sum, tensor, zeros,
+  MultivariateNormalDiag, Normal, Random, Scale, Sequential, Tensor, TransformedDistribution, noGrad,
+  registerDistributionFn, tensor, zeros,
 } from '../../lib/index.js';
+import { elu, exp, mul, mulExp, sum } from '../../lib/entries/ops.js';
 
 // Numerical robustness beyond spec/autodiff (which holds softplus, sigmoid, tanh and logSumExp at
 // ±1000): no exp that overflows in an intermediate step where the result is finite, and log-densities

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import {
   AutoregressiveNetwork, AutoregressiveTransform, DistributionLambda, InputLayer, MaskedAutoregressiveFlow,
-  MultivariateNormalDiag, Normal, PermuteTransform, Random, Sequential, Tensor, TransformedDistribution,
-  broadcastShapes, noGrad, registerDistributionFn, tensor, zeros, type ActivationName, type InputOrder, type Layer,
+  MultivariateNormalDiag, Normal, PermuteTransform, Random, Sequential, Tensor, TransformedDistribution, noGrad,
+  registerDistributionFn, tensor, zeros, type Layer,
 } from '../../lib/index.js';
+import { broadcastShapes } from '../../lib/entries/ops.js';
+import { type ActivationName, type InputOrder } from '../../lib/entries/made.js';
 
 // Property tests over random MADE / MAF configurations. Every property runs a few hundred cases
 // from a fixed fast-check seed (so a failure names a case that reproduces), on small networks

@@ -1,6 +1,6 @@
 import {
   Adam, BatchNormalization, Dense, FlowLayer, InputLayer, NonFiniteLossError, Random, SGD, Sequential, Tensor, ValueError,
-  maskedAutoregressiveFlow, tensor, zeros, type Optimizer,
+  maskedAutoregressiveFlowStack, tensor, zeros, type Optimizer,
 } from '../../lib/index.js';
 
 // "Last good state" is every piece of state fit changes: the weights, the batch-norm running
@@ -16,7 +16,7 @@ const x64 = zeros([64, 0]);
 
 /** A 2-layer MAF with batch norm between the layers, in a model (seeded). */
 function bnFlow(seed: number, optimizer: Optimizer): Sequential {
-  const flow = maskedAutoregressiveFlow({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [8], batchNorm: true, zeroInitOutput: false, seed });
+  const flow = maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [8], batchNorm: true, zeroInitOutput: false, seed });
   const m = new Sequential([new InputLayer({ inputShape: [0] }), new FlowLayer(flow)]);
   m.compile({ optimizer, loss: 'negativeLogLikelihood' });
   m.build();

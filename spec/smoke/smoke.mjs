@@ -2,13 +2,16 @@
 // project in a temporary folder, and checked there on the installed copy:
 //   1. the tarball: no source maps, no specs or sources, under a size budget;
 //   2. an ESM and a CommonJS script that train, save, load and sample (bit-identical to each other);
+//      every entry (the root, maflow/node, each subpath of package.json's "exports") by import and by
+//      require: the same names both ways, one copy of every class and registry across entries, the
+//      root's size (ROOT_VALUES_BUDGET), and no two names of an entry that differ only by case;
 //   3. `tsc --strict --noEmit` (the repository's TypeScript 7) in bundler mode and in node16 + CommonJS;
 //   4. an esbuild bundle for the browser with no externals;
 //   5. that bundle and the raw dist/index.mjs (a plain <script type="module">, no import map) in
 //      headless Chromium (skipped with a notice when /usr/bin/chromium is absent).
 // Run by `npm test` after the build. Prints one line per check, then `N passed, N failed`.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +19,13 @@ import { build } from 'esbuild';
 import { CHROMIUM, launchChromium, serve } from '../helpers/browser.mjs';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const TARBALL_BUDGET = 600_000; // bytes, packed: two unminified bundles (ESM chunk, CJS) of about 500 kB each and the types
+const TARBALL_BUDGET = 600_000; // bytes, packed: two unminified builds (ESM chunks, one CJS bundle) of about 500 kB each and the types
+// The root's value exports (classes, functions, constants, namespaces): about 60, what everyday code uses; the
+// rest is in the subpaths. Raise it only for a name most users need.
+const ROOT_VALUES_BUDGET = 62;
+// Names of one entry that differ only by case, allowed where the lowercase one is the factory of the
+// class (TF.js's tf.Tensor and tf.tensor): [class, factory, arguments that make one].
+const FACTORY_PAIRS = [['Tensor', 'tensor', [[1, 2]]], ['CsvDataset', 'csvDataset', ['data.csv']]];
 let passed = 0;
 let failed = 0;
 
@@ -45,7 +54,7 @@ function run(cmd, args, cwd) {
 // the model and of a bare flow, every TensorLike form, fitDataset on a streamed CSV, predict.
 const body = String.raw`
 const { AutoregressiveNetwork, Sequential, InputLayer, DistributionLambda, MultivariateNormalDiag, AutoregressiveTransform,
-  Adam, zeros, tensor, Random, noGrad, loadModel, maskedAutoregressiveFlow, saveFlow, loadDistribution, csvDataset, registerDistributionFn } = m;
+  Adam, zeros, tensor, Random, noGrad, loadModel, maskedAutoregressiveFlowStack, saveFlow, loadDistribution, csvDataset, registerDistributionFn } = m;
 // JSON cannot hold code: the base distribution's function is saved by name.
 const standardNormal2d = (t) => new MultivariateNormalDiag({ loc: zeros([...t.shape.slice(0, -1), 2]), scaleDiag: [1, 1] });
 registerDistributionFn('standardNormal2d', standardNormal2d);
@@ -92,7 +101,7 @@ async function main() {
   await model.save(file);
   const again = await loadModel(file);
   assert.equal(again.call(zeros([0])).logProb(row).item(), dens[0]);
-  const flow = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 2, hiddenUnits: [8], seed: 3 });
+  const flow = maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 2, hiddenUnits: [8], seed: 3 });
   await saveFlow(flow, path.join(dir, 'flow.json'));
   const flowAgain = await loadDistribution(path.join(dir, 'flow.json'));
   assert.equal(flowAgain.logProb(row).item(), flow.logProb(row).item());
@@ -109,10 +118,13 @@ main().catch((e) => { console.error(e); process.exit(1); });
 `;
 
 // ---- what a TypeScript user writes, type-checked in both module modes --------------------------
-const typed = (topLevel) => `
+// Each subpath is imported whole (\`import * as sub_ops from 'maflow/ops'\`), so every entry's types resolve in both modes.
+const typed = (topLevel, subpaths) => `
 import { Adam, AutoregressiveNetwork, AutoregressiveTransform, DistributionLambda, InputLayer, MultivariateNormalDiag,
   Sequential, tensor, zeros, type Distribution, type Tensor, type TensorLike } from 'maflow';
 import { csvDataset, loadModel, saveFlow } from 'maflow/node';
+import { type ShiftOptions } from 'maflow/bijectors';
+${subpaths.map((p) => `import * as sub_${p} from 'maflow/${p}';`).join('\n')}
 
 ${topLevel ? '' : 'export async function main(): Promise<void> {'}
 const made = new AutoregressiveNetwork({ params: 2, hiddenUnits: [10], activation: 'relu' });
@@ -131,6 +143,9 @@ const logp: Tensor = loaded.call(zeros([0])).logProb([[1, 2]]); // no cast: load
 const flow: Distribution = model.predict(zeros([1, 0]));
 await saveFlow(flow, 'flow.json');
 console.log(logp.item(), tensor([1, 2]).toNdarray().shape);
+const fromOps: Tensor = sub_ops.gather(sub_ops.tensor([1, 2, 3]), [2]); // one Tensor type across entries
+const shift: ShiftOptions = { shift: 1 };
+console.log(fromOps.item(), shift, ${subpaths.map((p) => `Object.keys(sub_${p}).length`).join(', ')});
 ${topLevel ? '' : '}'}
 `;
 
@@ -146,7 +161,10 @@ try {
     const files = info.files.map((f) => f.path);
     const bad = files.filter((f) => f.endsWith('.map') || f.startsWith('spec/') || /(?<!\.d)\.c?ts$/.test(f) && !/\.d\.c?ts$/.test(f));
     if (bad.length > 0) throw new Error(`unexpected files: ${bad.slice(0, 5).join(', ')}`);
-    for (const need of ['dist/index.mjs', 'dist/node.mjs', 'dist/node.cjs', 'dist/types/lib/index.d.ts', 'dist/types/lib/index.d.cts', 'README.md']) {
+    // Every file package.json's "exports" points to, and the CommonJS bundle the .cjs wrappers require.
+    const targets = (v) => (typeof v === 'string' ? [v] : Object.values(v).flatMap(targets));
+    const exported = targets(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).exports).map((f) => f.replace(/^\.\//, ''));
+    for (const need of new Set([...exported, 'dist/maflow.cjs', 'README.md'])) {
       if (!files.includes(need)) throw new Error(`missing ${need}`);
     }
     if (info.size > TARBALL_BUDGET) throw new Error(`${info.size} bytes packed, over the budget of ${TARBALL_BUDGET}`);
@@ -175,16 +193,66 @@ try {
   await check('ESM and CommonJS give bit-identical losses, samples and densities', () => {
     if (outputs.length !== 2 || outputs[0] !== outputs[1]) throw new Error(`ESM: ${outputs[0]}\nCJS: ${outputs[1]}`);
   });
-  await check("in Node, 'maflow' and 'maflow/node' are one copy (a Tensor from one is a Tensor to the other)", () => {
-    writeFileSync(join(app, 'same.mjs'), "import * as a from 'maflow';\nimport * as b from 'maflow/node';\nif (a.Tensor !== b.Tensor) throw new Error('two copies');\n");
-    run(process.execPath, ['same.mjs'], app);
+  // ---- every entry, by import and by require --------------------------------------------------------
+  const entryNames = Object.keys(JSON.parse(readFileSync(join(app, 'node_modules/maflow/package.json'), 'utf8')).exports)
+    .filter((k) => k !== './package.json').map((k) => (k === '.' ? 'maflow' : `maflow/${k.slice(2)}`));
+  const subpaths = entryNames.filter((e) => e !== 'maflow' && e !== 'maflow/node').map((e) => e.slice('maflow/'.length));
+  // Loads every entry, then prints each one's names and the checks that need live values: every name
+  // two entries share is one value, a Tensor from maflow/ops is a Tensor to the root, a name
+  // registered through the root is seen through maflow/serialization, and the case check.
+  const entriesBody = String.raw`
+const FACTORY_PAIRS = ${JSON.stringify(FACTORY_PAIRS)};
+const problems = [];
+const first = new Map();
+for (const [name, m] of Object.entries(entries)) {
+  for (const [key, value] of Object.entries(m)) {
+    if (key === 'default' || key === '__esModule') continue;
+    if (!first.has(key)) first.set(key, [name, value]);
+    else if (first.get(key)[1] !== value) problems.push(key + ' differs between ' + first.get(key)[0] + ' and ' + name);
+  }
+  const byCase = new Map();
+  for (const key of Object.keys(m)) byCase.set(key.toLowerCase(), [...(byCase.get(key.toLowerCase()) ?? []), key]);
+  for (const keys of byCase.values()) {
+    if (keys.length < 2) continue;
+    const pair = FACTORY_PAIRS.find(([cls, make]) => keys.length === 2 && keys.includes(cls) && keys.includes(make));
+    if (pair === undefined || !(m[pair[1]](...pair[2]) instanceof m[pair[0]])) problems.push(name + ' exports ' + keys.join(' and ') + ', which differ only by case');
+  }
+}
+const root = entries['maflow'];
+if (!(entries['maflow/ops'].tensor([1]) instanceof root.Tensor)) problems.push('a Tensor from maflow/ops is not a Tensor to maflow');
+if (root.ops.add !== entries['maflow/ops'].add) problems.push("maflow's ops namespace is not maflow/ops");
+const fn = () => undefined;
+root.registerDistributionFn('smokeEntries', fn);
+if (entries['maflow/serialization'].getDistributionFn('smokeEntries') !== fn) problems.push('maflow/serialization does not see a name registered through maflow');
+console.log(JSON.stringify({ problems, names: Object.fromEntries(Object.entries(entries).map(([n, m]) => [n, Object.keys(m).filter((k) => k !== 'default' && k !== '__esModule').sort()])) }));
+`;
+  const entryRuns = {};
+  for (const [mode, file, load] of [
+    ['import', 'entries.mjs', entryNames.map((e, i) => `import * as e${i} from '${e}';`).join('\n') + `\nconst entries = { ${entryNames.map((e, i) => `'${e}': e${i}`).join(', ')} };`],
+    ['require', 'entries.cjs', `const entries = { ${entryNames.map((e) => `'${e}': require('${e}')`).join(', ')} };`],
+  ]) {
+    await check(`by ${mode}, every entry (${entryNames.length}) loads and shares one copy of every class and registry; no names differ only by case`, () => {
+      writeFileSync(join(app, file), `${load}\n${entriesBody}`);
+      const result = JSON.parse(run(process.execPath, [file], app));
+      if (result.problems.length > 0) throw new Error(result.problems.join('\n'));
+      entryRuns[mode] = result.names;
+    });
+  }
+  await check('import and require give every entry the same names', () => {
+    const diff = entryNames.filter((e) => JSON.stringify(entryRuns.import?.[e]) !== JSON.stringify(entryRuns.require?.[e]));
+    if (diff.length > 0) throw new Error(diff.map((e) => `${e}: import ${entryRuns.import?.[e]}\nrequire ${entryRuns.require?.[e]}`).join('\n'));
+  });
+  await check(`the root exports about 60 values (at most ${ROOT_VALUES_BUDGET})`, () => {
+    const count = entryRuns.import?.maflow?.length ?? Infinity;
+    if (count > ROOT_VALUES_BUDGET) throw new Error(`${count} values; move what everyday code does not need to a subpath`);
+    return `${count} values; ${subpaths.map((p) => `maflow/${p} ${entryRuns.import[`maflow/${p}`].length}`).join(', ')}`;
   });
 
   // ---- 3. strict TypeScript in both module modes --------------------------------------------------
   const tsc = join(root, 'node_modules/.bin/tsc');
   const common = { strict: true, noEmit: true, target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], skipLibCheck: false };
   await check('tsc --strict --noEmit, moduleResolution bundler', () => {
-    writeFileSync(join(app, 'user.ts'), typed(true));
+    writeFileSync(join(app, 'user.ts'), typed(true, subpaths));
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...common, module: 'ESNext', moduleResolution: 'bundler' }, files: ['user.ts'] }));
     run(tsc, ['-p', 'tsconfig.json'], app);
   });
@@ -192,7 +260,7 @@ try {
     const cjs = join(app, 'cjs');
     mkdirSync(cjs);
     writeFileSync(join(cjs, 'package.json'), JSON.stringify({ type: 'commonjs' }));
-    writeFileSync(join(cjs, 'user.ts'), typed(false));
+    writeFileSync(join(cjs, 'user.ts'), typed(false, subpaths));
     writeFileSync(join(cjs, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...common, module: 'node16', moduleResolution: 'node16' }, files: ['user.ts'] }));
     run(tsc, ['-p', 'tsconfig.json'], cjs);
   });

@@ -1,5 +1,5 @@
 // The loop nest runs from its own source text (as the worker threads run it), and any split of C by rows, or by columns at multiples of 4, equals the whole product bit for bit.
-import { createGemmKernel, type GemmKernel } from '../../../autodiff/kernels/gemm-kernel.js';
+import { GemmLoopNest, type GemmKernel } from '../../../autodiff/kernels/gemm-kernel.js';
 import type { Random } from '../../../lib/util/random.js';
 import { seededRng } from '../../helpers/grad-check.js';
 
@@ -31,31 +31,40 @@ interface Case {
   rowEnd: Int32Array | null;
 }
 
-/** Runs `kernel` on copies of the same operands over the rectangles `parts` ([rowLo, rowHi, colLo, colHi] each); returns C. */
+/** Runs `kernel` on copies of the same operands over the regions `parts` ([rowLo, rowHi, colLo, colHi] each); returns C. */
 function product(kernel: GemmKernel, c: Case, a: Float64Array, b: Float64Array, c0: Float64Array, parts: number[][]): Float64Array {
   const out = c0.slice();
   const lda = c.transA ? c.m : c.k;
   const ldb = c.transB ? c.k : c.n;
-  for (const [r0, r1, j0, j1] of parts) {
-    kernel(c.m, c.n, c.k, a, 0, lda, c.transA, b, 0, ldb, c.transB, out, 0, c.n, c.accumulate, c.depthStart, c.depthEnd, c.rowEnd, r0, r1, j0, j1);
+  for (const [rowLo, rowHi, colLo, colHi] of parts) {
+    kernel.run({
+      m: c.m, n: c.n, k: c.k,
+      a: { data: a, offset: 0, ld: lda, transposed: c.transA },
+      b: { data: b, offset: 0, ld: ldb, transposed: c.transB },
+      c: { data: out, offset: 0, ld: c.n },
+      accumulate: c.accumulate,
+      bias: null,
+      stairs: { depthStart: c.depthStart, depthEnd: c.depthEnd, rowEnd: c.rowEnd },
+      region: { rowLo, rowHi, colLo, colHi },
+    });
   }
   return out;
 }
 
-describe('createGemmKernel', () => {
+describe('GemmLoopNest', () => {
   it('runs from its own source text, with no reference to anything outside it (as a worker thread runs it)', () => {
     // new Function's body sees only globals: a free reference to a module binding would throw here.
-    const fromSource = new Function(`return (${createGemmKernel.toString()})();`)() as GemmKernel;
+    const fromSource = new Function(`return new (${GemmLoopNest.toString()})();`)() as GemmKernel;
     const rng = seededRng('gemm-kernel-source');
     const c: Case = { m: 37, n: 41, k: 300, transA: false, transB: true, accumulate: false, depthStart: null, depthEnd: monotoneStairs(rng, 41, 300), rowEnd: null };
     const [a, b, c0] = [randomArray(rng, 37 * 300), randomArray(rng, 41 * 300), randomArray(rng, 37 * 41)];
     const whole = [[0, c.m, 0, c.n]];
-    expect(sameBits(product(fromSource, c, a, b, c0, whole), product(createGemmKernel(), c, a, b, c0, whole))).toBe(true);
+    expect(sameBits(product(fromSource, c, a, b, c0, whole), product(new GemmLoopNest(), c, a, b, c0, whole))).toBe(true);
   });
 
   it('gives the same bits split by rows anywhere, or by columns at multiples of 4, on every layout and kind of stairs', () => {
     const rng = seededRng('gemm-kernel-splits');
-    const kernel = createGemmKernel();
+    const kernel = new GemmLoopNest();
     // 133 rows (past one 128-row block), 523 columns (past one 512-column block), 261 deep (past one 256 block).
     const [m, n, k] = [133, 523, 261];
     let checked = 0;

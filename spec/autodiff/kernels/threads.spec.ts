@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
-import { getNumThreads, setNumThreads, withKernelMode } from '../../../autodiff/kernels/config.js';
+import { getNumThreads, setNumThreads, simdAvailable, withGemmBackend, withKernelMode } from '../../../autodiff/kernels/config.js';
 import { gemm, gemmStaircase, type GemmOptions, type Staircase } from '../../../autodiff/kernels/gemm.js';
 import { maskPlan } from '../../../autodiff/kernels/mask-plan.js';
 import { PARALLEL_MIN_WORK, startThreads, stopThreads, threadStats } from '../../../autodiff/kernels/threads.js';
@@ -208,6 +208,28 @@ describe('threads', () => {
     expect(one.losses[19]).toBeLessThan(one.losses[0]); // it really trains
     expect(sameBits(two.losses, one.losses)).toBe(true);
     one.weights.forEach((w, i) => expect(sameBits(two.weights[i], w)).toBe(true));
+  });
+
+  it('the worker multiplies with the SIMD kernel when the calling thread does, and with JavaScript when told: the same bits either way', () => {
+    const rng = seededRng('threads-simd');
+    const [m, n, k] = [203, 517, 131];
+    const [a, b] = [randomArray(rng, m * k), randomArray(rng, k * n)];
+    const results: Float64Array[] = [];
+    for (const backend of ['js', 'wasm-simd'] as const) {
+      if (backend === 'wasm-simd' && !simdAvailable()) continue;
+      const before = threadStats();
+      const r = withGemmBackend(backend, () => bothWays(new Float64Array(m * n), (c) => gemm(m, n, k, a, b, c, { transB: false })));
+      const after = threadStats();
+      expect(r.shared).toBe(1);
+      expect(sameBits(r.two, r.one)).toBe(true);
+      expect(after.workerChunks).toBeGreaterThan(before.workerChunks);
+      const simdChunks = after.workerSimdChunks - before.workerSimdChunks;
+      if (backend === 'js') expect(simdChunks).toBe(0);
+      else expect(simdChunks).toBe(after.workerChunks - before.workerChunks);
+      results.push(r.two);
+    }
+    // JavaScript on 2 threads and SIMD on 2 threads: the same bits as well.
+    if (results.length === 2) expect(sameBits(results[1], results[0])).toBe(true);
   });
 
   it('runs on one thread only with setNumThreads(1)', () => {

@@ -10,7 +10,7 @@ import { ValueError } from '../../../lib/util/errors.js';
 import { distributionFromJSON, flowToJSON } from '../../../lib/models/flow-json.js';
 import { maxAbsDiff, randn, seededRng } from '../../helpers/grad-check.js';
 import { randomMade } from '../bijectors/made-helpers.js';
-import { expectAutoregressive } from '../autoregressive-check.js';
+import { expectAutoregressive } from '../made/autoregressive-check.js';
 
 /** Every point of {0 … L−1}^E, as rows of a [L^E, E] tensor. */
 function allPoints(E: number, L: number): Tensor {

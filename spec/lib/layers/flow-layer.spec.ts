@@ -1,7 +1,7 @@
 import { Adam } from '../../../autodiff/optimizers/adam.js';
 import { noGrad, tensor, zeros, type Tensor } from '../../../autodiff/tensor.js';
 import type { Distribution } from '../../../flows/distributions/distribution.js';
-import { maskedAutoregressiveFlow } from '../../../flows/maf.js';
+import { maskedAutoregressiveFlowStack } from '../../../flows/maf.js';
 import { FlowLayer } from '../../../lib/layers/flow-layer.js';
 import { InputLayer } from '../../../lib/layers/input-layer.js';
 import { Sequential } from '../../../lib/models/sequential.js';
@@ -21,7 +21,7 @@ function data(n: number): Tensor {
 describe('FlowLayer', () => {
   const make = (): Sequential<Distribution> => new Sequential([
     new InputLayer({ inputShape: [0] }),
-    new FlowLayer(maskedAutoregressiveFlow({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [8], batchNorm: true, seed: 3 })),
+    new FlowLayer(maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'affine', numLayers: 2, hiddenUnits: [8], batchNorm: true, seed: 3 })),
   ]) as Sequential<Distribution>;
 
   it('hands every flow weight to the model: MADE kernels and biases, batch-norm parameters and running averages', () => {
@@ -65,7 +65,7 @@ describe('FlowLayer', () => {
 
   it('rejects a flow of the wrong kind and unknown options, by name', () => {
     expect(() => new FlowLayer(zeros([2]) as never)).toThrow(/FlowLayer: 'flow' must be a TransformedDistribution/);
-    const flow = maskedAutoregressiveFlow({ eventSize: 2, transform: 'affine', numLayers: 1, hiddenUnits: [4], seed: 0 });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'affine', numLayers: 1, hiddenUnits: [4], seed: 0 });
     expect(() => new FlowLayer(flow, { conditonal: true } as never)).toThrow(/conditonal/);
     expect(() => new FlowLayer(flow, { conditional: 'yes' } as never)).toThrow(/'conditional' must be a boolean/);
   });

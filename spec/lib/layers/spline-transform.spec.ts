@@ -7,7 +7,7 @@ import { RationalQuadraticSpline } from '../../../flows/bijectors/rational-quadr
 import type { Distribution } from '../../../flows/distributions/distribution.js';
 import { MultivariateNormalDiag } from '../../../flows/distributions/multivariate-normal-diag.js';
 import { TransformedDistribution } from '../../../flows/distributions/transformed-distribution.js';
-import { maskedAutoregressiveFlow } from '../../../flows/maf.js';
+import { maskedAutoregressiveFlowStack } from '../../../flows/maf.js';
 import { splineFamily, splineParametersOf } from '../../../flows/transforms/spline.js';
 import { AutoregressiveTransform } from '../../../lib/layers/autoregressive-transform.js';
 import { DistributionLambda, registerDistributionFn } from '../../../lib/layers/distribution-lambda.js';
@@ -54,7 +54,7 @@ describe('a spline flow through the Keras-like surface', () => {
   });
 
   it('the builder\'s spline flow in a FlowLayer saves and loads bit-exactly, residual blocks included', async () => {
-    const flow = maskedAutoregressiveFlow({ eventSize: 3, numLayers: 2, hiddenUnits: [8, 8], transform: 'spline', bins: 4, bound: 3, residualBlocks: true, seed: 5 });
+    const flow = maskedAutoregressiveFlowStack({ eventSize: 3, numLayers: 2, hiddenUnits: [8, 8], transform: 'spline', bins: 4, bound: 3, residualBlocks: true, seed: 5 });
     const model = new Sequential([new InputLayer({ inputShape: [0] }), new FlowLayer(flow)]);
     model.compile({ optimizer: new Adam({ learningRate: 0.01 }), loss: 'negativeLogLikelihood' });
     await model.fit(zeros([30, 0]), randn(seededRng('flow-layer-spline'), [30, 3]), { epochs: 2, batchSize: 10, verbose: 0, seed: 1 });
@@ -64,11 +64,11 @@ describe('a spline flow through the Keras-like surface', () => {
   });
 
   it('the builder rejects spline options with another transform, and a bad transform name', () => {
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, transform: 'affine', bins: 4 })).toThrow(/maskedAutoregressiveFlow: 'bins' applies to transform 'spline', but transform is 'affine'/);
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, logScaleClamp: 2 })).toThrow(/'logScaleClamp' applies to transform 'affine', but transform is 'spline'/);
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, transform: 'cubic' as never })).toThrow(/'transform' must be 'affine', 'boundedAffine' or 'spline', got 'cubic'/);
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, transform: 'spline', bins: 1 })).toThrow(/'bins' must be an integer ≥ 2, got 1/);
-    expect(() => maskedAutoregressiveFlow({ eventSize: 2, transform: 'spline', bound: 0 })).toThrow(/'bound'/);
+    expect(() => maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'affine', bins: 4 })).toThrow(/maskedAutoregressiveFlowStack: 'bins' applies to transform 'spline', but transform is 'affine'/);
+    expect(() => maskedAutoregressiveFlowStack({ eventSize: 2, logScaleClamp: 2 })).toThrow(/'logScaleClamp' applies to transform 'affine', but transform is 'spline'/);
+    expect(() => maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'cubic' as never })).toThrow(/'transform' must be 'affine', 'boundedAffine' or 'spline', got 'cubic'/);
+    expect(() => maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'spline', bins: 1 })).toThrow(/'bins' must be an integer ≥ 2, got 1/);
+    expect(() => maskedAutoregressiveFlowStack({ eventSize: 2, transform: 'spline', bound: 0 })).toThrow(/'bound'/);
   });
 });
 

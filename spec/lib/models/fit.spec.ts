@@ -247,7 +247,7 @@ describe('Sequential.fit: bad data is refused before training starts', () => {
       [{ validationSplit: 1.5 }, RangeError, /'validationSplit' must be in \(0, 1\), got 1.5/],
       [{ validationData: [x] }, TypeError, /'validationData' must be a pair \[x, y\]/],
       [{ callbacks: [{ onEpochEnds: () => undefined }] }, TypeError, /unknown hook 'onEpochEnds'/],
-      [{ seed: Infinity }, TypeError, /'seed' must be a finite number/],
+      [{ seed: Infinity }, RangeError, /'seed' must be finite, got Infinity/],
       [{ output: 5 }, TypeError, /'output' must be a stream/],
     ];
     for (const [options, Cls, message] of cases) {

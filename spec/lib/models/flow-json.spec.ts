@@ -9,7 +9,7 @@ import { MaskedAutoregressiveFlow } from '../../../flows/bijectors/masked-autore
 import { Reverse } from '../../../flows/bijectors/permute.js';
 import { bijectorFromConfig } from '../../../flows/bijectors/serialization.js';
 import { distributionFromConfig } from '../../../flows/distributions/serialization.js';
-import { maskedAutoregressiveFlow } from '../../../flows/maf.js';
+import { maskedAutoregressiveFlowStack } from '../../../flows/maf.js';
 import { bijectorFromJSON, distributionFromJSON, flowToJSON } from '../../../lib/models/flow-json.js';
 import { encodeTensor } from '../../../lib/models/save.js';
 import { loadBijector, loadDistribution, saveFlow } from '../../../lib/node/files.js';
@@ -19,7 +19,7 @@ const bits = (t: Tensor): string => Buffer.from(t.data.buffer, t.data.byteOffset
 
 /** A MAF (5) + BN on 2-D data, trained for 20 steps, so its weights and batch-norm averages are far from the initial ones. */
 function trainedFlow() {
-  const flow = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 3, hiddenUnits: [8], batchNorm: true, seed: 7 });
+  const flow = maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 3, hiddenUnits: [8], batchNorm: true, seed: 7 });
   const rng = new Random('flow-json-data');
   const data = tensor(Array.from({ length: 64 }, () => { const b = 2 * rng.normal(); return [rng.normal() + b * b / 4, b]; }));
   const adam = new Adam({ learningRate: 0.01 });
@@ -33,7 +33,7 @@ function trainedFlow() {
 
 describe('saving a bare flow with its weights', () => {
   const { flow, data } = trainedFlow();
-  const fresh = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 3, hiddenUnits: [8], batchNorm: true, seed: 7 });
+  const fresh = maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 3, hiddenUnits: [8], batchNorm: true, seed: 7 });
 
   it('the trained flow differs from a freshly built one (so a round trip that dropped the weights would show)', () => {
     expect(bits(fresh.logProb(data))).not.toEqual(bits(flow.logProb(data)));
@@ -85,7 +85,7 @@ describe('saving a bare flow with its weights', () => {
   });
 
   it('setWeights checks the count and every shape before it changes anything', () => {
-    const target = maskedAutoregressiveFlow({ eventSize: 2, numLayers: 3, hiddenUnits: [8], batchNorm: true, seed: 7 });
+    const target = maskedAutoregressiveFlowStack({ eventSize: 2, numLayers: 3, hiddenUnits: [8], batchNorm: true, seed: 7 });
     const before = bits(target.logProb(data));
     const ws = flow.getWeights();
     expect(() => target.setWeights(ws.slice(1))).toThrow(/TransformedDistribution.setWeights: expected \d+ weights .*, got \d+/);

@@ -1,15 +1,15 @@
-import { mul } from '../../autodiff/ops/binary.js';
-import { sum } from '../../autodiff/ops/reduce.js';
-import { ones, Tensor, tensor, zeros } from '../../autodiff/tensor.js';
-import type { Activation } from '../../flows/made/activations.js';
+import { mul } from '../../../autodiff/ops/binary.js';
+import { sum } from '../../../autodiff/ops/reduce.js';
+import { ones, Tensor, tensor, zeros } from '../../../autodiff/tensor.js';
+import type { Activation } from '../../../flows/made/activations.js';
 import {
   AutoregressiveNetwork, type AutoregressiveNetworkConfig, type AutoregressiveNetworkOptions, type ConditionalInputLayers,
-} from '../../flows/made/autoregressive-network.js';
-import type { HiddenDegrees, InputOrder } from '../../flows/made/degrees.js';
-import { makeMasks } from '../../flows/made/masks.js';
-import { ValueError } from '../../lib/util/errors.js';
-import { Random } from '../../lib/util/random.js';
-import { expectGradClose, randn, seededRng } from '../helpers/grad-check.js';
+} from '../../../flows/made/autoregressive-network.js';
+import type { HiddenDegrees, InputOrder } from '../../../flows/made/degrees.js';
+import { makeMasks } from '../../../flows/made/masks.js';
+import { ValueError } from '../../../lib/util/errors.js';
+import { Random } from '../../../lib/util/random.js';
+import { expectGradClose, randn, seededRng } from '../../helpers/grad-check.js';
 import { expectAutoregressive } from './autoregressive-check.js';
 
 /** A network whose forward pass reads weights a test hands it, so expectGradClose can differentiate them. */
@@ -380,7 +380,7 @@ describe('AutoregressiveNetwork: errors name the argument', () => {
     expect(make({ eventShape: [0] })).toThrow(/AutoregressiveNetwork: 'eventShape' must be a positive integer, got 0/);
     expect(make({ eventShape: 'x' as unknown as number })).toThrow(TypeError);
     expect(make({ hiddenUnits: [4, 0] })).toThrow(RangeError);
-    expect(make({ hiddenUnits: [4, 0] })).toThrow(/AutoregressiveNetwork: 'hiddenUnits' entries must be positive integers, got number 0 at index 1/);
+    expect(make({ hiddenUnits: [4, 0] })).toThrow(/AutoregressiveNetwork: 'hiddenUnits' entries must be positive integers, got 0 at index 1 of \[4,0\]/);
   });
 
   it('rejects unknown names: inputOrder, hiddenDegrees, activation, initializers, conditionalInputLayers', () => {

@@ -1,20 +1,20 @@
-import { mul } from '../../autodiff/ops/binary.js';
-import { mean } from '../../autodiff/ops/reduce.js';
-import { reshape } from '../../autodiff/ops/shape.js';
-import { neg } from '../../autodiff/ops/unary.js';
-import { Adam } from '../../autodiff/optimizers/adam.js';
-import { noGrad, tensor, zeros, type Tensor } from '../../autodiff/tensor.js';
-import type { Activation } from '../../flows/made/activations.js';
-import { AutoregressiveNetwork } from '../../flows/made/autoregressive-network.js';
-import type { BijectorKwargs } from '../../flows/bijectors/bijector.js';
-import { Chain } from '../../flows/bijectors/chain.js';
-import { MaskedAutoregressiveFlow } from '../../flows/bijectors/masked-autoregressive-flow.js';
-import { Reverse } from '../../flows/bijectors/permute.js';
-import { MultivariateNormalDiag } from '../../flows/distributions/multivariate-normal-diag.js';
-import { TransformedDistribution } from '../../flows/distributions/transformed-distribution.js';
-import { onePassForward } from '../../flows/made/one-pass-sampler.js';
-import { maxAbsDiff, randn, seededRng } from '../helpers/grad-check.js';
-import { randomMade } from './bijectors/made-helpers.js';
+import { mul } from '../../../autodiff/ops/binary.js';
+import { mean } from '../../../autodiff/ops/reduce.js';
+import { reshape } from '../../../autodiff/ops/shape.js';
+import { neg } from '../../../autodiff/ops/unary.js';
+import { Adam } from '../../../autodiff/optimizers/adam.js';
+import { noGrad, tensor, zeros, type Tensor } from '../../../autodiff/tensor.js';
+import type { Activation } from '../../../flows/made/activations.js';
+import { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
+import type { BijectorKwargs } from '../../../flows/bijectors/bijector.js';
+import { Chain } from '../../../flows/bijectors/chain.js';
+import { MaskedAutoregressiveFlow } from '../../../flows/bijectors/masked-autoregressive-flow.js';
+import { Reverse } from '../../../flows/bijectors/permute.js';
+import { MultivariateNormalDiag } from '../../../flows/distributions/multivariate-normal-diag.js';
+import { TransformedDistribution } from '../../../flows/distributions/transformed-distribution.js';
+import { onePassForward } from '../../../flows/made/one-pass-sampler.js';
+import { maxAbsDiff, randn, seededRng } from '../../helpers/grad-check.js';
+import { randomMade } from '../bijectors/made-helpers.js';
 import { makeCase } from './made-cases.js';
 
 /** Counts the network passes a flow makes: `call` (what the MAF uses) and `flatOutput` (what `call` uses). */

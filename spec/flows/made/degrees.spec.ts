@@ -1,7 +1,7 @@
-import { createDegrees, createInputOrder } from '../../flows/made/degrees.js';
-import { ValueError } from '../../lib/util/errors.js';
-import { Random } from '../../lib/util/random.js';
-import { seededRng } from '../helpers/grad-check.js';
+import { createDegrees, createInputOrder } from '../../../flows/made/degrees.js';
+import { ValueError } from '../../../lib/util/errors.js';
+import { Random } from '../../../lib/util/random.js';
+import { seededRng } from '../../helpers/grad-check.js';
 
 describe('createInputOrder', () => {
   it('gives 1-based degrees for the named orders and copies an explicit one', () => {
@@ -92,7 +92,7 @@ describe('createDegrees', () => {
 
   it('rejects bad options, naming the option', () => {
     expect(() => createDegrees({ eventSize: 3, hiddenUnits: [4, 0] })).toThrow(RangeError);
-    expect(() => createDegrees({ eventSize: 3, hiddenUnits: [4, 0] })).toThrow(/createDegrees: 'hiddenUnits' entries must be positive integers, got number 0 at index 1 of \[4,0\]/);
+    expect(() => createDegrees({ eventSize: 3, hiddenUnits: [4, 0] })).toThrow(/createDegrees: 'hiddenUnits' entries must be positive integers, got 0 at index 1 of \[4,0\]/);
     expect(() => createDegrees({ eventSize: 3, hiddenUnits: [2.5] })).toThrow(/'hiddenUnits' entries must be positive integers/);
     expect(() => createDegrees({ eventSize: 3, hiddenUnits: 4 as unknown as number[] })).toThrow(TypeError);
     expect(() => createDegrees({ eventSize: 3, hiddenDegrees: 'uniform' as 'equal' })).toThrow(TypeError);

@@ -1,13 +1,13 @@
-import { unstack } from '../../autodiff/ops/shape.js';
-import { noGrad, Tensor, tensor } from '../../autodiff/tensor.js';
-import { AutoregressiveNetwork, type AutoregressiveNetworkOptions } from '../../flows/made/autoregressive-network.js';
-import { MaskedAutoregressiveFlow } from '../../flows/bijectors/masked-autoregressive-flow.js';
-import { MultivariateNormalDiag } from '../../flows/distributions/multivariate-normal-diag.js';
-import { TransformedDistribution } from '../../flows/distributions/transformed-distribution.js';
-import { splineFamily } from '../../flows/transforms/spline.js';
-import { randn, seededRng } from '../helpers/grad-check.js';
-import { jacobianAD } from './bijectors/harness.js';
-import { randomMade } from './bijectors/made-helpers.js';
+import { unstack } from '../../../autodiff/ops/shape.js';
+import { noGrad, Tensor, tensor } from '../../../autodiff/tensor.js';
+import { AutoregressiveNetwork, type AutoregressiveNetworkOptions } from '../../../flows/made/autoregressive-network.js';
+import { MaskedAutoregressiveFlow } from '../../../flows/bijectors/masked-autoregressive-flow.js';
+import { MultivariateNormalDiag } from '../../../flows/distributions/multivariate-normal-diag.js';
+import { TransformedDistribution } from '../../../flows/distributions/transformed-distribution.js';
+import { splineFamily } from '../../../flows/transforms/spline.js';
+import { randn, seededRng } from '../../helpers/grad-check.js';
+import { jacobianAD } from '../bijectors/harness.js';
+import { randomMade } from '../bijectors/made-helpers.js';
 
 /** Which outputs must not see which inputs: output d's parameters see input j iff m(j) < m(d). */
 function expectAutoregressive(made: AutoregressiveNetwork, label: string): void {

@@ -1,12 +1,12 @@
 // Spec helpers: the i-th random MADE configuration (layers, orders, degrees, activations, conditioning, batch shapes) for the one-pass sampler's specs.
-import { mul } from '../../autodiff/ops/binary.js';
-import { sigmoid } from '../../autodiff/ops/unary.js';
-import type { Tensor } from '../../autodiff/tensor.js';
-import type { Activation } from '../../flows/made/activations.js';
-import type { AutoregressiveNetworkOptions } from '../../flows/made/autoregressive-network.js';
-import type { BijectorKwargs } from '../../flows/bijectors/bijector.js';
-import type { InputOrder } from '../../flows/made/degrees.js';
-import type { Random } from '../../lib/util/random.js';
+import { mul } from '../../../autodiff/ops/binary.js';
+import { sigmoid } from '../../../autodiff/ops/unary.js';
+import type { Tensor } from '../../../autodiff/tensor.js';
+import type { Activation } from '../../../flows/made/activations.js';
+import type { AutoregressiveNetworkOptions } from '../../../flows/made/autoregressive-network.js';
+import type { BijectorKwargs } from '../../../flows/bijectors/bijector.js';
+import type { InputOrder } from '../../../flows/made/degrees.js';
+import type { Random } from '../../../lib/util/random.js';
 
 // x·sigmoid(x) (swish): an elementwise activation given as a function, not a name.
 export const swish: Activation = (t) => mul(t, sigmoid(t));

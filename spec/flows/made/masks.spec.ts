@@ -1,7 +1,7 @@
-import type { Tensor } from '../../autodiff/tensor.js';
-import { createDegrees, type HiddenDegrees, type InputOrder } from '../../flows/made/degrees.js';
-import { makeMasks, masksFromDegrees } from '../../flows/made/masks.js';
-import { seededRng } from '../helpers/grad-check.js';
+import type { Tensor } from '../../../autodiff/tensor.js';
+import { createDegrees, type HiddenDegrees, type InputOrder } from '../../../flows/made/degrees.js';
+import { makeMasks, masksFromDegrees } from '../../../flows/made/masks.js';
+import { seededRng } from '../../helpers/grad-check.js';
 
 const rows = (m: Tensor) => m.toArray();
 

@@ -1,6 +1,6 @@
 // Spec helper: the autoregressive property of a MADE, checked by perturbation (bit-equal outputs) and by the autodiff Jacobian (exact zeros).
-import { noGrad, Tensor, zeros } from '../../autodiff/tensor.js';
-import type { AutoregressiveNetwork } from '../../flows/made/autoregressive-network.js';
+import { noGrad, Tensor, zeros } from '../../../autodiff/tensor.js';
+import type { AutoregressiveNetwork } from '../../../flows/made/autoregressive-network.js';
 
 /**
  * Throws unless `made`'s output for dimension d depends only on inputs j with m(j) < m(d), under
