@@ -18,6 +18,7 @@ import { startThreads } from '../autodiff/kernels/threads.js';
 import { mean } from '../autodiff/ops/reduce.js';
 import { neg } from '../autodiff/ops/unary.js';
 import { Adam } from '../autodiff/optimizers/adam.js';
+import { compileTrainStep } from '../autodiff/compiled/train-step.js';
 import { noGrad, ones, Tensor, zeros } from '../autodiff/tensor.js';
 import { AutoregressiveNetwork } from '../flows/made/autoregressive-network.js';
 import type { Bijector } from '../flows/bijectors/bijector.js';
@@ -57,14 +58,16 @@ interface Args {
   clock: 'wall' | 'cpu';
   /** The gemm backend (setGemmBackend): 'auto' (SIMD where WebAssembly has it), 'js' or 'wasm-simd'. */
   backend: GemmBackend;
+  /** Time the training step written out (a fresh graph every call) instead of fit's compiled one. */
+  eagerTrain: boolean;
 }
 
 const USAGE = 'usage: bench/flows.ts [--json FILE] [--configs i,ii,iii,iv] [--seconds S] [--threads N[,N…]] [--torch [PYTHON]] [--tfjs] ' +
-  '[--transform affine,spline] [--bins K] [--bound B] [--clock wall|cpu] [--backend auto|js|wasm-simd]';
+  '[--transform affine,spline] [--bins K] [--bound B] [--clock wall|cpu] [--backend auto|js|wasm-simd] [--eager-train]';
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
-    json: 'out/bench-flows.json', configs: Object.keys(CONFIGS), seconds: 2, torch: null, tfjs: false, threads: null, transforms: ['affine'], bins: 8, bound: 5, clock: 'wall', backend: 'auto',
+    json: 'out/bench-flows.json', configs: Object.keys(CONFIGS), seconds: 2, torch: null, tfjs: false, threads: null, transforms: ['affine'], bins: 8, bound: 5, clock: 'wall', backend: 'auto', eagerTrain: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -83,6 +86,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--clock') args.clock = value() as Args['clock'];
     else if (flag === '--tfjs') args.tfjs = true;
     else if (flag === '--backend') args.backend = value() as GemmBackend;
+    else if (flag === '--eager-train') args.eagerTrain = true;
     else if (flag === '--torch') args.torch = argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : '/usr/bin/python3';
     else throw new Error(`bench/flows: unknown argument '${flag}' (${USAGE})`);
   }
@@ -185,17 +189,25 @@ interface Case {
   networkPasses: () => void;
 }
 
+/** Set from --eager-train before any case is built. */
+let eagerTrain = false;
+
 function makeCase(name: string, c: FlowConfig, t?: LayerTransform): Case {
   const rng = new Random(`bench-flows-${name}`);
   const { flow, networks } = makeFlow(c, 1000, t);
   const weights = flow.trainableWeights;
   const opt = new Adam({ learningRate: 1e-3 });
   const x = new Tensor(rng.fillNormal(new Float64Array(c.batch * c.eventSize)), [c.batch, c.eventSize]);
-  const train = (): void => {
+  // The step `fit` runs: recorded once, then replayed on preallocated buffers (compileTrainStep);
+  // with --eager-train, the same step written out, graph and all, every call.
+  const compiled = compileTrainStep((xb) => neg(mean(flow.logProb(xb))), weights, opt);
+  const train = eagerTrain ? (): void => {
     const loss = neg(mean(flow.logProb(x)));
     opt.zeroGrad(weights);
     loss.backward();
     opt.step(weights);
+  } : (): void => {
+    compiled.step(x);
   };
   const logProb = (): void => {
     noGrad(() => flow.logProb(x));
@@ -410,6 +422,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.clock === 'cpu') callClock = cpuMs;
   setGemmBackend(args.backend); // throws, naming the choices, for anything else
+  eagerTrain = args.eagerTrain;
   const counts = args.threads ?? [getNumThreads()];
   // Without --transform (or with affine alone) the output is what this bench always printed and wrote.
   const transformMode = !(args.transforms.length === 1 && args.transforms[0] === 'affine');
@@ -420,9 +433,9 @@ async function main(): Promise<void> {
   const machine: Record<string, unknown> = {
     cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, platform: platform(), arch: arch(),
     threads: counts, load: loadavg().map((v) => Number(v.toFixed(2))), cpuinfo, uptime,
-    gemmBackend: args.backend, simd: simdAvailable(),
+    gemmBackend: args.backend, simd: simdAvailable(), train: args.eagerTrain ? 'written out (fresh graph per step)' : 'compiled (fit\'s replayed step)',
   };
-  console.log(`node ${process.version}, ${machine.cpu} (${machine.cores} cores, load ${(machine.load as number[]).join(' ')}), threads ${counts.join(' then ')} (${available} available), gemm backend ${getGemmBackend()}${simdAvailable() ? ' (SIMD available)' : ' (no SIMD)'}; samples/${args.clock === 'cpu' ? 'CPU-s (the process\'s CPU time, every thread)' : 's'}, median of repeats after warm-up, ~${args.seconds} s each`);
+  console.log(`node ${process.version}, ${machine.cpu} (${machine.cores} cores, load ${(machine.load as number[]).join(' ')}), threads ${counts.join(' then ')} (${available} available), gemm backend ${getGemmBackend()}${simdAvailable() ? ' (SIMD available)' : ' (no SIMD)'}, train step ${args.eagerTrain ? 'written out' : 'compiled'}; samples/${args.clock === 'cpu' ? 'CPU-s (the process\'s CPU time, every thread)' : 's'}, median of repeats after warm-up, ~${args.seconds} s each`);
   const results: Partial<Record<BenchTransform, TransformResults>> = {};
   for (const t of args.transforms) results[t] = { configs: {}, gflops: {}, byThreads: {}, samplePasses: {} };
   const splineCost: Record<string, Rates & { logProbInterleaved: number; networkInterleaved: number }> = {};

@@ -42,7 +42,9 @@ let values = 0;
 let types = 0;
 for (const symbol of checker.getExportsOfModule(root)) {
   const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
-  if (target.flags & ts.SymbolFlags.Value) values++;
+  // `export { type X }` of a class exports only its type.
+  const typeOnly = (symbol.declarations ?? []).some((d) => (ts.isExportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly)));
+  if (target.flags & ts.SymbolFlags.Value && !typeOnly) values++;
   else types++;
 }
 console.log(JSON.stringify({ sourceFiles: files.length, largestFunction: largest, rootExports: { values, types, total: values + types } }, null, 2));
