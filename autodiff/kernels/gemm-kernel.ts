@@ -109,9 +109,16 @@ export class GemmLoopNest implements GemmKernel {
   private fillBias(p: GemmProduct): void {
     const { c, region, stairs } = p;
     const bias = p.bias as Float64Array;
-    for (let j = region.colLo; j < region.colHi; j++) {
-      const r = Math.min(region.rowHi, stairs.rowEnd === null ? p.m : Math.min(p.m, stairs.rowEnd[j]));
-      for (let i = region.rowLo, o = c.offset + i * c.ld + j; i < r; i++, o += c.ld) c.data[o] = bias[j];
+    const { colLo, colHi, rowLo, rowHi } = region;
+    // Row by row, so the writes run along memory (column by column, each write jumps c.ld doubles).
+    if (stairs.rowEnd === null) {
+      const row = bias.subarray(colLo, colHi);
+      for (let i = rowLo, o = c.offset + rowLo * c.ld + colLo; i < rowHi; i++, o += c.ld) c.data.set(row, o);
+      return;
+    }
+    const rowEnd = stairs.rowEnd;
+    for (let i = rowLo, o = c.offset + rowLo * c.ld; i < rowHi; i++, o += c.ld) {
+      for (let j = colLo; j < colHi; j++) if (i < rowEnd[j] && i < p.m) c.data[o + j] = bias[j];
     }
   }
 

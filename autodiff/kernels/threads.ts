@@ -248,15 +248,21 @@ export function parallelGemm(kernel: GemmKernel, product: GemmProduct): boolean 
   const split = planSplit(p.control, product, work, helpers);
   if (split === null) return false;
 
-  // A bias is C's starting value: written once here, so the pieces only accumulate.
-  const shared = product.accumulate || product.bias === null ? product : startFromBias(product);
-  shareOperands(p, shared, split);
+  // A bias is C's starting value. Where every row is written, the workers' share of C starts as the
+  // bias rows in the shared buffer (nothing of C is read or copied in) and the workers accumulate onto
+  // them, while the calling thread's pieces take the bias themselves. With row limits, the bias is
+  // written into C once here, and C comes in like any accumulated product.
+  const biasRows = !product.accumulate && product.bias !== null && product.stairs.rowEnd === null ? product.bias : null;
+  const shared = product.accumulate || product.bias === null ? product
+    : biasRows !== null ? { ...product, accumulate: true, bias: null } : startFromBias(product);
+  const own = biasRows !== null ? product : shared;
+  shareOperands(p, shared, split, biasRows);
   const gen = publish(p, shared, split, threads - 1, kernel.backend === 'wasm-simd');
-  claimFromFront(p.control, kernel, shared, split);
+  claimFromFront(p.control, kernel, own, split);
   waitForWorkers(p.control, split.chunks);
   Atomics.store(p.control, LAYOUT.WORD, gen << 16); // closed: nothing left to claim
   stats.sharedProducts++;
-  collect(p, kernel, shared, split);
+  collect(p, kernel, own, split);
   return true;
 }
 
@@ -277,11 +283,16 @@ function planSplit(ctrl: Int32Array, product: GemmProduct, work: number, helpers
 
 /** C[i][j] = bias[j] in the rows each column writes; returns the product as one that accumulates onto it. */
 function startFromBias(product: GemmProduct): GemmProduct {
-  const { c } = product;
+  const { c, m, n } = product;
   const bias = product.bias as Float64Array;
-  for (let j = 0; j < product.n; j++) {
-    const rows = rowsOf(product, j);
-    for (let i = 0, o = c.offset + j; i < rows; i++, o += c.ld) c.data[o] = bias[j];
+  // Row by row, so the writes run along memory (column by column, each write jumps c.ld doubles).
+  if (product.stairs.rowEnd === null) {
+    for (let i = 0, o = c.offset; i < m; i++, o += c.ld) c.data.set(bias.subarray(0, n), o);
+  } else {
+    const rows = Array.from({ length: n }, (_, j) => rowsOf(product, j));
+    for (let i = 0, o = c.offset; i < m; i++, o += c.ld) {
+      for (let j = 0; j < n; j++) if (i < rows[j]) c.data[o + j] = bias[j];
+    }
   }
   return { ...product, accumulate: true, bias: null };
 }
@@ -289,9 +300,10 @@ function startFromBias(product: GemmProduct): GemmProduct {
 /**
  * Copies into the data buffer what the workers' share reads: the workers' rows of op(A) (row split)
  * or columns of op(B) (column split), all of the other operand, C's share when it is read (accumulating
- * or row limits), then the stairs. Everything at compact sizes (rows their own length apart).
+ * or row limits) or else, given `biasRows`, that share filled with the bias rows, then the stairs.
+ * Everything at compact sizes (rows their own length apart).
  */
-function shareOperands(p: Pool, product: GemmProduct, split: Split): void {
+function shareOperands(p: Pool, product: GemmProduct, split: Split, biasRows: Float64Array | null): void {
   const { m, n, k, a, b, c, stairs } = product;
   const { byColumns, from } = split;
   const [aRows, aCols] = a.transposed ? [k, m] : [m, k];
@@ -314,7 +326,11 @@ function shareOperands(p: Pool, product: GemmProduct, split: Split): void {
     copyMatrix(b, at(bAt, bCols), bRows, bCols);
   }
   // Without accumulation or row limits the workers overwrite every entry of their pieces; otherwise C comes in too.
-  if (product.accumulate || stairs.rowEnd !== null) {
+  if (biasRows !== null) {
+    const [rowLo, colLo] = byColumns ? [0, from] : [from, 0];
+    const row = biasRows.subarray(colLo, n);
+    for (let i = rowLo; i < m; i++) p.f64.set(row, cAt + i * n + colLo);
+  } else if (product.accumulate || stairs.rowEnd !== null) {
     if (byColumns) copyMatrix(shift(c, from), at(cAt + from, n), m, n - from);
     else copyMatrix(shift(c, from * c.ld), at(cAt + from * n, n), m - from, n);
   }
