@@ -1,6 +1,8 @@
 // One-pass sampling of a masked autoregressive flow layer driven by MADE: walks the degrees once, computing every hidden unit and every output exactly once, for any transform family.
 import { broadcastShapes } from '../../autodiff/broadcast.js';
+import { resolveGemmBackend } from '../../autodiff/kernels/config.js';
 import { gemm } from '../../autodiff/kernels/gemm.js';
+import { axpyKernel, type AxpyKernel } from '../../autodiff/kernels/wasm/axpy-kernel.js';
 import { broadcastTo } from '../../autodiff/ops/shape.js';
 import { relu } from '../../autodiff/ops/unary.js';
 import { isGradEnabled, noGrad, Tensor } from '../../autodiff/tensor.js';
@@ -47,7 +49,7 @@ interface Workspace {
   out: Float64Array[];
   /** Per hidden layer read through the activation: act(out) [n, fanOut] (else an empty array). */
   a: Float64Array[];
-  /** Per masked layer whose columns need sorting: the sorted kernel copy [fanIn, fanOut] (else null). */
+  /** Per masked layer whose columns need sorting: the sorted kernel copy [fanIn, fanOut] (else null; the SIMD walk copies every layer, see simdWorkspace). */
   w: Array<Float64Array | null>;
   /** The conditional term c · V [n, fanOut] in the network's column order, per layer it enters (else null). */
   cv: Array<Float64Array | null>;
@@ -276,7 +278,9 @@ function sameOrder(a: Int32Array, b: Int32Array): boolean {
  *
  * Cost: O(batch · Σ unmasked weights) plus O(batch · E) calls of the family's forward map, plus
  * O(Σ weights) to copy a layer whose columns are not already in degree order (hidden degrees
- * 'random', or an input order other than left-to-right for the output layer).
+ * 'random', or an input order other than left-to-right for the output layer); with the
+ * WebAssembly SIMD push (gemm backend 'wasm-simd', or 'auto' where SIMD runs) every layer is copied
+ * into the kernel's memory, and the results are the same bits as the JavaScript push's.
  *
  * @see Papamakarios et al. 2017, MAF, https://arxiv.org/abs/1705.07057 (sampling needs E passes there)
  * @see Germain et al. 2015, MADE, https://arxiv.org/abs/1502.03509
@@ -380,12 +384,45 @@ function runWalk(plan: Plan, weights: readonly Tensor[], n: number, cData: Float
   const x = new Float64Array(n * plan.eventSize);
   const wasBusy = plan.busy;
   plan.busy = true;
+  // The SIMD push needs W and z in the kernel's memory; a walk started inside another (a user
+  // activation that samples) finds the kernel busy and runs the JavaScript push.
+  const simd = resolveGemmBackend() === 'wasm-simd' ? axpyKernel() : null;
+  const useSimd = simd !== null && !simd.busy;
+  if (useSimd) simd.busy = true;
   try {
-    walk(plan, work, weights, n, cData, x, complete);
+    walk(plan, useSimd ? simdWorkspace(plan, work, simd) : work, weights, n, cData, x, complete, useSimd ? simd : null);
   } finally {
     plan.busy = wasBusy;
+    if (useSimd) simd.busy = false;
   }
   return x;
+}
+
+/**
+ * `work` with its accumulators `z` and every layer's kernel copy `w` moved into the SIMD kernel's
+ * memory (fresh views on each call, as another plan's walk may have grown the memory since): the
+ * layout is z of every layer, then W of every layer, each starting on a 16-byte boundary.
+ */
+function simdWorkspace(plan: Plan, work: Workspace, kernel: AxpyKernel): Workspace {
+  const n = work.n;
+  const sizes = [...plan.layers.map((l) => n * l.fanOut), ...plan.layers.map((l) => l.fanIn * l.fanOut)];
+  let bytes = 0;
+  for (const size of sizes) bytes += 8 * (size + (size & 1));
+  kernel.reserve(bytes);
+  const views: Float64Array[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    views.push(new Float64Array(kernel.memory.buffer, at, size));
+    at += 8 * (size + (size & 1));
+  }
+  const L = plan.layers.length;
+  const z = views.slice(0, L);
+  return {
+    ...work,
+    z,
+    out: plan.layers.map((l, k) => (l.residual >= 0 ? work.out[k] : z[k])),
+    w: views.slice(L),
+  };
 }
 
 /**
@@ -412,7 +449,7 @@ const pair = new Float64Array(2);
  */
 function walk(
   plan: Plan, work: Workspace, weights: readonly Tensor[], n: number, c: Float64Array | null, x: Float64Array,
-  complete: CompleteDimension,
+  complete: CompleteDimension, simd: AxpyKernel | null = null,
 ): void {
   const { eventSize: E, params: P, layers, readers, order } = plan;
   const L = layers.length - 1;
@@ -431,7 +468,7 @@ function walk(
       if (t === E) break;
       for (const r of readers[0]) {
         const next = layers[r];
-        push(n, xSorted, E, t - 1, t, kernels[r], next.rowOffset, z[r], next.fanOut, next.rowColStart[t - 1], next.colEnd);
+        push(simd, n, xSorted, E, t - 1, t, kernels[r], next.rowOffset, z[r], next.fanOut, next.rowColStart[t - 1], next.colEnd);
       }
     }
     for (let l = 0; l < L; l++) {
@@ -444,7 +481,7 @@ function walk(
       for (const r of readers[l + 1]) {
         const next = layers[r];
         const src = next.activateSource ? a[l] : out[l];
-        push(n, src, layer.fanOut, g0, g1, kernels[r], next.rowOffset, z[r], next.fanOut, next.rowColStart[g0], next.colEnd);
+        push(simd, n, src, layer.fanOut, g0, g1, kernels[r], next.rowOffset, z[r], next.fanOut, next.rowColStart[g0], next.colEnd);
       }
     }
   }
@@ -467,7 +504,11 @@ function prepareLayer(layer: LayerPlan, work: Workspace, l: number, weights: rea
   const kernel = weights[layer.kernel].data;
   let w = kernel;
   const copy = work.w[l];
-  if (copy !== null) {
+  if (copy !== null && layer.colIdentity) {
+    // The SIMD walk's copy of a kernel already in degree order: the same layout, so `rowOffset` holds.
+    w = copy;
+    w.set(kernel);
+  } else if (copy !== null) {
     // Only each row's support (its degree's suffix) is ever read, so only that part is copied.
     // The copy is made on every call: training changes the weights in place.
     w = copy;
@@ -508,7 +549,7 @@ let nzRow = new Int32Array(64);
  * products are 0, and the rest are taken four at a time, so `z` is read and written once per four
  * kernel rows.
  */
-function push(n: number, a: Float64Array, lda: number, r0: number, r1: number,
+function pushJs(n: number, a: Float64Array, lda: number, r0: number, r1: number,
   w: Float64Array, rowOffset: Int32Array, z: Float64Array, ldz: number, s: number, e: number): void {
   if (s >= e) return;
   if (nzValue.length < r1 - r0) {
@@ -544,6 +585,53 @@ function push(n: number, a: Float64Array, lda: number, r0: number, r1: number,
       const w0 = row[k] - zo;
       for (let j = zo + s, end = zo + e; j < end; j++) z[j] += a0 * w[w0 + j];
     }
+  }
+}
+
+/** {@link pushSimd} with the kernel, else {@link pushJs} (the same bits either way). */
+function push(simd: AxpyKernel | null, n: number, a: Float64Array, lda: number, r0: number, r1: number,
+  w: Float64Array, rowOffset: Int32Array, z: Float64Array, ldz: number, s: number, e: number): void {
+  if (simd === null) pushJs(n, a, lda, r0, r1, w, rowOffset, z, ldz, s, e);
+  else pushSimd(simd, n, a, lda, r0, r1, w, rowOffset, z, ldz, s, e);
+}
+
+/**
+ * {@link pushJs} with each row update `z[j] += a0·w0[j] + …` in WebAssembly SIMD: the same non-zero
+ * inputs taken in the same groups of four, two and one, and each update in the same order of
+ * operations (kernels/wasm/axpy-kernel.ts), so the same bits. `w` and `z` must be views of the
+ * kernel's memory.
+ */
+function pushSimd(kernel: AxpyKernel, n: number, a: Float64Array, lda: number, r0: number, r1: number,
+  w: Float64Array, rowOffset: Int32Array, z: Float64Array, ldz: number, s: number, e: number): void {
+  if (s >= e) return;
+  if (nzValue.length < r1 - r0) {
+    nzValue = new Float64Array(r1 - r0);
+    nzRow = new Int32Array(r1 - r0);
+  }
+  const value = nzValue;
+  const row = nzRow;
+  const { axpy4, axpy2, axpy1 } = kernel;
+  const len = e - s;
+  // Byte addresses: kernel row i's column s at wAt + 8·rowOffset[i]; z's row b, column s at zAt + 8·b·ldz.
+  const wAt = w.byteOffset + 8 * s;
+  const zAt = z.byteOffset + 8 * s;
+  for (let b = 0; b < n; b++) {
+    let m = 0;
+    for (let i = r0, ai = b * lda + r0; i < r1; i++, ai++) {
+      const v = a[ai];
+      if (v !== 0) {
+        value[m] = v;
+        row[m++] = wAt + 8 * rowOffset[i];
+      }
+    }
+    const zb = zAt + 8 * b * ldz;
+    let k = 0;
+    for (; k + 3 < m; k += 4) axpy4(zb, row[k], row[k + 1], row[k + 2], row[k + 3], value[k], value[k + 1], value[k + 2], value[k + 3], len);
+    if (k + 1 < m) {
+      axpy2(zb, row[k], row[k + 1], value[k], value[k + 1], len);
+      k += 2;
+    }
+    if (k < m) axpy1(zb, row[k], value[k], len);
   }
 }
 

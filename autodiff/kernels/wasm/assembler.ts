@@ -93,6 +93,19 @@ export class FunctionBody {
   i32Add(): this { return this.op(0x6a); }
   i32Sub(): this { return this.op(0x6b); }
   i32Shl(): this { return this.op(0x74); }
+  i32And(): this { return this.op(0x71); }
+  /** Pops b then a; pushes 1 if a ≥ b as unsigned integers, else 0. */
+  i32GeU(): this { return this.op(0x4f); }
+
+  // ---- f64 scalars (spec 5.4.6, 5.4.7): memarg as for the SIMD loads, alignment 2³ = 8 bytes
+  /** Pops an address; pushes the f64 at address + offset. */
+  f64Load(offset: number): this { return this.op(0x2b, 3, ...unsignedLeb(offset)); }
+  /** Pops an f64 and an address; stores the f64 at address + offset. */
+  f64Store(offset: number): this { return this.op(0x39, 3, ...unsignedLeb(offset)); }
+  /** f64 sum, rounded (IEEE 754 binary64). */
+  f64Add(): this { return this.op(0xa0); }
+  /** f64 product, rounded (IEEE 754 binary64). */
+  f64Mul(): this { return this.op(0xa2); }
 
   // ---- 128-bit SIMD (spec 5.4.8): prefix 0xFD, then the opcode as an unsigned LEB128.
   // Memory instructions take a memarg: the alignment as a power of 2 (a hint), then a byte offset.
@@ -104,6 +117,8 @@ export class FunctionBody {
   v128Store(offset: number): this { return this.simd(0x0b, 4, offset); }
   /** Pushes the v128 of 16 zero bytes: f64x2 (+0, +0). */
   v128Zero(): this { return this.op(0xfd, ...unsignedLeb(0x0c), ...new Array<number>(16).fill(0)); }
+  /** Pops an f64; pushes the f64x2 with it in both lanes. */
+  f64x2Splat(): this { return this.op(0xfd, ...unsignedLeb(0x14)); }
   /** Lane-wise sum of two f64x2, each lane rounded as a scalar f64 addition. */
   f64x2Add(): this { return this.op(0xfd, ...unsignedLeb(0xf0)); }
   /** Lane-wise product of two f64x2, each lane rounded as a scalar f64 multiplication. */
