@@ -1,4 +1,4 @@
-// Micro-benchmark of the elementwise ops' fixed and per-element cost (issue 6): ns per element for add, mul, relu, and µs per MultivariateNormalDiag.logProb call.
+// Micro-benchmark of the elementwise ops' fixed and per-element cost (issue 6): ns per element for add, mul (equal shapes and a row broadcast), relu, exp, tanh, and µs per MultivariateNormalDiag.logProb call.
 // Usage: node scripts/run-ts.mjs bench/ops.ts [--json FILE] [--seconds S]
 //   (default FILE out/bench-ops.json, S = 0.5 per case; forward and backward are timed apart)
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { add, mul } from '../autodiff/ops/binary.js';
 import { sum } from '../autodiff/ops/reduce.js';
-import { relu } from '../autodiff/ops/unary.js';
+import { exp, relu, tanh } from '../autodiff/ops/unary.js';
 import { noGrad, ones, Tensor, zeros } from '../autodiff/tensor.js';
 import { MultivariateNormalDiag } from '../flows/distributions/multivariate-normal-diag.js';
 import { Random } from '../lib/util/random.js';
@@ -106,11 +106,12 @@ function main(): void {
   const addNoGrad = noGrad(() => medianNs(() => null, () => void add(a, b), args.seconds)) / a.size;
   report('add [256,100] + [256,100] noGrad', addNoGrad, 'ns/element');
 
-  const reluForward = medianNs(() => null, () => void relu(a), args.seconds) / a.size;
-  report('relu [256,100] forward', reluForward, 'ns/element');
   const g = new Tensor(new Float64Array(a.size).fill(1), a.shape);
-  const reluBackward = medianNs((calls) => Array.from({ length: calls }, () => relu(a)), (ys, c) => ys[c].backward(g), args.seconds) / a.size;
-  report('relu [256,100] backward', reluBackward, 'ns/element');
+  for (const [name, op] of [['relu', relu], ['exp', exp], ['tanh', tanh]] as const) {
+    report(`${name} [256,100] forward`, medianNs(() => null, () => void op(a), args.seconds) / a.size, 'ns/element');
+    const backward = medianNs((calls) => Array.from({ length: calls }, () => op(a)), (ys, c) => ys[c].backward(g), args.seconds) / a.size;
+    report(`${name} [256,100] backward`, backward, 'ns/element');
+  }
 
   // The base of bench/flows: N(0, I) with loc and scaleDiag given, at config i (D 2) and ii (D 64).
   for (const [batch, d] of [[25, 2], [256, 64]] as const) {

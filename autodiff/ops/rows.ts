@@ -15,7 +15,7 @@
  * content security policy may forbid). Only the kernel may be passed to a row: a second function
  * there would make the row's call site megamorphic again.
  *
- * What keeps this working, each learnt by measuring (bench/elementwise.ts; measure again after any
+ * What keeps this working, each learnt by measuring (`npm run bench:ops`; measure again after any
  * change to the rows or kernels):
  *
  * - Slices. A long loop makes the function it sits in hot, and V8 then compiles that function

@@ -218,7 +218,10 @@ export function rebuild<T>(kind: SerializableKind, config: unknown, where: strin
  * @example
  * serialize(new Shift([1, 2])).className; // 'Shift'
  */
-export function serialize<Config extends object, Weight>(obj: Serializable<Config, Weight>): Serialized<Config, Weight> & { weights: readonly Weight[] } {
+export function serialize<Config extends object, Weight>(obj: Serializable<Config, Weight>): Serialized<Config, Weight> & {
+  /** The object's weights (its `weights`, or none), in order: what `deserialize` hands to `setWeights`. */
+  weights: readonly Weight[];
+} {
   assert(typeof obj === 'object' && obj !== null && typeof obj.className === 'string' && typeof obj.getConfig === 'function',
     () => `serialize: 'obj' must be an object with a 'className' and a getConfig(), got ${describe(obj)}`, TypeError);
   return { className: obj.className, config: obj.getConfig(), weights: obj.weights ?? [] };
