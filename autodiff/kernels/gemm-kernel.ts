@@ -116,8 +116,15 @@ export class GemmLoopNest implements GemmKernel {
       for (let i = rowLo, o = c.offset + rowLo * c.ld + colLo; i < rowHi; i++, o += c.ld) c.data.set(row, o);
       return;
     }
+    // With row limits: the rows every column writes take the whole bias row, the rest entry by entry.
     const rowEnd = stairs.rowEnd;
-    for (let i = rowLo, o = c.offset + rowLo * c.ld; i < rowHi; i++, o += c.ld) {
+    let full = Math.min(rowHi, p.m);
+    for (let j = colLo; j < colHi; j++) full = Math.min(full, rowEnd[j]);
+    const row = bias.subarray(colLo, colHi);
+    let i = rowLo;
+    let o = c.offset + rowLo * c.ld;
+    for (; i < full; i++, o += c.ld) c.data.set(row, o + colLo);
+    for (; i < rowHi; i++, o += c.ld) {
       for (let j = colLo; j < colHi; j++) if (i < rowEnd[j] && i < p.m) c.data[o + j] = bias[j];
     }
   }
