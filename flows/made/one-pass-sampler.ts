@@ -543,6 +543,29 @@ let nzValue = new Float64Array(64);
 let nzRow = new Int32Array(64);
 
 /**
+ * Gathers batch row `b`'s non-zero inputs among `a[b, r0:r1]` into `nzValue`, and for each the
+ * position of its kernel row, `at + scale · rowOffset[i]` (an index into `w` for the JavaScript
+ * push, a byte address for the SIMD one), into `nzRow`. Returns how many there are.
+ */
+function nonZeroInputs(a: Float64Array, lda: number, b: number, r0: number, r1: number, rowOffset: Int32Array, at: number, scale: number): number {
+  if (nzValue.length < r1 - r0) {
+    nzValue = new Float64Array(r1 - r0);
+    nzRow = new Int32Array(r1 - r0);
+  }
+  const value = nzValue;
+  const row = nzRow;
+  let m = 0;
+  for (let i = r0, ai = b * lda + r0; i < r1; i++, ai++) {
+    const v = a[ai];
+    if (v !== 0) {
+      value[m] = v;
+      row[m++] = at + scale * rowOffset[i];
+    }
+  }
+  return m;
+}
+
+/**
  * `z[:, s:e] += a[:, r0:r1] · W[r0:r1, s:e]` (sorted rows and columns, row i of W at
  * `w[rowOffset[i]]`): the units of one degree added into every unit they feed. `a` is [n, lda] and
  * `z` [n, ldz]. Per batch row, the inputs that are 0 (half of a relu layer) are dropped, since their
@@ -552,21 +575,10 @@ let nzRow = new Int32Array(64);
 function pushJs(n: number, a: Float64Array, lda: number, r0: number, r1: number,
   w: Float64Array, rowOffset: Int32Array, z: Float64Array, ldz: number, s: number, e: number): void {
   if (s >= e) return;
-  if (nzValue.length < r1 - r0) {
-    nzValue = new Float64Array(r1 - r0);
-    nzRow = new Int32Array(r1 - r0);
-  }
-  const value = nzValue;
-  const row = nzRow;
   for (let b = 0; b < n; b++) {
-    let m = 0;
-    for (let i = r0, ai = b * lda + r0; i < r1; i++, ai++) {
-      const v = a[ai];
-      if (v !== 0) {
-        value[m] = v;
-        row[m++] = rowOffset[i];
-      }
-    }
+    const m = nonZeroInputs(a, lda, b, r0, r1, rowOffset, 0, 1);
+    const value = nzValue;
+    const row = nzRow;
     const zo = b * ldz;
     let k = 0;
     for (; k + 3 < m; k += 4) {
@@ -604,26 +616,15 @@ function push(simd: AxpyKernel | null, n: number, a: Float64Array, lda: number, 
 function pushSimd(kernel: AxpyKernel, n: number, a: Float64Array, lda: number, r0: number, r1: number,
   w: Float64Array, rowOffset: Int32Array, z: Float64Array, ldz: number, s: number, e: number): void {
   if (s >= e) return;
-  if (nzValue.length < r1 - r0) {
-    nzValue = new Float64Array(r1 - r0);
-    nzRow = new Int32Array(r1 - r0);
-  }
-  const value = nzValue;
-  const row = nzRow;
   const { axpy4, axpy2, axpy1 } = kernel;
   const len = e - s;
   // Byte addresses: kernel row i's column s at wAt + 8·rowOffset[i]; z's row b, column s at zAt + 8·b·ldz.
   const wAt = w.byteOffset + 8 * s;
   const zAt = z.byteOffset + 8 * s;
   for (let b = 0; b < n; b++) {
-    let m = 0;
-    for (let i = r0, ai = b * lda + r0; i < r1; i++, ai++) {
-      const v = a[ai];
-      if (v !== 0) {
-        value[m] = v;
-        row[m++] = wAt + 8 * rowOffset[i];
-      }
-    }
+    const m = nonZeroInputs(a, lda, b, r0, r1, rowOffset, wAt, 8);
+    const value = nzValue;
+    const row = nzRow;
     const zb = zAt + 8 * b * ldz;
     let k = 0;
     for (; k + 3 < m; k += 4) axpy4(zb, row[k], row[k + 1], row[k + 2], row[k + 3], value[k], value[k + 1], value[k + 2], value[k + 3], len);
