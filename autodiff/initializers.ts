@@ -43,14 +43,14 @@ export function computeFans(shape: Shape): {
  */
 export const TRUNCATED_NORMAL_STD = 0.87962566103423978;
 
-function checkRng(where: string, rng: unknown): asserts rng is Random {
+function checkRng(rng: unknown, where: string): asserts rng is Random {
   assert(rng instanceof Random, () => `${where}: 'rng' must be a Random (lib/util/random.ts), got ${rng === null ? 'null' : typeof rng}`, TypeError);
 }
 
 /** U[−limit, limit) in row-major order. `limit·(2u − 1)` is exact in 2u − 1, so no draw reaches +limit. */
 function uniformTensor(where: string, shape: Shape, rng: Random, limit: number): Tensor {
   checkShape(shape, where);
-  checkRng(where, rng);
+  checkRng(rng, where);
   const data = new Float64Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = limit * (2 * rng.uniform() - 1);
   return new Tensor(data, shape);
@@ -62,7 +62,7 @@ function uniformTensor(where: string, shape: Shape, rng: Random, limit: number):
  */
 function truncatedNormalTensor(where: string, shape: Shape, rng: Random, stddev: number): Tensor {
   checkShape(shape, where);
-  checkRng(where, rng);
+  checkRng(rng, where);
   const data = new Float64Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) {
     let z = rng.normal();

@@ -55,11 +55,16 @@ export function setKernelMode(next: KernelMode): KernelMode {
  * const losses = withKernelMode('reference', () => train(100)); // same seed ⇒ same curve as 'structured'
  */
 export function withKernelMode<T>(next: KernelMode, fn: () => T): T {
-  const previous = setKernelMode(next);
+  return withSetting(setKernelMode, next, fn);
+}
+
+/** Runs `fn` with a process-wide setting changed by `set` (which returns the previous value), then restores it, also when `fn` throws. */
+function withSetting<S, T>(set: (next: S) => S, next: S, fn: () => T): T {
+  const previous = set(next);
   try {
     return fn();
   } finally {
-    mode = previous;
+    set(previous);
   }
 }
 
@@ -103,10 +108,11 @@ export function resolveGemmBackend(setting: GemmBackend = backend): 'js' | 'wasm
 /**
  * Throws unless `next` is a backend this engine can run (for {@link setGemmBackend} and a product's override).
  *
- * @param where - the function to name in the message
+ * @param next - the backend asked for
  * @param name - the argument to name
+ * @param where - the function to name in the message
  */
-export function checkGemmBackend(where: string, name: string, next: GemmBackend): void {
+export function checkGemmBackend(next: GemmBackend, name: string, where: string): void {
   if (!BACKENDS.includes(next)) {
     throw new TypeError(`${where}: '${name}' is ${typeof next === 'string' ? `'${next}'` : String(next)}; expected 'auto', 'js' or 'wasm-simd'`);
   }
@@ -127,7 +133,7 @@ export function checkGemmBackend(where: string, name: string, next: GemmBackend)
  * try { runBenchmark(); } finally { setGemmBackend(before); }
  */
 export function setGemmBackend(next: GemmBackend): GemmBackend {
-  checkGemmBackend('setGemmBackend', 'next', next);
+  checkGemmBackend(next, 'next', 'setGemmBackend');
   const previous = backend;
   backend = next;
   return previous;
@@ -140,12 +146,7 @@ export function setGemmBackend(next: GemmBackend): GemmBackend {
  * @throws as {@link setGemmBackend}; whatever `fn` throws
  */
 export function withGemmBackend<T>(next: GemmBackend, fn: () => T): T {
-  const previous = setGemmBackend(next);
-  try {
-    return fn();
-  } finally {
-    backend = previous;
-  }
+  return withSetting(setGemmBackend, next, fn);
 }
 
 // ---- threads -----------------------------------------------------------------------------------

@@ -95,17 +95,17 @@ function describeProduct(where: string, request: GemmRequest): GemmProduct {
   // Stored shapes: A is [m, k] or [k, m], B is [k, n] or [n, k], C is [m, n].
   const product: GemmProduct = {
     m, n, k,
-    a: { data: a, offset: aOffset, ld: checkLd(where, 'lda', options.lda, transA ? m : k), transposed: transA },
-    b: { data: b, offset: bOffset, ld: checkLd(where, 'ldb', options.ldb, transB ? k : n), transposed: transB },
-    c: { data: c, offset: cOffset, ld: checkLd(where, 'ldc', options.ldc, n) },
+    a: { data: a, offset: aOffset, ld: checkLd(options.lda, 'lda', where, transA ? m : k), transposed: transA },
+    b: { data: b, offset: bOffset, ld: checkLd(options.ldb, 'ldb', where, transB ? k : n), transposed: transB },
+    c: { data: c, offset: cOffset, ld: checkLd(options.ldc, 'ldc', where, n) },
     accumulate,
     bias: bias ?? null,
-    stairs: stairs === undefined ? NO_STAIRS : checkStairs(where, n, stairs),
+    stairs: stairs === undefined ? NO_STAIRS : checkStairs(stairs, n, where),
     region: wholeRegion(m, n),
   };
-  const aEnd = checkArray(where, 'a', product.a, transA ? [k, m] : [m, k]);
-  const bEnd = checkArray(where, 'b', product.b, transB ? [n, k] : [k, n]);
-  const cEnd = checkArray(where, 'c', product.c, [m, n]);
+  const aEnd = checkArray(product.a, 'a', where, transA ? [k, m] : [m, k]);
+  const bEnd = checkArray(product.b, 'b', where, transB ? [n, k] : [k, n]);
+  const cEnd = checkArray(product.c, 'c', where, [m, n]);
   // C is written while A and B are still being read, so a shared range would corrupt the result.
   // Ranges are compared as the spans [offset, end), so interleaved strided blocks also count as overlapping.
   const overlaps = m * n * k > 0 && ((a === c && aOffset < cEnd && cOffset < aEnd) || (b === c && bOffset < cEnd && cOffset < bEnd));
@@ -117,14 +117,14 @@ function describeProduct(where: string, request: GemmRequest): GemmProduct {
   return product;
 }
 
-function checkLd(where: string, name: string, ld: number | undefined, cols: number): number {
+function checkLd(ld: number | undefined, name: string, where: string, cols: number): number {
   if (ld === undefined) return cols;
   assert(Number.isInteger(ld) && ld >= cols, () => `${where}: '${name}' must be an integer ≥ ${cols} (the stored row length), got ${ld}`, RangeError);
   return ld;
 }
 
 /** Checks that a stored `[rows, cols]` matrix fits in its array; returns one past its last entry. */
-function checkArray(where: string, name: string, matrix: StoredMatrix, [rows, cols]: readonly [number, number]): number {
+function checkArray(matrix: StoredMatrix, name: string, where: string, [rows, cols]: readonly [number, number]): number {
   const { data, offset, ld } = matrix;
   assert(data instanceof Float64Array, () => `${where}: '${name}' must be a Float64Array, got ${data === null ? 'null' : typeof data}`, TypeError);
   const end = rows === 0 || cols === 0 ? offset : offset + (rows - 1) * ld + cols;
@@ -135,7 +135,7 @@ function checkArray(where: string, name: string, matrix: StoredMatrix, [rows, co
   return end;
 }
 
-function checkStairs(where: string, n: number, stairs: Staircase): KernelStairs {
+function checkStairs(stairs: Staircase, n: number, where: string): KernelStairs {
   assert(typeof stairs === 'object' && stairs !== null, () => `${where}: 'stairs' must be an object, got ${stairs === null ? 'null' : typeof stairs}`, TypeError);
   for (const name of ['depthStart', 'depthEnd', 'rowEnd'] as const) {
     const v = stairs[name];
@@ -309,7 +309,7 @@ export function gemmStaircase(m: number, n: number, k: number, a: Float64Array, 
  */
 export function gemmProduct(request: GemmRequest): void {
   const product = describeProduct('gemmProduct', request);
-  if (request.backend !== undefined) checkGemmBackend('gemmProduct', 'backend', request.backend);
+  if (request.backend !== undefined) checkGemmBackend(request.backend, 'backend', 'gemmProduct');
   runProduct(product, request.backend ?? getGemmBackend());
 }
 

@@ -164,7 +164,7 @@ export abstract class Optimizer {
    */
   step(params: readonly Tensor[]): void {
     const where = `${this.className}.step`;
-    checkParams(where, params);
+    checkParams(params, where);
     if (params.length === 0) return;
 
     const grads: Array<Float64Array | null> = params.map((p, i) => {
@@ -254,7 +254,7 @@ export abstract class Optimizer {
 
   /** Sets `.grad` of every parameter to `null`, ready for the next `backward()`. */
   zeroGrad(params: readonly Tensor[]): void {
-    checkParams(`${this.className}.zeroGrad`, params);
+    checkParams(params, `${this.className}.zeroGrad`);
     for (const p of params) p.zeroGrad();
   }
 
@@ -266,7 +266,7 @@ export abstract class Optimizer {
    */
   getState(params?: readonly Tensor[]): OptimizerState {
     const order = params ?? this.tracked;
-    if (params !== undefined) checkParams(`${this.className}.getState`, params);
+    if (params !== undefined) checkParams(params, `${this.className}.getState`);
     const slots: Record<string, number[][]> = {};
     this.slotNames.forEach((name, s) => {
       // Slots waiting for their parameters are positional already.
@@ -295,7 +295,7 @@ export abstract class Optimizer {
    */
   setState(state: OptimizerState, params?: readonly Tensor[]): void {
     const where = `${this.className}.setState`;
-    if (params !== undefined) checkParams(where, params);
+    if (params !== undefined) checkParams(params, where);
     assert(typeof state === 'object' && state !== null && !Array.isArray(state), () =>
       `${where}: 'state' must be an object { iterations, slots }, got ${describe(state)}`, TypeError);
     assert(typeof state.iterations === 'number' && Number.isInteger(state.iterations) && state.iterations >= 0, () =>
@@ -412,7 +412,7 @@ function l2Norm(arrays: readonly Float64Array[]): number {
 }
 
 /** @throws TypeError unless `params` is an array of Tensors; ValueError if one appears twice */
-function checkParams(where: string, params: unknown): asserts params is readonly Tensor[] {
+function checkParams(params: unknown, where: string): asserts params is readonly Tensor[] {
   assert(Array.isArray(params), () => `${where}: 'params' must be an array of Tensors, got ${describe(params)}`, TypeError);
   checkNoHoles(params, 'params', where);
   const seen = new Set<Tensor>();

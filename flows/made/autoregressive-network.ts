@@ -158,7 +158,7 @@ function rankOneShape(shape: unknown, arg: string): number[] {
   const list = typeof shape === 'number' ? [shape] : shape;
   assert(Array.isArray(list), () => `${WHERE}: '${arg}' must be a positive integer or an array [n], got ${describe(shape)}`, TypeError);
   assert(list.length === 1, () => `${WHERE}: '${arg}' must describe a rank-1 shape [n], got [${list.join(',')}]`);
-  checkEventSize(list[0], WHERE, arg);
+  checkEventSize(list[0], arg, WHERE);
   return [list[0] as number];
 }
 
@@ -564,7 +564,7 @@ export class AutoregressiveNetwork {
     const shape = typeof inputShape === 'number' ? [inputShape] : inputShape;
     assert(Array.isArray(shape) && shape.length >= 1,
       () => `${WHERE}.build: 'inputShape' must be E or a shape [..., E], got ${describe(inputShape)}`, TypeError);
-    const E = checkEventSize(shape[shape.length - 1], `${WHERE}.build`, 'inputShape[-1]');
+    const E = checkEventSize(shape[shape.length - 1], 'inputShape[-1]', `${WHERE}.build`);
     if (this.eventShapeValue !== undefined) {
       assert(E === this.eventShapeValue[0],
         () => `${WHERE}.build: 'inputShape' ${fmt(shape)} has last dimension ${E}, expected eventSize ${this.eventShapeValue![0]}`);

@@ -28,10 +28,11 @@ const HIDDEN_DEGREE_NAMES = ['equal', 'random'] as const;
 
 /**
  * Checks that `eventSize` (the event dimension E) is a positive integer.
+ * @param arg - the argument to name, e.g. `'eventSize'` or `'inputShape[-1]'`
  * @param where - the public function or class to name in the error
  * @throws TypeError if not a number; RangeError if not a positive integer
  */
-export function checkEventSize(eventSize: unknown, where: string, arg = 'eventSize'): number {
+export function checkEventSize(eventSize: unknown, arg: string, where: string): number {
   assert(typeof eventSize === 'number', () => `${where}: '${arg}' must be a positive integer, got ${describe(eventSize)}`, TypeError);
   assert(Number.isInteger(eventSize) && eventSize >= 1, () => `${where}: '${arg}' must be a positive integer, got ${eventSize}`, RangeError);
   return eventSize;
@@ -107,7 +108,7 @@ export function checkInputOrder(inputOrder: unknown, eventSize: number | undefin
  * createInputOrder(3, 'right-to-left'); // [3, 2, 1]
  */
 export function createInputOrder(eventSize: number, inputOrder: InputOrder = 'left-to-right', rng?: Seed): number[] {
-  const E = checkEventSize(eventSize, 'createInputOrder');
+  const E = checkEventSize(eventSize, 'eventSize', 'createInputOrder');
   checkTensorElements(E, "'eventSize'", 'createInputOrder');
   const order = checkInputOrder(inputOrder, E, 'createInputOrder');
   const leftToRight = Array.from({ length: E }, (_, j) => j + 1);
@@ -160,7 +161,7 @@ export interface DegreesOptions {
 export function createDegrees(options: DegreesOptions, where = 'createDegrees'): number[][] {
   assert(typeof options === 'object' && options !== null, () => `${where}: 'options' must be an object { eventSize, ... }, got ${describe(options)}`, TypeError);
   checkOptions(options, DEGREES_OPTIONS, where);
-  const E = checkEventSize(options.eventSize, where);
+  const E = checkEventSize(options.eventSize, 'eventSize', where);
   const hiddenUnits = checkHiddenUnits(options.hiddenUnits ?? [], where);
   const inputOrder = checkInputOrder(options.inputOrder ?? 'left-to-right', E, where);
   const hiddenDegrees = checkHiddenDegrees(options.hiddenDegrees ?? 'equal', where);

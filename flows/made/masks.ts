@@ -118,7 +118,7 @@ export function makeMasks(options: MaskOptions): Tensor[] {
   checkOptions(options, ['params', 'eventSize', 'hiddenUnits', 'inputOrder', 'hiddenDegrees', 'rng'], 'makeMasks');
   checkPositiveInt(options.params, 'params', 'makeMasks');
   // The sizes first, so a mask too large to make is refused before its degrees are drawn.
-  const eventSize = checkEventSize(options.eventSize, 'makeMasks');
+  const eventSize = checkEventSize(options.eventSize, 'eventSize', 'makeMasks');
   checkMadeSize({ eventSize, hiddenUnits: checkHiddenUnits(options.hiddenUnits ?? [], 'makeMasks'), params: options.params }, 'makeMasks');
   const degrees = createDegrees({
     eventSize: options.eventSize,
