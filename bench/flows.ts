@@ -34,6 +34,7 @@ import {
   TORCH_TARGETS, verdict, type Measure, type Rates, type TfjsResult, type TorchResult,
 } from './yardstick.js';
 import { CONFIGS, type FlowConfig } from './configs.js';
+import { medianCallMs } from './timing.js';
 
 /** The transform of every MAF layer: TFP's affine map, or a rational-quadratic spline (Durkan et al. 2019). */
 type BenchTransform = 'affine' | 'spline';
@@ -124,19 +125,7 @@ let callClock: () => number = nowMs;
  * and at least 3 times, as the yardstick's `rate()` does.
  */
 function rate(run: () => void, rows: number, seconds: number): number {
-  const warm = nowMs();
-  for (let w = 0; w < 2 || nowMs() - warm < 300; w++) run();
-  const times: number[] = [];
-  const start = nowMs();
-  while (times.length < 3 || nowMs() - start < seconds * 1000) {
-    const t0 = callClock();
-    run();
-    times.push(callClock() - t0);
-  }
-  times.sort((p, q) => p - q);
-  const mid = times.length >> 1;
-  const median = times.length % 2 === 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return rows / (median / 1000);
+  return rows / (medianCallMs(run, seconds, { warmCalls: 2, warmMs: 300, minCalls: 3, clock: callClock }) / 1000);
 }
 
 /** How every MAF layer transforms its dimension: TFP's affine map, or a spline of `bins` bins on [−bound, bound]. */

@@ -19,6 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { CONFIGS, type FlowConfig } from './configs.js';
+import { medianCallMs } from './timing.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 type Tensor = import('@tensorflow/tfjs-core').Tensor;
@@ -166,19 +167,7 @@ class Maf {
 
 /** Samples/s: median of repeated calls for about `seconds` (at least 3) after one warm-up call and 0.3 s, as the other yardstick. */
 function rate(run: () => void, rows: number, seconds: number): number {
-  const warm = performance.now();
-  for (let w = 0; w < 1 || performance.now() - warm < 300; w++) run();
-  const times: number[] = [];
-  const start = performance.now();
-  while (times.length < 3 || performance.now() - start < seconds * 1000) {
-    const t0 = performance.now();
-    run();
-    times.push(performance.now() - t0);
-  }
-  times.sort((p, q) => p - q);
-  const mid = times.length >> 1;
-  const median = times.length % 2 === 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  return rows / (median / 1000);
+  return rows / (medianCallMs(run, seconds, { warmCalls: 1, warmMs: 300, minCalls: 3 }) / 1000);
 }
 
 /** Dense float32 GFLOP/s of [256×512]·[512×512] in TF.js, the product the other yardstick and maflow calibrate on. */

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { gemm } from '../autodiff/kernels/gemm.js';
+import { medianCallMs } from './timing.js';
 
 export type Measure = 'train' | 'logProb' | 'sample';
 export type Rates = Record<Measure, number>;
@@ -61,17 +62,7 @@ export function describeMachine(): { cpuinfo: string; cores: number; uptime: str
 
 /** Median ms of `run` over about `seconds` (at least 5 calls), after a warm-up of 3 calls. */
 function medianMs(run: () => void, seconds: number): number {
-  for (let w = 0; w < 3; w++) run();
-  const times: number[] = [];
-  const start = performance.now();
-  while (times.length < 5 || performance.now() - start < seconds * 1000) {
-    const t0 = performance.now();
-    run();
-    times.push(performance.now() - t0);
-  }
-  times.sort((p, q) => p - q);
-  const mid = times.length >> 1;
-  return times.length % 2 === 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  return medianCallMs(run, seconds, { warmCalls: 3, warmMs: 0, minCalls: 5 });
 }
 
 /**
