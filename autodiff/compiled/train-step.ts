@@ -1,7 +1,8 @@
 // A compiled training step: the graph of one step recorded once, then replayed on new batches with no tensors made, no checks and no allocation.
 import { assert } from '../../lib/util/errors.js';
 import { fmt, sameShape } from '../../lib/util/shape.js';
-import type { Optimizer } from '../optimizers/optimizer.js';
+import { Optimizer } from '../optimizers/optimizer.js';
+import { describe } from '../../lib/util/validate.js';
 import { isGradEnabled, recordTape, Tensor, topologicalOrder } from '../tensor.js';
 import { type TensorLike, toTensor } from '../tensor-like.js';
 
@@ -84,9 +85,10 @@ export class CompiledTrainStep {
     private readonly weights: readonly Tensor[],
     private readonly optimizer: Optimizer,
   ) {
-    assert(typeof lossFn === 'function', () => `compileTrainStep: 'lossFn' must be a function of the step's inputs, got ${typeof lossFn}`, TypeError);
+    assert(typeof lossFn === 'function', () => `compileTrainStep: 'lossFn' must be a function of the step's inputs, got ${describe(lossFn)}`, TypeError);
     assert(Array.isArray(weights) && weights.every((w) => w instanceof Tensor),
-      () => "compileTrainStep: 'weights' must be an array of Tensors", TypeError);
+      () => `compileTrainStep: 'weights' must be an array of Tensors, got ${describe(weights)}`, TypeError);
+    assert(optimizer instanceof Optimizer, () => `compileTrainStep: 'optimizer' must be an Optimizer (e.g. new Adam()), got ${describe(optimizer)}`, TypeError);
   }
 
   /**
@@ -240,7 +242,7 @@ function sameBits(p: Float64Array, q: Float64Array): boolean {
  * @param weights - the tensors the optimizer updates
  * @param optimizer - the optimizer
  * @returns the step: `step(...inputs)` trains on one batch and returns its loss
- * @throws TypeError when `lossFn` is not a function or `weights` not an array of Tensors
+ * @throws TypeError when `lossFn` is not a function, `weights` not an array of Tensors or `optimizer` not an Optimizer, each naming what arrived
  */
 export function compileTrainStep(lossFn: (...inputs: Tensor[]) => Tensor, weights: readonly Tensor[], optimizer: Optimizer): CompiledTrainStep {
   return new CompiledTrainStep(lossFn, weights, optimizer);

@@ -151,3 +151,22 @@ describe('compileTrainStep', () => {
     expect(() => compileTrainStep(() => sum(w), [w.data] as unknown as Tensor[], new SGD())).toThrow(/'weights' must be an array of Tensors/);
   });
 });
+
+describe('compileTrainStep: bad arguments', () => {
+  const w = new Tensor(Float64Array.of(1, 2), [2], { requiresGrad: true });
+  const loss = (x: Tensor): Tensor => sum(mul(x, w));
+  it('names the argument and what arrived', () => {
+    expect(() => compileTrainStep(3 as never, [w], new Adam())).toThrow(/compileTrainStep: 'lossFn' must be a function of the step's inputs, got 3/);
+    expect(() => compileTrainStep(loss, [3] as never, new Adam())).toThrow(/compileTrainStep: 'weights' must be an array of Tensors, got \[3\]/);
+    expect(() => compileTrainStep(loss, [w], {} as never)).toThrow(/compileTrainStep: 'optimizer' must be an Optimizer \(e\.g\. new Adam\(\)\), got an object/);
+    expect(() => compileTrainStep(loss, [w], new SGD()).step('a' as never)).toThrow(/'inputs\[0\]' must be a Tensor/);
+  });
+  it('refuses a NaN input through the optimizer, leaving the weights as they were', () => {
+    const step = compileTrainStep(loss, [w], new SGD({ learningRate: 0.1 }));
+    step.step(new Tensor(Float64Array.of(1, 1), [2]));
+    step.step(new Tensor(Float64Array.of(1, 1), [2]));
+    const before = Array.from(w.data);
+    expect(() => step.step(new Tensor(Float64Array.of(Number.NaN, 1), [2]))).toThrow(/non-finite/);
+    expect(Array.from(w.data)).toEqual(before);
+  });
+});
